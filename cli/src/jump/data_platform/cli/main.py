@@ -1,0 +1,82 @@
+"""The `data-platform` group: global options, chained commands, and one-line errors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from jump.data_platform import __version__
+from jump.data_platform.cli.context import RunContext
+from jump.data_platform.cli.extract import extract
+from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.reporting import Reporter, start_log_file
+from jump.data_platform.settings import DEFAULT_DATA_FOLDER, DEFAULT_RANDOM_SEED, Settings
+
+logger = logging.getLogger("jump.data_platform")
+
+
+@click.group(chain=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data-folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DATA_FOLDER,
+    show_default=True,
+    envvar="DATA_PLATFORM_DATA_FOLDER",
+    show_envvar=True,
+    help="Folder of the generated sources, the lakehouse, the logs and the docs.",
+)
+@click.option(
+    "--random-seed",
+    type=int,
+    default=DEFAULT_RANDOM_SEED,
+    show_default=True,
+    help="Seed of the simulated applications: the same seed gives the same data.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and results.")
+@click.version_option(__version__, prog_name="data-platform")
+@click.pass_context
+def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) -> None:
+    """Jump's data platform: extract the App and the CRM, load them into the DuckDB
+    lakehouse, transform them with dbt.
+
+    Commands chain and run in the order given, for example:
+
+        data-platform extract load transform
+    """
+    settings = Settings(data_folder=data_folder, random_seed=random_seed, quiet=quiet)
+    ctx.obj = RunContext(settings=settings, reporter=Reporter(quiet=quiet))
+    if ctx.invoked_subcommand is not None and not ctx.resilient_parsing:
+        log_file = start_log_file(settings.logs_folder)
+        logger.info("data-platform %s: %s (log %s)", __version__, " ".join(sys.argv[1:]), log_file)
+
+
+cli.add_command(extract)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: run the CLI and turn every user error into one line on stderr."""
+    try:
+        cli.main(args=argv, prog_name="data-platform", standalone_mode=False)
+    except click.exceptions.Exit as stop:
+        return int(stop.exit_code)
+    except click.ClickException as error:
+        click.echo(f"Error: {error.format_message()}", err=True)
+        return error.exit_code
+    except DataPlatformError as error:
+        logger.error("%s", error.message)
+        click.echo(f"Error: {error.message}", err=True)
+        return error.exit_code
+    except click.exceptions.Abort:
+        click.echo("Error: aborted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("Error: interrupted; files being written were left as they were", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

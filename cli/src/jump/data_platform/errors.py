@@ -1,0 +1,17 @@
+"""User-facing errors: each carries one line that names the problem and the file."""
+
+
+class DataPlatformError(Exception):
+    """An error the user can fix (bad input, missing file, locked lakehouse).
+
+    The CLI prints its message on one line and exits with `exit_code`, without a traceback.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,43 @@
+"""Where the platform keeps its files, derived from one data folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_FOLDER = Path("data")
+DEFAULT_RANDOM_SEED = 42
+SOURCE_NAMES: tuple[str, ...] = ("app", "crm")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Options shared by every command: the data folder and the random seed."""
+
+    data_folder: Path = DEFAULT_DATA_FOLDER
+    random_seed: int = DEFAULT_RANDOM_SEED
+    quiet: bool = False
+
+    @property
+    def sources_folder(self) -> Path:
+        return self.data_folder / "sources"
+
+    def source_file(self, source: str) -> Path:
+        """The SQLite file that `extract` writes for one source (`app` or `crm`)."""
+        return self.sources_folder / f"{source}.sqlite"
+
+    @property
+    def lakehouse_folder(self) -> Path:
+        return self.data_folder / "lakehouse"
+
+    @property
+    def lakehouse_file(self) -> Path:
+        return self.lakehouse_folder / "lakehouse.duckdb"
+
+    @property
+    def logs_folder(self) -> Path:
+        return self.data_folder / "logs"
+
+    @property
+    def docs_folder(self) -> Path:
+        return self.data_folder / "docs"
