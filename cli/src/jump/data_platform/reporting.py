@@ -14,6 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 logger = logging.getLogger("jump.data_platform")
+# The log goes to the run's file only: the console gets the Reporter's own lines, never
+# Python's last-resort handler (which would print errors twice).
+logger.addHandler(logging.NullHandler())
+logger.propagate = False
 
 
 class Reporter:

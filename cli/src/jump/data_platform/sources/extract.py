@@ -1,0 +1,55 @@
+"""The `extract` step: simulate the selected applications and write their SQLite files."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from jump.data_platform.reporting import Reporter
+from jump.data_platform.settings import Settings
+from jump.data_platform.sources.app.app import simulate_app
+from jump.data_platform.sources.app.schema import APP_SCHEMA
+from jump.data_platform.sources.crm.crm import simulate_crm
+from jump.data_platform.sources.crm.schema import CRM_SCHEMA
+from jump.data_platform.sources.metadata import METADATA_SCHEMA, metadata_table
+from jump.data_platform.sources.people import simulate_people
+from jump.data_platform.sources.sqlite_writer import write_database
+from jump.data_platform.sources.timeline import Timeline
+
+SIMULATORS = {"app": (simulate_app, APP_SCHEMA), "crm": (simulate_crm, CRM_SCHEMA)}
+
+
+@dataclass(frozen=True)
+class ExtractedSource:
+    source: str
+    path: Path
+    rows: dict[str, int]
+    seconds: float
+
+
+def extract_sources(
+    settings: Settings,
+    sources: Sequence[str],
+    as_of: date,
+    scale: int,
+    reporter: Reporter | None = None,
+) -> list[ExtractedSource]:
+    """Simulate each source at `as_of` and write `<data-folder>/sources/<source>.sqlite`."""
+    reporter = reporter or Reporter(quiet=True)
+    timeline = Timeline(as_of)
+    people = simulate_people(settings.random_seed, scale, timeline)
+    results = []
+    for source in sources:
+        started = time.perf_counter()
+        simulate, schema = SIMULATORS[source]
+        path = settings.source_file(source)
+        with reporter.step(f"Extracting {source} into {path}"):
+            tables = simulate(settings.random_seed, scale, timeline, people)
+            tables["extract_metadata"] = metadata_table(source, as_of, settings.random_seed, scale)
+            write_database(path, schema + METADATA_SCHEMA, tables)
+        rows = {name: table.num_rows for name, table in tables.items()}
+        results.append(ExtractedSource(source, path, rows, time.perf_counter() - started))
+    return results

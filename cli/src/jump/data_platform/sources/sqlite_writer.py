@@ -1,0 +1,36 @@
+"""Write Arrow tables into a new SQLite database in bulk, atomically."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+
+import adbc_driver_sqlite.dbapi as adbc_sqlite
+import pyarrow as pa
+
+from jump.data_platform.atomic import atomic_path
+from jump.data_platform.errors import DataPlatformError
+
+
+def write_database(path: Path, schema_sql: str, tables: Mapping[str, pa.Table]) -> None:
+    """Create `path` from its DDL and tables; the file appears only once complete.
+
+    The DDL gives the tables their declared types, keys and constraints, as the application's
+    own database would; ADBC then appends each Arrow table in one bulk statement.
+    """
+    try:
+        with atomic_path(path) as temporary:
+            with sqlite3.connect(temporary) as ddl:
+                ddl.executescript(schema_sql)
+            ddl.close()
+            with adbc_sqlite.connect(str(temporary), autocommit=True) as connection:
+                cursor = connection.cursor()
+                # A fresh private file: durability is given by the final rename, not the journal.
+                cursor.execute("PRAGMA journal_mode=OFF")
+                cursor.execute("PRAGMA synchronous=OFF")
+                for name, table in tables.items():
+                    cursor.adbc_ingest(name, table, mode="append")
+                cursor.close()
+    except (OSError, sqlite3.Error) as error:
+        raise DataPlatformError(f"cannot write {path}: {error}") from error
