@@ -1,0 +1,97 @@
+# The interface to the data platform. `make help` lists every target.
+#
+# Without Docker: `make run` sets up .venv and runs the pipeline, `make test` runs the checks.
+# With Docker:    `make` builds the image and refreshes ./data (extract, load, transform), each
+#                 step in a container that writes as the calling user.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+# ---- settings (override on the command line: `make extract EXTRACT_ARGS='--scale 10'`) ------
+PYTHON ?= python3
+VENV ?= .venv
+DOCKER ?= docker
+IMAGE ?= jump-data-platform:latest
+DATA ?= data
+# Global options of `data-platform` (for example `--random-seed 7`), then each step's own.
+DP_OPTS ?=
+EXTRACT_ARGS ?=
+LOAD_ARGS ?=
+TRANSFORM_ARGS ?=
+BENCH_ARGS ?=
+# Extra options of `docker build` (CI uses them to pass its network settings).
+BUILD_ARGS ?=
+
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Docker mounts need an absolute path.
+DATA_DIR := $(abspath $(DATA))
+LAKEHOUSE := $(DATA_DIR)/lakehouse/lakehouse.duckdb
+# A terminal for the container only when make has one, so that CI (no stdin) works too.
+TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
+# The container runs as the caller so that the files it writes in ./data belong to them.
+DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
+	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
+
+.PHONY: help all venv run test lint bench build extract load transform refresh query clean
+
+help: ## List every target with one line each.
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+all: build refresh ## (default) Build the image, then extract, load and transform into ./data.
+
+# ---- without Docker --------------------------------------------------------------------------
+
+# Reinstall only when the pins change: the stamp is newer than both files otherwise.
+$(STAMP): cli/pyproject.toml cli/constraints.txt
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c cli/constraints.txt -e 'cli[dev]'
+	@touch $@
+
+venv: $(STAMP) ## Create .venv with the pinned dependencies (only when the pins changed).
+
+run: $(STAMP) ## Set up .venv if needed, then run extract, load and transform into ./data.
+	$(BIN)/data-platform --data-folder "$(DATA_DIR)" $(DP_OPTS) \
+		extract $(EXTRACT_ARGS) load $(LOAD_ARGS) transform $(TRANSFORM_ARGS)
+
+lint: $(STAMP) ## Check the Python code: ruff (lint and format) and mypy.
+	cd cli && ../$(BIN)/ruff check . && ../$(BIN)/ruff format --check . && ../$(BIN)/mypy
+
+test: lint ## Run the checks, then every test (pytest).
+	cd cli && ../$(BIN)/pytest
+
+bench: $(STAMP) ## Measure each step at growing scales (cli/benchmarks/bench.py; BENCH_ARGS=...).
+	$(BIN)/python cli/benchmarks/bench.py $(BENCH_ARGS)
+
+# ---- with Docker -----------------------------------------------------------------------------
+
+build: ## Build the Docker image (the CLI, the dbt project and a DuckDB shell).
+	$(DOCKER) build $(BUILD_ARGS) --file docker/Dockerfile --tag $(IMAGE) .
+
+# Created here, not by Docker: a folder Docker creates for a mount belongs to root.
+$(DATA_DIR):
+	mkdir -p "$@"
+
+extract: | $(DATA_DIR) ## Generate the App and CRM sources into ./data/sources (in a container).
+	$(DOCKER_RUN) extract $(EXTRACT_ARGS)
+
+load: | $(DATA_DIR) ## Load the sources into the lakehouse ./data/lakehouse (in a container).
+	$(DOCKER_RUN) load $(LOAD_ARGS)
+
+transform: | $(DATA_DIR) ## Build and test the dbt layers in the lakehouse (in a container).
+	$(DOCKER_RUN) transform $(TRANSFORM_ARGS)
+
+refresh: | $(DATA_DIR) ## Extract, load and transform, in that order (one container).
+	$(DOCKER_RUN) extract $(EXTRACT_ARGS) load $(LOAD_ARGS) transform $(TRANSFORM_ARGS)
+
+query: ## Open an interactive DuckDB shell on the lakehouse (read-only, in a container).
+	@[ -f "$(LAKEHOUSE)" ] || { echo "Error: no lakehouse at $(LAKEHOUSE): run 'make' first" >&2; exit 1; }
+	$(DOCKER) run --rm --interactive --tty --user "$$(id -u):$$(id -g)" \
+		--volume "$(DATA_DIR):/data" --entrypoint duckdb $(IMAGE) -readonly /data/lakehouse/lakehouse.duckdb
+
+clean: ## Remove ./data (the sources, the lakehouse, the logs and the docs).
+	rm -rf "$(DATA_DIR)"
