@@ -10,7 +10,10 @@ import click
 
 from jump.data_platform import __version__
 from jump.data_platform.cli.context import RunContext
+from jump.data_platform.cli.export import export
 from jump.data_platform.cli.extract import extract
+from jump.data_platform.cli.query import query
+from jump.data_platform.cli.status import status
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.reporting import Reporter, start_log_file
 from jump.data_platform.settings import DEFAULT_DATA_FOLDER, DEFAULT_RANDOM_SEED, Settings
@@ -54,6 +57,9 @@ def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) ->
 
 
 cli.add_command(extract)
+cli.add_command(query)
+cli.add_command(export)
+cli.add_command(status)
 
 
 def main(argv: list[str] | None = None) -> int:

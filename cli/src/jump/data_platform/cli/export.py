@@ -1,0 +1,45 @@
+"""`data-platform export`: one table or view of the lakehouse to a CSV, Parquet or Excel file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from jump.data_platform.cli.context import RunContext, pass_run_context
+from jump.data_platform.lakehouse_tools.connection import open_read_only
+from jump.data_platform.lakehouse_tools.export import FORMATS, export_relation, guess_format
+from jump.data_platform.lakehouse_tools.relations import find_relation
+
+
+@click.command()
+@click.argument("relation")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write; replaced only once the export is complete.",
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(FORMATS),
+    help="Default: from the output's suffix (.csv, .parquet, .xlsx).",
+)
+@pass_run_context
+def export(run: RunContext, relation: str, output: Path, file_format: str | None) -> None:
+    """Export RELATION (a table or view, `schema.name`) of the lakehouse to a file.
+
+    data-platform export marts.turnover_by_cohort --output cohorts.xlsx
+    """
+    file_format = file_format or guess_format(output)
+    lakehouse = run.settings.lakehouse_file
+    connection = open_read_only(lakehouse)
+    try:
+        found = find_relation(connection, relation, lakehouse)
+        with run.reporter.step(f"Exporting {found} to {output} ({file_format})"):
+            rows = export_relation(connection, found, output, file_format)
+    finally:
+        connection.close()
+    run.reporter.info(f"Exported {rows:,} row{'s' * (rows != 1)} of {found} to {output}")

@@ -1,0 +1,79 @@
+"""`data-platform query`: one read-only SQL statement, or an interactive shell."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+
+from jump.data_platform.cli.context import RunContext, pass_run_context
+from jump.data_platform.lakehouse_tools.connection import open_read_only
+from jump.data_platform.lakehouse_tools.query import (
+    FORMATS,
+    execute_one,
+    fetch_batches,
+    render_table,
+    write_csv,
+    write_json,
+)
+from jump.data_platform.lakehouse_tools.shell import open_shell
+
+
+@click.command()
+@click.argument("sql", required=False)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table for people; csv or json (on stdout) for scripts.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Rows shown in table format (csv and json print all).",
+)
+@pass_run_context
+def query(run: RunContext, sql: str | None, output_format: str, max_rows: int) -> None:
+    """Run one SQL statement on the lakehouse, read-only, and print its result.
+
+    Without SQL, open an interactive SQL shell on the lakehouse (DuckDB's shell if the
+    duckdb-cli package is installed), also read-only.
+
+        data-platform query "select * from marts.monthly_turnover"
+    """
+    lakehouse = run.settings.lakehouse_file
+    if sql is None:
+        code = open_shell(lakehouse, Console(highlight=False))
+        if code:
+            raise click.exceptions.Exit(code)
+        return
+    connection = open_read_only(lakehouse)
+    try:
+        columns = execute_one(connection, sql, lakehouse)
+        if columns is None:
+            run.reporter.info("OK (the statement returns no rows)")
+            return
+        if output_format == "csv":
+            count = write_csv(columns, fetch_batches(connection, lakehouse), sys.stdout)
+        elif output_format == "json":
+            count = write_json(columns, fetch_batches(connection, lakehouse), sys.stdout)
+        else:
+            rows = [
+                row for batch in fetch_batches(connection, lakehouse, max_rows + 1) for row in batch
+            ]
+            render_table(columns, rows[:max_rows], Console(highlight=False))
+            count = len(rows)
+            if count > max_rows:
+                run.reporter.warning(
+                    f"showing the first {max_rows} rows only: raise --max-rows, "
+                    "or use --format csv or json for all of them"
+                )
+                return
+    finally:
+        connection.close()
+    run.reporter.info(f"{count} row{'s' * (count != 1)}")

@@ -1,0 +1,131 @@
+"""Run one read-only SQL statement on the lakehouse and write its result as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.lakehouse_tools.connection import sql_error
+from jump.data_platform.lakehouse_tools.values import to_json, to_text
+
+FORMATS = ("table", "csv", "json")
+BATCH_ROWS = 10_000
+_NUMERIC_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+
+    @property
+    def numeric(self) -> bool:
+        return self.type.split("(")[0] in _NUMERIC_TYPES
+
+
+def execute_one(
+    connection: duckdb.DuckDBPyConnection, sql: str, lakehouse: Path
+) -> list[Column] | None:
+    """Execute exactly one statement; return its columns, or None if it returns no rows."""
+    try:
+        statements = connection.extract_statements(sql)
+    except duckdb.Error as error:
+        raise sql_error(lakehouse, error) from error
+    if not statements:
+        raise DataPlatformError("the query is empty: give one SQL statement")
+    if len(statements) > 1:
+        raise DataPlatformError(
+            f"the query has {len(statements)} statements: give one at a time "
+            "(or use the interactive shell: `data-platform query` with no SQL)"
+        )
+    try:
+        connection.execute(sql)
+    except duckdb.Error as error:
+        raise sql_error(lakehouse, error) from error
+    description = connection.description
+    if not description:
+        return None
+    return [Column(str(name), str(kind)) for name, kind, *_ in description]
+
+
+def fetch_batches(
+    connection: duckdb.DuckDBPyConnection, lakehouse: Path, limit: int | None = None
+) -> Iterator[list[tuple[object, ...]]]:
+    """The pending result in batches, so a large result never sits whole in memory."""
+    left = limit
+    while left is None or left > 0:
+        size = BATCH_ROWS if left is None else min(BATCH_ROWS, left)
+        try:
+            rows = connection.fetchmany(size)
+        except duckdb.Error as error:  # an error can surface while rows stream
+            raise sql_error(lakehouse, error) from error
+        if not rows:
+            return
+        if left is not None:
+            left -= len(rows)
+        yield rows
+
+
+def write_csv(
+    columns: Sequence[Column], batches: Iterator[list[tuple[object, ...]]], out: TextIO
+) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([column.name for column in columns])
+    count = 0
+    for rows in batches:
+        writer.writerows([to_text(value) for value in row] for row in rows)
+        count += len(rows)
+    return count
+
+
+def write_json(
+    columns: Sequence[Column], batches: Iterator[list[tuple[object, ...]]], out: TextIO
+) -> int:
+    """A JSON array of one object per row, written as it streams."""
+    names = [column.name for column in columns]
+    count = 0
+    out.write("[")
+    for rows in batches:
+        for row in rows:
+            out.write(",\n" if count else "\n")
+            record = {name: to_json(value) for name, value in zip(names, row, strict=True)}
+            out.write(json.dumps(record, ensure_ascii=False))
+            count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def render_table(
+    columns: Sequence[Column], rows: Sequence[Sequence[object]], console: Console
+) -> None:
+    table = Table(show_edge=True, header_style="bold")
+    for column in columns:
+        table.add_column(column.name, justify="right" if column.numeric else "left")
+    null = Text("NULL", style="dim")
+    for row in rows:
+        table.add_row(*(null if value is None else Text(to_text(value)) for value in row))
+    console.print(table)

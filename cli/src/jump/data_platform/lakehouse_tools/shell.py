@@ -1,0 +1,131 @@
+"""An interactive SQL shell on the lakehouse, read-only.
+
+DuckDB's own shell (the pinned `duckdb-cli` package, in the dev extras and the Docker image) is
+the better tool: completion, history, dot-commands. Without it, a small read-only loop in Python
+reads statements ending with `;` and prints each result as a table.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+
+from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.lakehouse_tools.connection import first_line, open_read_only
+from jump.data_platform.lakehouse_tools.query import execute_one, fetch_batches, render_table
+
+SHELL_MAX_ROWS = 1_000
+_QUIT = frozenset({".quit", ".exit", "quit", "exit", r"\q"})
+
+
+def duckdb_cli_binary() -> Path | None:
+    """The DuckDB shell bundled in the `duckdb-cli` package, if that package is installed.
+
+    Only the bundled binary is used: its version is pinned with the `duckdb` library, so it
+    reads the lakehouse's storage format, and using it never triggers a download.
+    """
+    spec = importlib.util.find_spec("duckdb_cli")
+    if spec is None or spec.origin is None:
+        return None
+    binary = Path(spec.origin).parent / "duckdb"
+    return binary if binary.is_file() else None
+
+
+def run_duckdb_shell(binary: Path, lakehouse: Path) -> int:
+    """Run DuckDB's shell read-only on the lakehouse; return its exit code."""
+    command = [
+        str(binary),
+        "-readonly",
+        "-cmd",
+        "SET autoinstall_known_extensions = false;",
+        str(lakehouse),
+    ]
+    # Ctrl-C belongs to the shell (it cancels the running query); this process waits it out.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return subprocess.call(command)
+    except OSError as error:
+        raise DataPlatformError(f"cannot start the DuckDB shell {binary}: {error}") from error
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_builtin_shell(
+    connection: duckdb.DuckDBPyConnection,
+    lakehouse: Path,
+    console: Console,
+    read_line: Callable[[str], str] = input,
+) -> None:
+    """Read statements (ending with `;`) until `.quit` or end of input; print each result."""
+    console.print(
+        f"Lakehouse {lakehouse} (read-only). End statements with ';'. .quit to leave.",
+        markup=False,
+        highlight=False,
+    )
+    lines: list[str] = []
+    while True:
+        try:
+            line = read_line("lakehouse> " if not lines else "       ...> ")
+        except EOFError:
+            break
+        except KeyboardInterrupt:  # drop the statement being typed, like most SQL shells
+            lines.clear()
+            console.print()
+            continue
+        if not lines and line.strip() in _QUIT:
+            break
+        if not lines and not line.strip():
+            continue
+        lines.append(line)
+        if line.rstrip().endswith(";"):
+            _run_text(connection, lakehouse, console, "\n".join(lines))
+            lines.clear()
+    if lines:
+        _run_text(connection, lakehouse, console, "\n".join(lines))
+
+
+def _run_text(
+    connection: duckdb.DuckDBPyConnection, lakehouse: Path, console: Console, text: str
+) -> None:
+    try:
+        statements = connection.extract_statements(text)
+    except duckdb.Error as error:
+        console.print(f"Error: {first_line(error)}", style="red", markup=False, highlight=False)
+        return
+    for statement in statements:
+        try:
+            columns = execute_one(connection, statement.query, lakehouse)
+            if columns is None:
+                continue
+            rows = [
+                row
+                for batch in fetch_batches(connection, lakehouse, SHELL_MAX_ROWS + 1)
+                for row in batch
+            ]
+        except DataPlatformError as error:
+            console.print(f"Error: {error}", style="red", markup=False, highlight=False)
+            return
+        render_table(columns, rows[:SHELL_MAX_ROWS], console)
+        shown = f"first {SHELL_MAX_ROWS} rows shown" if len(rows) > SHELL_MAX_ROWS else None
+        console.print(shown or f"{len(rows)} row{'s' * (len(rows) != 1)}", style="dim")
+
+
+def open_shell(lakehouse: Path, console: Console) -> int:
+    """The interactive shell: DuckDB's if installed, else the built-in one. Returns an exit code."""
+    # Opening first gives the same one-line errors (missing, locked) as every other command.
+    connection = open_read_only(lakehouse)
+    binary = duckdb_cli_binary()
+    if binary is not None:
+        connection.close()
+        return run_duckdb_shell(binary, lakehouse)
+    try:
+        run_builtin_shell(connection, lakehouse, console)
+    finally:
+        connection.close()
+    return 0

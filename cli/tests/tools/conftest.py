@@ -1,0 +1,71 @@
+"""A small hand-made lakehouse (the four layers, a few rows) for the tools' tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+FIXTURE_SQL = """
+create schema sources; create schema staging; create schema intermediate; create schema marts;
+create table sources.app__users as
+    select * from (values (1, 'Zoé', 'Martin', 'zoe.martin@example.com'),
+                          (2, 'Noël', 'Dupont', 'noel.dupont@example.com'),
+                          (3, 'Anaïs', 'O''Brien', 'anais.obrien@example.com'))
+        as t(id, first_name, last_name, email);
+alter table sources.app__users add column _loaded_at timestamp;
+update sources.app__users set _loaded_at = (now() at time zone 'UTC') - interval 2 hour;
+create table sources.app__extract_metadata as
+    select 'app' as source, '2024-06-30' as as_of,
+           (now() at time zone 'UTC') - interval 2 hour as _loaded_at;
+create view staging.app__users as select id, lower(email) as email from sources.app__users;
+create table intermediate.freelances as select id as freelancer_id, email from staging.app__users;
+create table marts.monthly_turnover as
+    select * from (values (date '2024-04-01', 1200.50::decimal(18,2)),
+                          (date '2024-05-01', 0.00::decimal(18,2)),
+                          (date '2024-06-01', 310.25::decimal(18,2)))
+        as t(month, turnover);
+"""
+
+RUN_RESULTS = {
+    "metadata": {"generated_at": "2024-07-01T08:00:00Z", "dbt_version": "1.11.16"},
+    "elapsed_time": 4.2,
+    "args": {"which": "build"},
+    "results": [
+        {"unique_id": "model.jump.staging__app__users", "status": "success"},
+        {"unique_id": "model.jump.marts__monthly_turnover", "status": "success"},
+        {"unique_id": "test.jump.not_null_users_id.1a2b3c", "status": "pass"},
+        {"unique_id": "test.jump.invoice_references_consecutive.4d5e6f", "status": "warn"},
+        {"unique_id": "unit_test.jump.monthly_turnover.zero_months", "status": "pass"},
+    ],
+}
+
+
+def make_lakehouse(data_folder: Path) -> Path:
+    """Write the fixture lakehouse and a dbt run_results.json under `data_folder`."""
+    lakehouse = data_folder / "lakehouse" / "lakehouse.duckdb"
+    lakehouse.parent.mkdir(parents=True)
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute(FIXTURE_SQL)
+    target = data_folder / "dbt" / "target"
+    target.mkdir(parents=True)
+    (target / "run_results.json").write_text(json.dumps(RUN_RESULTS), encoding="utf-8")
+    return lakehouse
+
+
+@pytest.fixture(scope="session")
+def data_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A read-only-by-convention fixture: tests must not change it (the tools cannot)."""
+    folder = tmp_path_factory.mktemp("tools") / "data"
+    make_lakehouse(folder)
+    return folder
+
+
+@pytest.fixture
+def fresh_data_folder(tmp_path: Path) -> Path:
+    """A private copy for tests that lock the lakehouse or break it."""
+    folder = tmp_path / "data"
+    make_lakehouse(folder)
+    return folder
