@@ -1,0 +1,95 @@
+-- One row per App user (freelancer), with the CRM's satisfaction score when the CRM record can
+-- be matched: first by normalised email, then, for users still unmatched, by normalised last and
+-- first name when that name belongs to exactly one unmatched user and one unmatched customer.
+-- Cohort: the month of the freelancer's first job contract start (when they joined Jump).
+with users as (
+    select * from {{ ref('staging__app__users') }}
+),
+
+customers as (
+    select * from {{ ref('staging__crm__customers') }}
+),
+
+first_contracts as (
+    select
+        user_id,
+        min(start_date) as first_contract_start_date
+    from {{ ref('staging__app__job_contracts') }}
+    group by user_id
+),
+
+email_matches as (
+    -- One-to-one: App emails are unique and the CRM is deduplicated by email in staging.
+    select
+        users.user_id,
+        customers.customer_id
+    from users
+    inner join customers on users.email = customers.email
+),
+
+unmatched_user_names as (
+    select
+        last_name_normalized,
+        first_name_normalized,
+        min(user_id) as user_id
+    from users
+    where
+        last_name_normalized is not null
+        and first_name_normalized is not null
+        and not exists (select 1 from email_matches where email_matches.user_id = users.user_id)
+    group by last_name_normalized, first_name_normalized
+    having count(*) = 1
+),
+
+unmatched_customer_names as (
+    select
+        last_name_normalized,
+        first_name_normalized,
+        min(customer_id) as customer_id
+    from customers
+    where
+        last_name_normalized is not null
+        and first_name_normalized is not null
+        and not exists (
+            select 1 from email_matches where email_matches.customer_id = customers.customer_id
+        )
+    group by last_name_normalized, first_name_normalized
+    having count(*) = 1
+),
+
+name_matches as (
+    select
+        unmatched_user_names.user_id,
+        unmatched_customer_names.customer_id
+    from unmatched_user_names
+    inner join unmatched_customer_names
+        on
+            unmatched_user_names.last_name_normalized
+            = unmatched_customer_names.last_name_normalized
+            and unmatched_user_names.first_name_normalized
+            = unmatched_customer_names.first_name_normalized
+),
+
+matches as (
+    select user_id, customer_id, 'email' as crm_match_method from email_matches
+    union all
+    select user_id, customer_id, 'name' as crm_match_method from name_matches
+)
+
+select
+    {{ surrogate_key(['users.user_id']) }} as freelancer_key,
+    users.user_id as freelancer_id,
+    users.last_name,
+    users.first_name,
+    users.email,
+    matches.customer_id as crm_customer_id,
+    matches.crm_match_method,
+    customers.satisfaction_score,
+    first_contracts.first_contract_start_date,
+    {{ month_of('first_contracts.first_contract_start_date') }} as cohort,
+    users.created_at,
+    users.updated_at
+from users
+left join matches on users.user_id = matches.user_id
+left join customers on matches.customer_id = customers.customer_id
+left join first_contracts on users.user_id = first_contracts.user_id
