@@ -12,6 +12,7 @@ from jump.data_platform import __version__
 from jump.data_platform.cli.context import RunContext
 from jump.data_platform.cli.export import export
 from jump.data_platform.cli.extract import extract
+from jump.data_platform.cli.load import load
 from jump.data_platform.cli.query import query
 from jump.data_platform.cli.status import status
 from jump.data_platform.errors import DataPlatformError
@@ -57,6 +58,7 @@ def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) ->
 
 
 cli.add_command(extract)
+cli.add_command(load)
 cli.add_command(query)
 cli.add_command(export)
 cli.add_command(status)

@@ -1,0 +1,1 @@
+"""The lakehouse: one DuckDB file; `load` copies the SQLite sources into its `sources` schema."""

@@ -1,0 +1,201 @@
+"""Copy the SQLite sources into the lakehouse's `sources` schema, all or nothing.
+
+Every selected file is read and checked completely before the lakehouse is opened; then one
+transaction replaces every table, so a bad file, a crash or a kill leaves the previous state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.lakehouse.connection import open_lakehouse
+from jump.data_platform.lakehouse.sqlite_reader import (
+    ReadTable,
+    SqliteFile,
+    TableInfo,
+    quote_identifier,
+    read_tables,
+)
+from jump.data_platform.reporting import Reporter
+from jump.data_platform.settings import Settings
+
+SCHEMA = "sources"
+LOADED_AT = "_loaded_at"
+# The tables each source file must hold (docs/sources.md); any other table is copied too.
+EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
+    "app": ("users", "job_contracts", "clients", "invoices", "extract_metadata"),
+    "crm": ("customers", "extract_metadata"),
+}
+_ARROW_VIEW = "_jump_load_arrow"
+
+
+def lakehouse_table(source: str, table: str) -> str:
+    """The name of a source table in the `sources` schema: `<source>__<table>`."""
+    return f"{source}__{table}"
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    source: str
+    name: str  # in the `sources` schema
+    rows: int
+    columns: int  # of the source table, without _loaded_at
+    read_seconds: float
+    write_seconds: float
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    lakehouse: Path
+    loaded_at: datetime  # UTC, naive as stored in the lakehouse
+    tables: tuple[LoadedTable, ...]
+    read_seconds: float
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(table.rows for table in self.tables)
+
+
+def load_sources(
+    settings: Settings, sources: Sequence[str], reporter: Reporter | None = None
+) -> LoadResult:
+    """Load the given sources (`app`, `crm`) of the data folder into its lakehouse."""
+    files = {source: settings.source_file(source) for source in dict.fromkeys(sources)}
+    return load_files(files, settings.lakehouse_file, reporter)
+
+
+def load_files(
+    files: Mapping[str, Path],
+    lakehouse: Path,
+    reporter: Reporter | None = None,
+    threads: int | None = None,
+) -> LoadResult:
+    """Load each `source -> SQLite file` into `lakehouse` in one transaction."""
+    reporter = reporter or Reporter(quiet=True)
+    started = time.perf_counter()
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+
+    plan = [(source, *_checked_file(source, path)) for source, path in files.items()]
+    read: list[ReadTable] = []
+    for table in read_tables(plan, threads):
+        read.append(table)
+        reporter.info(
+            f"read {table.label}.{table.info.name}: {table.data.num_rows:,} rows "
+            f"in {table.seconds:.2f} s"
+        )
+    read_seconds = time.perf_counter() - started
+
+    loaded = _write(lakehouse, read, loaded_at, reporter)
+    result = LoadResult(lakehouse, loaded_at, loaded, read_seconds, time.perf_counter() - started)
+    _summarize(result, reporter)
+    return result
+
+
+def _checked_file(source: str, path: Path) -> tuple[SqliteFile, list[TableInfo]]:
+    """Open a source file and check it holds its expected tables, before anything is read."""
+    file = SqliteFile(path)
+    tables = file.tables()
+    names = {table.name for table in tables}
+    missing = [name for name in EXPECTED_TABLES.get(source, ()) if name not in names]
+    if missing:
+        raise DataPlatformError(
+            f"source file {path} has no table {', '.join(missing)}; "
+            "run `data-platform extract` to write it again"
+        )
+    for table in tables:
+        if any(column.name.lower() == LOADED_AT for column in table.columns):
+            raise DataPlatformError(
+                f"source file {path}: table {table.name} has a column {LOADED_AT}, "
+                "which load adds itself"
+            )
+    return file, tables
+
+
+def _write(
+    lakehouse: Path,
+    read: Sequence[ReadTable],
+    loaded_at: datetime,
+    reporter: Reporter,
+) -> tuple[LoadedTable, ...]:
+    """Replace every read table in one transaction, then checkpoint so the file stays small."""
+    loaded = []
+    stamp = f"TIMESTAMP '{loaded_at.isoformat(sep=' ')}'"
+    with open_lakehouse(lakehouse) as connection:
+        current = ""
+        try:
+            connection.execute("BEGIN TRANSACTION")
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+            for table in read:
+                name = lakehouse_table(table.label, table.info.name)
+                current = f" table {SCHEMA}.{name}"
+                started = time.perf_counter()
+                connection.register(_ARROW_VIEW, table.data)
+                connection.execute(
+                    f"CREATE OR REPLACE TABLE {SCHEMA}.{quote_identifier(name)} AS "
+                    f"SELECT *, {stamp} AS {LOADED_AT} FROM {_ARROW_VIEW}"
+                )
+                connection.unregister(_ARROW_VIEW)
+                seconds = time.perf_counter() - started
+                reporter.info(
+                    f"wrote {SCHEMA}.{name}: {table.data.num_rows:,} rows in {seconds:.2f} s"
+                )
+                loaded.append(
+                    LoadedTable(
+                        table.label,
+                        name,
+                        table.data.num_rows,
+                        table.data.num_columns,
+                        table.seconds,
+                        seconds,
+                    )
+                )
+            current = ""
+            connection.execute("COMMIT")
+        except duckdb.Error as error:
+            raise DataPlatformError(
+                f"cannot write{current} to lakehouse {lakehouse}: {_first_line(error)}; "
+                "the lakehouse was left as it was"
+            ) from error
+        try:
+            # Without a checkpoint, replaced tables stay in the write-ahead log and the file
+            # grows with every load; a checkpoint frees their blocks for the next load.
+            connection.execute("CHECKPOINT")
+        except duckdb.Error as error:
+            reporter.warning(
+                f"lakehouse {lakehouse} loaded, but not checkpointed: {_first_line(error)}"
+            )
+    return tuple(loaded)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _summarize(result: LoadResult, reporter: Reporter) -> None:
+    reporter.table(
+        f"Loaded into {result.lakehouse} (schema {SCHEMA})",
+        ["table", "rows", "columns", "read s", "write s"],
+        [
+            [
+                f"{SCHEMA}.{table.name}",
+                f"{table.rows:,}",
+                table.columns,
+                f"{table.read_seconds:.2f}",
+                f"{table.write_seconds:.2f}",
+            ]
+            for table in result.tables
+        ],
+    )
+    rate = result.rows / result.seconds if result.seconds else 0.0
+    reporter.info(
+        f"load: {result.rows:,} rows in {len(result.tables)} tables "
+        f"in {result.seconds:.2f} s ({rate:,.0f} rows/s)"
+    )

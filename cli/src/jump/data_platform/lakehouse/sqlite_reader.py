@@ -1,0 +1,244 @@
+"""Read every table of a SQLite file into Arrow tables, fast and typed by the declared columns.
+
+The ADBC SQLite driver reads in C and releases the GIL, so tables (and row ranges of a large
+table) are read in parallel threads, each with its own read-only connection.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import adbc_driver_manager
+import adbc_driver_sqlite
+import adbc_driver_sqlite.dbapi
+import pyarrow as pa
+
+from jump.data_platform.errors import DataPlatformError
+
+# Rows per Arrow batch: large batches are faster and make the driver's type inference (which
+# looks at the first batch) see more rows.
+BATCH_ROWS = 65_536
+# A table with more rows than this is read as several rowid ranges in parallel.
+SPLIT_ROWS = 200_000
+MAX_THREADS = 4
+
+# The lakehouse type of each SQLite column affinity (docs/sources.md). NUMERIC and BLOB
+# affinity columns keep the type the driver infers from their values.
+_AFFINITY_TYPES: dict[str, pa.DataType] = {
+    "INTEGER": pa.int64(),
+    "REAL": pa.float64(),
+    "TEXT": pa.string(),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    declared_type: str
+
+    @property
+    def affinity(self) -> str:
+        return column_affinity(self.declared_type)
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """A table of the file: its columns, row count and rowid range (None without rowid)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    row_count: int
+    rowid_range: tuple[int, int] | None
+
+
+def column_affinity(declared_type: str) -> str:
+    """SQLite's rules for a column's affinity from its declared type (sqlite.org/datatype3)."""
+    declared = declared_type.upper()
+    if "INT" in declared:
+        return "INTEGER"
+    if any(word in declared for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if not declared or "BLOB" in declared:
+        return "BLOB"
+    if any(word in declared for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def worker_count() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_THREADS, cpus))
+
+
+class SqliteFile:
+    """One SQLite source file, opened read-only (never created, never modified)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.is_file():
+            raise DataPlatformError(
+                f"source file {path} is missing; `data-platform extract` creates it"
+            )
+        # A URI with mode=ro: the driver would otherwise create a missing file or write to it.
+        self._uri = path.resolve().as_uri() + "?mode=ro"
+
+    def _connect(self) -> adbc_driver_sqlite.dbapi.AdbcSqliteConnection:
+        return adbc_driver_sqlite.dbapi.connect(self._uri)
+
+    def _unreadable(self, error: Exception) -> DataPlatformError:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        detail = detail.removeprefix("INVALID_ARGUMENT: ").removeprefix("IO: ")
+        return DataPlatformError(
+            f"source file {self.path} is not a readable SQLite database ({detail}); "
+            "run `data-platform extract` to write it again"
+        )
+
+    def tables(self) -> list[TableInfo]:
+        """The file's tables (SQLite's internal ones excluded), with what reading needs."""
+        try:
+            with self._connect() as connection, connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT name FROM sqlite_schema WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+                )
+                names = [str(row[0]) for row in cursor.fetchall()]
+                return [self._table_info(cursor, name) for name in names]
+        except adbc_driver_manager.Error as error:
+            raise self._unreadable(error) from error
+
+    def _table_info(self, cursor: adbc_driver_sqlite.dbapi.Cursor, name: str) -> TableInfo:
+        cursor.execute(f"SELECT name, type FROM pragma_table_info({_string_literal(name)})")
+        columns = tuple(Column(str(column), str(kind or "")) for column, kind in cursor.fetchall())
+        cursor.execute(f"SELECT count(*) FROM {quote_identifier(name)}")
+        (row_count,) = cursor.fetchone() or (0,)
+        rowid_range: tuple[int, int] | None = None
+        try:
+            cursor.execute(f"SELECT min(rowid), max(rowid) FROM {quote_identifier(name)}")
+            low, high = cursor.fetchone() or (None, None)
+            if low is not None and high is not None:
+                rowid_range = (int(low), int(high))
+        except adbc_driver_manager.Error:
+            pass  # a WITHOUT ROWID table: read it in one piece
+        return TableInfo(name, columns, int(row_count), rowid_range)
+
+    def read(self, table: TableInfo, where: str = "", batch_rows: int = BATCH_ROWS) -> pa.Table:
+        """Rows of one table (optionally a rowid range) as Arrow, cast to the declared types."""
+        query = f"SELECT * FROM {quote_identifier(table.name)} {where}"
+        try:
+            with self._connect() as connection, connection.cursor() as cursor:
+                cursor.adbc_statement.set_options(
+                    **{adbc_driver_sqlite.StatementOptions.BATCH_ROWS.value: str(batch_rows)}
+                )
+                cursor.execute(query)
+                data = cursor.fetch_arrow_table()
+        except adbc_driver_manager.Error as error:
+            if "Type mismatch" in str(error) and batch_rows <= table.row_count:
+                # The driver infers each column's type from the first batch: a column whose
+                # first batch is all NULL fails later. One batch of all rows sees every value.
+                return self.read(table, where, batch_rows=table.row_count + 1)
+            raise self._unreadable(error) from error
+        return self._typed(table, data)
+
+    def _typed(self, table: TableInfo, data: pa.Table) -> pa.Table:
+        """Cast each column to the type of its declared affinity (docs/sources.md).
+
+        The driver types an all-NULL column (or any column of an empty result) as int64, and
+        turns a column of mixed storage classes into strings: the cast fixes the first and
+        rejects a value that does not fit its declared type.
+        """
+        fields = []
+        for column, field in zip(table.columns, data.schema, strict=True):
+            target = _AFFINITY_TYPES.get(column.affinity, field.type)
+            fields.append(pa.field(field.name, target))
+        schema = pa.schema(fields)
+        if schema == data.schema:
+            return data
+        try:
+            return data.cast(schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            raise DataPlatformError(
+                f"source file {self.path}: table {table.name} has values that do not match "
+                f"the declared column types ({str(error).splitlines()[0]})"
+            ) from error
+
+
+def _string_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ranges(low: int, high: int, parts: int) -> list[tuple[int, int]]:
+    """Split [low, high] into at most `parts` contiguous rowid ranges."""
+    step = (high - low + parts) // parts
+    return [(start, min(start + step - 1, high)) for start in range(low, high + 1, step)]
+
+
+@dataclass(frozen=True)
+class ReadTable:
+    """A table read from a file, with the thread time its read took."""
+
+    label: str  # the caller's name for the file (the source: `app`, `crm`)
+    info: TableInfo
+    data: pa.Table
+    seconds: float
+
+
+def _timed_read(file: SqliteFile, table: TableInfo, where: str) -> tuple[pa.Table, float]:
+    started = time.perf_counter()
+    data = file.read(table, where)
+    return data, time.perf_counter() - started
+
+
+def read_tables(
+    plan: Sequence[tuple[str, SqliteFile, Sequence[TableInfo]]], threads: int | None = None
+) -> Iterator[ReadTable]:
+    """Read the planned tables in parallel; yield each as soon as it is complete, in plan order.
+
+    A table larger than SPLIT_ROWS with a rowid is read as several rowid ranges at once.
+    """
+    threads = threads or worker_count()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        submitted: list[
+            tuple[str, SqliteFile, TableInfo, list[Future[tuple[pa.Table, float]]]]
+        ] = []
+        for label, file, tables in plan:
+            for table in tables:
+                if table.rowid_range is not None and table.row_count > SPLIT_ROWS and threads > 1:
+                    wheres = [
+                        f"WHERE rowid BETWEEN {low} AND {high}"
+                        for low, high in _ranges(*table.rowid_range, threads)
+                    ]
+                else:
+                    wheres = [""]
+                futures = [pool.submit(_timed_read, file, table, where) for where in wheres]
+                submitted.append((label, file, table, futures))
+        try:
+            for label, file, table, futures in submitted:
+                pieces = [future.result() for future in futures]
+                data = _combine(file, table, [piece for piece, _ in pieces])
+                yield ReadTable(label, table, data, sum(seconds for _, seconds in pieces))
+        finally:
+            for _, _, _, futures in submitted:
+                for future in futures:
+                    future.cancel()
+
+
+def _combine(file: SqliteFile, table: TableInfo, pieces: list[pa.Table]) -> pa.Table:
+    """One Arrow table from the pieces of a split read; read again whole if their types differ
+    (a NUMERIC or untyped column may be inferred differently in different ranges)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    if any(piece.schema != pieces[0].schema for piece in pieces[1:]):
+        return file.read(table, batch_rows=table.row_count + 1)
+    return pa.concat_tables(pieces)
