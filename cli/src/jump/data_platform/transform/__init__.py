@@ -1,0 +1,1 @@
+"""The `transform` step: run the dbt project against the lakehouse."""

@@ -1,0 +1,219 @@
+"""Run the dbt project in-process against the lakehouse and summarise what happened."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.lakehouse_tools.connection import open_read_only
+from jump.data_platform.settings import Settings
+
+LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts")
+LAKEHOUSE_ENV_VAR = "DATA_PLATFORM_LAKEHOUSE"  # read by dbt/profiles.yml
+SAMPLE_ROWS = 5  # failing rows shown per warning or failing test
+
+
+def target_folder(settings: Settings) -> Path:
+    """dbt's artifacts (run_results.json, manifest, compiled SQL); `status` reads them here."""
+    return settings.data_folder / "dbt" / "target"
+
+
+def log_folder(settings: Settings) -> Path:
+    return settings.data_folder / "dbt" / "logs"
+
+
+@dataclass(frozen=True)
+class NodeOutcome:
+    """One dbt node that did not simply pass: its name, status, message and failing rows."""
+
+    name: str
+    status: str
+    message: str
+    sample: tuple[str, ...] = ()
+
+
+@dataclass
+class TransformSummary:
+    models_built: int = 0
+    tests_passed: int = 0
+    skipped: int = 0
+    failed_models: list[NodeOutcome] = field(default_factory=list)
+    failed_tests: list[NodeOutcome] = field(default_factory=list)
+    warned_tests: list[NodeOutcome] = field(default_factory=list)
+    stale_sources: list[NodeOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def success(self) -> bool:
+        """A failing model or error-level test fails the run; warnings do not."""
+        return not self.failed_models and not self.failed_tests
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
+def _close_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps in a class attribute across invocations.
+
+    Without it the file stays open (and locked) in this process after dbt has returned.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def _node_name(node: Any) -> str:
+    """`marts.monthly_turnover` for a model, the test's name for a test."""
+    if node.resource_type == "model":
+        return f"{node.schema}.{node.alias}"
+    if node.resource_type == "source":
+        return f"{node.source_name}.{node.name} ({node.schema}.{node.identifier})"
+    return str(node.name)
+
+
+def _first_line(message: object) -> str:
+    text = str(message or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _check_invocation(result: Any, what: str) -> None:
+    """dbt could not even run (bad project, unreadable profile): one line, no traceback."""
+    if result.exception is not None:
+        raise DataPlatformError(f"dbt {what} failed: {_first_line(result.exception)}")
+
+
+def _summarise_build(results: Sequence[Any], summary: TransformSummary) -> list[Any]:
+    """Count the build's nodes; return the data tests whose failing rows are worth showing."""
+    to_sample = []
+    for result in results:
+        node, status = result.node, str(result.status)
+        outcome = NodeOutcome(_node_name(node), status, _first_line(result.message))
+        if node.resource_type in ("model", "seed", "snapshot"):
+            if status == "success":
+                summary.models_built += 1
+            elif status == "skipped":
+                summary.skipped += 1
+            else:
+                summary.failed_models.append(outcome)
+        elif status == "pass":
+            summary.tests_passed += 1
+        elif status == "skipped":
+            summary.skipped += 1
+        elif status == "warn":
+            summary.warned_tests.append(outcome)
+            to_sample.append(result)
+        else:
+            summary.failed_tests.append(outcome)
+            if status == "fail" and node.resource_type == "test":
+                to_sample.append(result)
+    return to_sample
+
+
+def _sample_failing_rows(
+    lakehouse: Path, results: Sequence[Any], summary: TransformSummary
+) -> None:
+    """Run each warning or failing test's compiled query again to show its first rows.
+
+    The rows say what is wrong (for the reference test: the missing references). Best effort:
+    a query that cannot run again only loses its sample.
+    """
+    if not results:
+        return
+    samples: dict[str, tuple[str, ...]] = {}
+    connection = open_read_only(lakehouse)
+    try:
+        for result in results:
+            sql = getattr(result.node, "compiled_code", None)
+            if not sql:
+                continue
+            try:
+                cursor = connection.execute(f"select * from ({sql}) limit {SAMPLE_ROWS}")
+                columns = [column[0] for column in cursor.description or ()]
+                rows = cursor.fetchall()
+            except duckdb.Error:
+                continue
+            samples[_node_name(result.node)] = tuple(
+                ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)) for row in rows
+            )
+    finally:
+        connection.close()
+    for outcomes in (summary.warned_tests, summary.failed_tests):
+        outcomes[:] = [
+            NodeOutcome(o.name, o.status, o.message, samples.get(o.name, ())) for o in outcomes
+        ]
+
+
+def run_transform(
+    settings: Settings, project_dir: Path, layers: Sequence[str] = LAYERS
+) -> TransformSummary:
+    """`dbt source freshness` then `dbt build` of the selected layers, in this process.
+
+    The lakehouse is the one of `settings`; dbt's artifacts and logs go to the data folder so
+    that the project folder may be read-only. Every DuckDB handle is closed on return.
+    """
+    from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
+
+    started = time.perf_counter()
+    lakehouse = settings.lakehouse_file.resolve()
+    common = [
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--target-path",
+        str(target_folder(settings).resolve()),
+        "--log-path",
+        str(log_folder(settings).resolve()),
+        "--quiet",
+    ]
+    selection = ["--select", *(f"tag:{layer}" for layer in layers)]
+    summary = TransformSummary()
+    try:
+        with _environment(LAKEHOUSE_ENV_VAR, str(lakehouse)):
+            # Parse once and hand the manifest to both commands: dbt's start-up is paid once.
+            parsed = dbtRunner().invoke(["parse", *common])
+            _check_invocation(parsed, "parse")
+            runner = dbtRunner(manifest=parsed.result)
+            freshness = runner.invoke(["source", "freshness", *common])
+            _check_invocation(freshness, "source freshness")
+            for result in freshness.result.results if freshness.result else ():
+                if str(result.status) != "pass":
+                    age = getattr(result, "age", None)
+                    message = f"loaded {age / 3600:,.1f} hours ago" if age else _first_line(
+                        getattr(result, "message", "")
+                    )
+                    summary.stale_sources.append(
+                        NodeOutcome(_node_name(result.node), str(result.status), message)
+                    )
+            # Cautious: a test runs only when every model it reads is selected (and built).
+            build = runner.invoke(
+                ["build", *selection, "--indirect-selection", "cautious", *common]
+            )
+            _check_invocation(build, "build")
+    finally:
+        _close_duckdb()
+    to_sample = _summarise_build(build.result.results if build.result else (), summary)
+    _sample_failing_rows(lakehouse, to_sample, summary)
+    summary.seconds = time.perf_counter() - started
+    return summary
