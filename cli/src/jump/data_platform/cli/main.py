@@ -15,6 +15,7 @@ from jump.data_platform.cli.extract import extract
 from jump.data_platform.cli.load import load
 from jump.data_platform.cli.query import query
 from jump.data_platform.cli.status import status
+from jump.data_platform.cli.transform import transform
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.reporting import Reporter, start_log_file
 from jump.data_platform.settings import DEFAULT_DATA_FOLDER, DEFAULT_RANDOM_SEED, Settings
@@ -59,6 +60,7 @@ def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) ->
 
 cli.add_command(extract)
 cli.add_command(load)
+cli.add_command(transform)
 cli.add_command(query)
 cli.add_command(export)
 cli.add_command(status)
