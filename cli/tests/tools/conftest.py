@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -69,3 +72,32 @@ def fresh_data_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "data"
     make_lakehouse(folder)
     return folder
+
+
+_HOLDER = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.read()  # hold the lock until the test closes our stdin
+"""
+
+
+@pytest.fixture
+def locked_data_folder(fresh_data_folder: Path) -> Iterator[tuple[Path, int]]:
+    """A data folder whose lakehouse another process holds for writing, as a running load
+    or transform does; yields the folder and that process's PID."""
+    lakehouse = fresh_data_folder / "lakehouse" / "lakehouse.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(lakehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
+        yield fresh_data_folder, holder.pid
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)

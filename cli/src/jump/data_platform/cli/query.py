@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
 from rich.console import Console
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
+from jump.data_platform.cli.export import ArgumentsThenOptions
 from jump.data_platform.lakehouse_tools.connection import open_read_only
 from jump.data_platform.lakehouse_tools.query import (
     FORMATS,
@@ -19,8 +21,10 @@ from jump.data_platform.lakehouse_tools.query import (
 )
 from jump.data_platform.lakehouse_tools.shell import open_shell
 
+logger = logging.getLogger("jump.data_platform")
 
-@click.command()
+
+@click.command(cls=ArgumentsThenOptions)
 @click.argument("sql", required=False)
 @click.option(
     "--format",
@@ -48,10 +52,11 @@ def query(run: RunContext, sql: str | None, output_format: str, max_rows: int) -
     """
     lakehouse = run.settings.lakehouse_file
     if sql is None:
-        code = open_shell(lakehouse, Console(highlight=False))
+        code = open_shell(lakehouse, Console(highlight=False, soft_wrap=True))
         if code:
             raise click.exceptions.Exit(code)
         return
+    logger.info("query: %s", sql)
     connection = open_read_only(lakehouse)
     try:
         columns = execute_one(connection, sql, lakehouse)
@@ -66,7 +71,7 @@ def query(run: RunContext, sql: str | None, output_format: str, max_rows: int) -
             rows = [
                 row for batch in fetch_batches(connection, lakehouse, max_rows + 1) for row in batch
             ]
-            render_table(columns, rows[:max_rows], Console(highlight=False))
+            render_table(columns, rows[:max_rows], Console(highlight=False, soft_wrap=True))
             count = len(rows)
             if count > max_rows:
                 run.reporter.warning(

@@ -39,7 +39,7 @@ def status(run: RunContext, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps(document, indent=2))
     else:
-        render_status(state, Console(highlight=False))
+        render_status(state, Console(highlight=False, soft_wrap=True))
     if state.fresh is False:
         run.reporter.warning(freshness_line(state))
     if state.transform is not None and not state.transform.succeeded:

@@ -122,6 +122,9 @@ def write_json(
 def render_table(
     columns: Sequence[Column], rows: Sequence[Sequence[object]], console: Console
 ) -> None:
+    if not console.is_terminal:
+        # Into a file or a pipe, show whole values: no terminal width to fit.
+        console.width = max(console.width, 10_000)
     table = Table(show_edge=True, header_style="bold")
     for column in columns:
         table.add_column(column.name, justify="right" if column.numeric else "left")

@@ -1,0 +1,188 @@
+"""`data-platform export` through the real entry point, and the export module's atomicity."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from jump.data_platform.cli.main import main
+from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.lakehouse_tools import export as export_module
+from jump.data_platform.lakehouse_tools.connection import open_read_only
+from jump.data_platform.lakehouse_tools.relations import find_relation
+
+
+def run(data_folder: Path, *args: str) -> int:
+    return main(["--data-folder", str(data_folder), "export", *args])
+
+
+def test_csv(data_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "turnover.csv"
+    assert run(data_folder, "marts.monthly_turnover", "--output", str(output)) == 0
+    assert output.read_text(encoding="utf-8").splitlines() == [
+        "month,turnover",
+        "2024-04-01,1200.50",
+        "2024-05-01,0.00",
+        "2024-06-01,310.25",
+    ]
+    assert "Exported 3 rows of marts.monthly_turnover" in capsys.readouterr().err
+
+
+def test_parquet_keeps_the_types(data_folder: Path, tmp_path: Path) -> None:
+    output = tmp_path / "turnover.parquet"
+    assert run(data_folder, "MARTS.Monthly_Turnover", "-o", str(output)) == 0  # case-insensitive
+    with duckdb.connect() as connection:
+        relation = connection.read_parquet(str(output))
+        assert relation.types == ["DATE", "DECIMAL(18,2)"]
+        assert relation.order("month").fetchall()[0][1] == Decimal("1200.50")
+
+
+def test_xlsx_of_a_view(data_folder: Path, tmp_path: Path) -> None:
+    output = tmp_path / "users.xlsx"
+    assert run(data_folder, "staging.app__users", "-o", str(output)) == 0
+    sheet = openpyxl.load_workbook(output, read_only=True).active
+    rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ("id", "email")
+    assert sorted(rows[1:]) == [
+        (1, "zoe.martin@example.com"),
+        (2, "noel.dupont@example.com"),
+        (3, "anais.obrien@example.com"),
+    ]
+
+
+def test_format_option_beats_the_suffix(data_folder: Path, tmp_path: Path) -> None:
+    output = tmp_path / "turnover.txt"
+    assert run(data_folder, "monthly_turnover", "-o", str(output), "--format", "csv") == 0
+    assert output.read_text(encoding="utf-8").startswith("month,turnover\n")
+
+
+def test_an_unknown_suffix_needs_format(
+    data_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "turnover.txt"
+    assert run(data_folder, "marts.monthly_turnover", "-o", str(output)) == 1
+    assert "--format" in capsys.readouterr().err
+    assert not output.exists()
+
+
+@pytest.mark.parametrize(
+    ("relation", "expected"),
+    [
+        ("marts.monthly_turnovr", "did you mean marts.monthly_turnover?"),
+        ("monthly_turnovr", "did you mean marts.monthly_turnover?"),
+        ('marts.monthly_turnover"; drop table marts.monthly_turnover; --', "unknown relation"),
+        ("nowhere.at_all", "unknown relation nowhere.at_all"),
+        ("app__users", "ambiguous"),  # in sources and in staging
+    ],
+)
+def test_unknown_or_ambiguous_relation(
+    data_folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    relation: str,
+    expected: str,
+) -> None:
+    output = tmp_path / "out.csv"
+    assert run(data_folder, relation, "-o", str(output)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and err.count("\n") == 1
+    assert expected in err
+    assert not output.exists()
+    with duckdb.connect(str(data_folder / "lakehouse" / "lakehouse.duckdb"), True) as connection:
+        assert connection.sql("select count(*) from marts.monthly_turnover").fetchone() == (3,)
+
+
+def test_unwritable_output_path(
+    data_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("I am a file", encoding="utf-8")
+    assert run(data_folder, "marts.monthly_turnover", "-o", str(not_a_folder / "out.csv")) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: cannot create folder") and str(not_a_folder) in err
+    assert not_a_folder.read_text(encoding="utf-8") == "I am a file"
+
+
+def test_output_is_a_folder(
+    data_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "out.csv"
+    folder.mkdir()
+    assert run(data_folder, "marts.monthly_turnover", "-o", str(folder)) == 2  # a usage error
+    assert "is a directory" in capsys.readouterr().err
+    assert list(folder.iterdir()) == []
+
+
+def test_locked_lakehouse(
+    locked_data_folder: tuple[Path, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, _ = locked_data_folder
+    output = tmp_path / "out.csv"
+    assert run(folder, "marts.monthly_turnover", "-o", str(output)) == 1
+    assert "is locked by process" in capsys.readouterr().err
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_failing_export_leaves_the_previous_file_and_no_partial_file(
+    data_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file_format: str
+) -> None:
+    output = tmp_path / f"previous.{file_format}"
+    output.write_text("the previous export", encoding="utf-8")
+
+    def fail_half_way(_connection: object, _relation: object, path: Path, *_: object) -> int:
+        path.write_text("half an export", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export_module, "_copy", fail_half_way)
+    monkeypatch.setattr(export_module, "_write_xlsx", fail_half_way)
+    lakehouse = data_folder / "lakehouse" / "lakehouse.duckdb"
+    connection = open_read_only(lakehouse)
+    try:
+        relation = find_relation(connection, "marts.monthly_turnover", lakehouse)
+        with pytest.raises(DataPlatformError, match="No space left on device"):
+            export_module.export_relation(connection, relation, output, file_format)
+    finally:
+        connection.close()
+    assert output.read_text(encoding="utf-8") == "the previous export"
+    assert [path.name for path in tmp_path.iterdir()] == [output.name]
+
+
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(
+    data_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(export_module, "XLSX_MAX_ROWS", 2)
+    output = tmp_path / "big.xlsx"
+    assert run(data_folder, "marts.monthly_turnover", "-o", str(output)) == 1
+    assert not output.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_excel_values() -> None:
+    import datetime as dt
+    import re
+    import uuid
+
+    illegal = re.compile(r"[\x00-\x08]")
+    moment = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert export_module._excel_value(moment, illegal) == dt.datetime(2024, 1, 1, 10)
+    assert export_module._excel_value("a\x01b", illegal) == "ab"
+    assert export_module._excel_value([1, 2], illegal) == "[1, 2]"
+    identifier = uuid.uuid4()
+    assert export_module._excel_value(identifier, illegal) == str(identifier)
+    assert export_module._excel_value(Decimal("1.50"), illegal) == Decimal("1.50")
+
+
+def test_options_after_the_relation_and_a_chained_command(
+    data_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "users.csv"
+    args = ["export", "sources.app__users", "-o", str(output), "--format", "csv"]
+    code = main(["--data-folder", str(data_folder), "-q", *args, "status", "--format", "json"])
+    assert code == 0
+    assert output.read_text(encoding="utf-8").startswith("id,first_name,")
+    assert '"exists": true' in capsys.readouterr().out  # status ran after the export

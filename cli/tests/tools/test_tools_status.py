@@ -1,0 +1,131 @@
+"""`data-platform status` through the real entry point, and reading dbt's run_results.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from jump.data_platform.cli.main import main
+from jump.data_platform.lakehouse_tools.run_results import read_run_results
+
+
+def status(data_folder: Path, *args: str) -> int:
+    return main(["--data-folder", str(data_folder), *args, "status"])
+
+
+def test_layers_counts_freshness_as_of_and_last_transform(
+    data_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert status(data_folder) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    # Layers in the order data flows, each relation with its row count.
+    order = [
+        next(i for i, line in enumerate(lines) if layer in line)
+        for layer in ("sources", "staging", "intermediate", "marts")
+    ]
+    assert order == sorted(order)
+    assert any("monthly_turnover" in line and line.rstrip(" │").endswith("3") for line in lines)
+    assert any("app__users" in line and "view" in line for line in lines)
+    assert "hours ago: fresh (stale after 24 hours)" in out
+    assert "Data as of: 2024-06-30 (app)" in out
+    assert "Last transform: dbt build at 2024-07-01T08:00:00Z (4.2 s): succeeded" in out
+    assert "models: 2 built" in out
+    assert "tests: 2 passed, 1 warned" in out
+    assert "warned: invoice_references_consecutive" in out
+    assert err == ""
+
+
+def test_json_for_scripts(data_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--data-folder", str(data_folder), "status", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    counts = {f"{r['schema']}.{r['name']}": r["rows"] for r in document["relations"]}
+    assert counts == {
+        "sources.app__extract_metadata": 1,
+        "sources.app__users": 3,
+        "staging.app__users": 3,
+        "intermediate.freelances": 3,
+        "marts.monthly_turnover": 3,
+    }
+    assert document["fresh"] is True
+    assert document["as_of"] == {"app": "2024-06-30"}
+    assert document["last_transform"]["warned"] == ["invoice_references_consecutive"]
+    assert document["last_transform"]["tests"] == {"pass": 2, "warn": 1}
+
+
+def test_quiet_still_prints_the_status(
+    data_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert status(data_folder, "--quiet") == 0
+    out, err = capsys.readouterr()
+    assert "monthly_turnover" in out
+    assert err == ""
+
+
+def test_missing_lakehouse_is_a_message_not_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert status(tmp_path / "data") == 0
+    out, err = capsys.readouterr()
+    assert "No lakehouse at" in out and "data-platform extract load transform" in out
+    assert "Last transform: none recorded yet" in out
+    assert err == ""
+
+
+def test_empty_lakehouse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lakehouse = tmp_path / "lakehouse" / "lakehouse.duckdb"
+    lakehouse.parent.mkdir()
+    duckdb.connect(str(lakehouse)).close()
+    assert status(tmp_path) == 0
+    assert "is empty: run `data-platform load transform`" in capsys.readouterr().out
+
+
+def test_stale_sources_and_a_failed_transform_warn(
+    fresh_data_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lakehouse = fresh_data_folder / "lakehouse" / "lakehouse.duckdb"
+    with duckdb.connect(str(lakehouse)) as connection:
+        for table in ("app__users", "app__extract_metadata"):
+            connection.execute(
+                f"update sources.{table} set _loaded_at = _loaded_at - interval 3 day"
+            )
+        connection.execute("drop table intermediate.freelances")  # the view above it still counts
+        connection.execute("drop table marts.monthly_turnover")
+    results = fresh_data_folder / "dbt" / "target" / "run_results.json"
+    document = json.loads(results.read_text(encoding="utf-8"))
+    document["results"] += [
+        {"unique_id": "model.jump.marts__nps", "status": "error"},
+        {"unique_id": "test.jump.assert_totals_reconcile.0f0f0f", "status": "fail"},
+        {"unique_id": "model.jump.marts__after_nps", "status": "skipped"},
+    ]
+    results.write_text(json.dumps(document), encoding="utf-8")
+    assert status(fresh_data_folder) == 0
+    out, err = capsys.readouterr()
+    assert "days ago: STALE" in out
+    assert "FAILED" in out
+    assert "models: 2 built, 1 errors, 1 skipped" in out
+    assert "failed: marts__nps, assert_totals_reconcile" in out
+    assert "Layers not built yet: intermediate, marts" in out
+    assert "Warning: Sources loaded:" in err and "STALE" in err
+    assert "Warning: the last transform failed: marts__nps, assert_totals_reconcile" in err
+
+
+def test_locked_lakehouse(
+    locked_data_folder: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, pid = locked_data_folder
+    assert status(folder) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: lakehouse ") and f"locked by process {pid}" in err
+    assert err.count("\n") == 1
+
+
+def test_unreadable_run_results(tmp_path: Path) -> None:
+    path = tmp_path / "run_results.json"
+    assert read_run_results(path) is None
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(Exception, match="cannot read dbt's results"):
+        read_run_results(path)
