@@ -30,8 +30,8 @@ def test_layers_counts_freshness_as_of_and_last_transform(
     assert order == sorted(order)
     assert any("monthly_turnover" in line and line.rstrip(" │").endswith("3") for line in lines)
     assert any("app__users" in line and "view" in line for line in lines)
-    assert "hours ago: fresh (stale after 24 hours)" in out
-    assert "Data as of: 2024-06-30 (app)" in out
+    assert "  app: " in out
+    assert "2 hours ago: fresh (stale after 1 day), data as of 2024-06-30" in out
     assert "Last transform: dbt build at 2024-07-01T08:00:00Z (4.2 s): succeeded" in out
     assert "models: 2 built" in out
     assert "tests: 2 passed, 1 warned" in out
@@ -50,8 +50,9 @@ def test_json_for_scripts(data_folder: Path, capsys: pytest.CaptureFixture[str])
         "intermediate.freelances": 3,
         "marts.monthly_turnover": 3,
     }
-    assert document["fresh"] is True
-    assert document["as_of"] == {"app": "2024-06-30"}
+    app = document["sources"]["app"]
+    assert app["fresh"] is True and app["as_of"] == "2024-06-30" and app["stale_after_hours"] == 24
+    assert app["loaded_at"].endswith("Z")
     assert document["last_transform"]["warned"] == ["invoice_references_consecutive"]
     assert document["last_transform"]["tests"] == {"pass": 2, "warn": 1}
 
@@ -104,12 +105,13 @@ def test_stale_sources_and_a_failed_transform_warn(
     results.write_text(json.dumps(document), encoding="utf-8")
     assert status(fresh_data_folder) == 0
     out, err = capsys.readouterr()
-    assert "days ago: STALE" in out
+    assert "3 days ago: STALE" in out
     assert "FAILED" in out
     assert "models: 2 built, 1 errors, 1 skipped" in out
     assert "failed: marts__nps, assert_totals_reconcile" in out
     assert "Layers not built yet: intermediate, marts" in out
-    assert "Warning: Sources loaded:" in err and "STALE" in err
+    err = " ".join(err.split())  # the reporter wraps long lines on stderr
+    assert "Warning: source app: " in err and "3 days ago: STALE (stale after 1 day)" in err
     assert "Warning: the last transform failed: marts__nps, assert_totals_reconcile" in err
 
 
@@ -129,3 +131,20 @@ def test_unreadable_run_results(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(Exception, match="cannot read dbt's results"):
         read_run_results(path)
+
+
+def test_stale_thresholds_match_the_dbt_source_freshness() -> None:
+    """`status` and `dbt source freshness` must call the same sources stale."""
+    import yaml  # dbt's own dependency
+
+    from jump.data_platform.lakehouse_tools.status import STALE_AFTER
+    from jump.data_platform.transform.dbt_project import find_dbt_project
+
+    declared = yaml.safe_load(
+        (find_dbt_project() / "models" / "staging" / "_sources.yml").read_text(encoding="utf-8")
+    )
+    units = {"hour": 1, "day": 24}
+    for source in declared["sources"]:
+        warn_after = source["config"]["freshness"]["warn_after"]
+        hours = warn_after["count"] * units[warn_after["period"]]
+        assert STALE_AFTER[source["name"]].total_seconds() / 3600 == hours, source["name"]

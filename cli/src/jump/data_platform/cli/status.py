@@ -11,7 +11,7 @@ from rich.console import Console
 from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.lakehouse_tools.status import gather_status
 from jump.data_platform.lakehouse_tools.status_report import (
-    freshness_line,
+    freshness_lines,
     render_status,
     status_as_json,
 )
@@ -40,7 +40,8 @@ def status(run: RunContext, output_format: str) -> None:
         click.echo(json.dumps(document, indent=2))
     else:
         render_status(state, Console(highlight=False, soft_wrap=True))
-    if state.fresh is False:
-        run.reporter.warning(freshness_line(state))
+    for source in state.stale_sources:
+        line = next(line for line in freshness_lines(state) if line.startswith(f"  {source}:"))
+        run.reporter.warning(f"source {line.strip()}")
     if state.transform is not None and not state.transform.succeeded:
         run.reporter.warning(f"the last transform failed: {', '.join(state.transform.failed)}")

@@ -12,11 +12,18 @@ from jump.data_platform.lakehouse_tools.connection import first_line, open_read_
 from jump.data_platform.lakehouse_tools.relations import Relation, list_relations
 from jump.data_platform.lakehouse_tools.run_results import TransformOutcome, read_run_results
 from jump.data_platform.settings import Settings
+from jump.data_platform.transform.dbt_runner import target_folder
 
-# Sources loaded longer ago than this are stale: the same threshold as the `warn_after` of the
-# dbt project's source freshness (the App is extracted hourly, the CRM daily).
-FRESHNESS_THRESHOLD = dt.timedelta(days=1)
+# A source loaded longer ago than this is stale: the `warn_after` of the dbt project's source
+# freshness (dbt/models/staging/_sources.yml; a test checks they agree). The App is extracted
+# hourly, the CRM daily.
+STALE_AFTER: dict[str, dt.timedelta] = {"app": dt.timedelta(days=1), "crm": dt.timedelta(days=2)}
+DEFAULT_STALE_AFTER = dt.timedelta(days=1)
 LOADED_AT_COLUMN = "_loaded_at"
+
+
+def stale_after(source: str) -> dt.timedelta:
+    return STALE_AFTER.get(source, DEFAULT_STALE_AFTER)
 
 
 @dataclass(frozen=True)
@@ -31,21 +38,23 @@ class LakehouseStatus:
     lakehouse: Path
     exists: bool
     relations: list[RelationStatus] = field(default_factory=list)
-    loaded_at: dt.datetime | None = None  # UTC, naive like `_loaded_at`
+    # Source application (`app`, `crm`) -> its last `_loaded_at`, UTC and naive like the column.
+    loaded_at: dict[str, dt.datetime] = field(default_factory=dict)
     checked_at: dt.datetime = field(default_factory=lambda: _utc_now())
     as_of: dict[str, str] = field(default_factory=dict)  # source -> simulated "now"
     transform: TransformOutcome | None = None
 
+    def fresh(self, source: str) -> bool:
+        return self.checked_at - self.loaded_at[source] <= stale_after(source)
+
     @property
-    def fresh(self) -> bool | None:
-        if self.loaded_at is None:
-            return None
-        return self.checked_at - self.loaded_at <= FRESHNESS_THRESHOLD
+    def stale_sources(self) -> list[str]:
+        return [source for source in sorted(self.loaded_at) if not self.fresh(source)]
 
 
 def run_results_file(settings: Settings) -> Path:
-    """Where the transform step tells dbt to write its artifacts (`--target-path`)."""
-    return settings.data_folder / "dbt" / "target" / "run_results.json"
+    """dbt's record of the last transform, in the `--target-path` the transform step gives."""
+    return target_folder(settings) / "run_results.json"
 
 
 def _utc_now() -> dt.datetime:
@@ -80,8 +89,8 @@ def _count(connection: duckdb.DuckDBPyConnection, relation: Relation) -> Relatio
 
 def _last_loaded(
     connection: duckdb.DuckDBPyConnection, relations: list[Relation]
-) -> dt.datetime | None:
-    """The latest `_loaded_at` over the sources tables: when `load` last ran."""
+) -> dict[str, dt.datetime]:
+    """The latest `_loaded_at` of each source application's tables: when `load` last copied it."""
     loaded = connection.execute(
         """
         select table_name from information_schema.columns
@@ -91,19 +100,21 @@ def _last_loaded(
         [LOADED_AT_COLUMN],
     ).fetchall()
     names = {name for (name,) in loaded}
-    tables = [r for r in relations if r.schema == "sources" and r.name in names]
-    if not tables:
-        return None
-    union = " union all ".join(
-        f"select max({LOADED_AT_COLUMN})::timestamp as loaded from {table.qualified}"
-        for table in tables
-    )
-    try:
-        result = connection.execute(f"select max(loaded) from ({union})").fetchone()
-    except duckdb.Error:
-        return None
-    value = result[0] if result else None
-    return value if isinstance(value, dt.datetime) else None
+    latest: dict[str, dt.datetime] = {}
+    for table in relations:
+        if table.schema != "sources" or table.name not in names:
+            continue
+        try:
+            result = connection.execute(
+                f"select max({LOADED_AT_COLUMN})::timestamp from {table.qualified}"
+            ).fetchone()
+        except duckdb.Error:  # not a timestamp: not a column `load` wrote
+            continue
+        value = result[0] if result else None
+        source = table.name.split("__", 1)[0]
+        if isinstance(value, dt.datetime) and (source not in latest or value > latest[source]):
+            latest[source] = value
+    return latest
 
 
 def _as_of(connection: duckdb.DuckDBPyConnection, relations: list[Relation]) -> dict[str, str]:

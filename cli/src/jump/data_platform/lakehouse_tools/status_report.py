@@ -10,18 +10,24 @@ from rich.table import Table
 
 from jump.data_platform.lakehouse_tools.relations import LAYERS
 from jump.data_platform.lakehouse_tools.run_results import TransformOutcome
-from jump.data_platform.lakehouse_tools.status import FRESHNESS_THRESHOLD, LakehouseStatus
+from jump.data_platform.lakehouse_tools.status import LakehouseStatus, stale_after
 
 
-def freshness_line(status: LakehouseStatus) -> str:
-    if status.loaded_at is None:
-        return "Sources loaded: never (no `_loaded_at` in the sources schema): run `data-platform load`"
-    age = status.checked_at - status.loaded_at
-    verdict = "fresh" if status.fresh else "STALE"
-    return (
-        f"Sources loaded: {status.loaded_at:%Y-%m-%d %H:%M:%S} UTC, {_age(age)} ago: {verdict} "
-        f"(stale after {_age(FRESHNESS_THRESHOLD)})"
-    )
+def freshness_lines(status: LakehouseStatus) -> list[str]:
+    if not status.loaded_at:
+        return [
+            "Sources loaded: never (no `_loaded_at` in the sources schema): run `data-platform load`"
+        ]
+    lines = ["Sources loaded:"]
+    for source, loaded_at in sorted(status.loaded_at.items()):
+        verdict = "fresh" if status.fresh(source) else "STALE"
+        as_of = f", data as of {status.as_of[source]}" if source in status.as_of else ""
+        lines.append(
+            f"  {source}: {loaded_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"{_age(status.checked_at - loaded_at)} ago: {verdict} "
+            f"(stale after {_age(stale_after(source))}){as_of}"
+        )
+    return lines
 
 
 def transform_lines(outcome: TransformOutcome | None) -> list[str]:
@@ -73,10 +79,8 @@ def render_status(status: LakehouseStatus, console: Console) -> None:
         ]
         if missing:
             console.print(f"Layers not built yet: {', '.join(missing)}", markup=False)
-        console.print(freshness_line(status), markup=False)
-        if status.as_of:
-            dates = ", ".join(f"{day} ({source})" for source, day in sorted(status.as_of.items()))
-            console.print(f"Data as of: {dates}", markup=False)
+        for line in freshness_lines(status):
+            console.print(line, markup=False)
     for line in transform_lines(status.transform):
         console.print(line, markup=False)
 
@@ -96,10 +100,15 @@ def status_as_json(status: LakehouseStatus) -> dict[str, Any]:
             }
             for item in status.relations
         ],
-        "sources_loaded_at": _iso(status.loaded_at),
-        "fresh": status.fresh,
-        "freshness_threshold_hours": FRESHNESS_THRESHOLD.total_seconds() / 3600,
-        "as_of": status.as_of,
+        "sources": {
+            source: {
+                "loaded_at": _iso(status.loaded_at.get(source)),
+                "fresh": status.fresh(source) if source in status.loaded_at else None,
+                "stale_after_hours": stale_after(source).total_seconds() / 3600,
+                "as_of": status.as_of.get(source),
+            }
+            for source in sorted(set(status.loaded_at) | set(status.as_of))
+        },
         "last_transform": None
         if outcome is None
         else {
@@ -139,7 +148,8 @@ def _age(delta: dt.timedelta) -> str:
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 3600:
         return f"{seconds // 60} min"
-    if seconds < 2 * 86400:
-        hours = seconds / 3600
-        return f"{hours:.0f} hour{'s' * (round(hours) != 1)}"
-    return f"{seconds // 86400} days"
+    if seconds < 86400:
+        hours = round(seconds / 3600)
+        return f"{hours} hour{'s' * (hours != 1)}"
+    days = seconds // 86400
+    return f"{days} day{'s' * (days != 1)}"
