@@ -27,6 +27,10 @@ BATCH_ROWS = 65_536
 SPLIT_ROWS = 200_000
 MAX_THREADS = 4
 
+# What the driver raises on a bad file: its own errors, and OSError from the Arrow stream
+# when a step fails while batches are being fetched.
+_READ_ERRORS = (adbc_driver_manager.Error, OSError)
+
 # The lakehouse type of each SQLite column affinity (docs/sources.md). NUMERIC and BLOB
 # affinity columns keep the type the driver infers from their values.
 _AFFINITY_TYPES: dict[str, pa.DataType] = {
@@ -99,7 +103,8 @@ class SqliteFile:
 
     def _unreadable(self, error: Exception) -> DataPlatformError:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        detail = detail.removeprefix("INVALID_ARGUMENT: ").removeprefix("IO: ")
+        for prefix in ("INVALID_ARGUMENT: ", "IO: ", "[SQLite] ", "Failed to step query: "):
+            detail = detail.removeprefix(prefix)
         return DataPlatformError(
             f"source file {self.path} is not a readable SQLite database ({detail}); "
             "run `data-platform extract` to write it again"
@@ -115,7 +120,7 @@ class SqliteFile:
                 )
                 names = [str(row[0]) for row in cursor.fetchall()]
                 return [self._table_info(cursor, name) for name in names]
-        except adbc_driver_manager.Error as error:
+        except _READ_ERRORS as error:
             raise self._unreadable(error) from error
 
     def _table_info(self, cursor: adbc_driver_sqlite.dbapi.Cursor, name: str) -> TableInfo:
@@ -133,8 +138,9 @@ class SqliteFile:
             pass  # a WITHOUT ROWID table: read it in one piece
         return TableInfo(name, columns, int(row_count), rowid_range)
 
-    def read(self, table: TableInfo, where: str = "", batch_rows: int = BATCH_ROWS) -> pa.Table:
+    def read(self, table: TableInfo, where: str = "", batch_rows: int | None = None) -> pa.Table:
         """Rows of one table (optionally a rowid range) as Arrow, cast to the declared types."""
+        batch_rows = batch_rows or BATCH_ROWS
         query = f"SELECT * FROM {quote_identifier(table.name)} {where}"
         try:
             with self._connect() as connection, connection.cursor() as cursor:
@@ -143,7 +149,7 @@ class SqliteFile:
                 )
                 cursor.execute(query)
                 data = cursor.fetch_arrow_table()
-        except adbc_driver_manager.Error as error:
+        except _READ_ERRORS as error:
             if "Type mismatch" in str(error) and batch_rows <= table.row_count:
                 # The driver infers each column's type from the first batch: a column whose
                 # first batch is all NULL fails later. One batch of all rows sees every value.

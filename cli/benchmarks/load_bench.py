@@ -1,0 +1,144 @@
+"""Load's speed beside DuckDB's own SQLite scanner, copying the same files the same way.
+
+Both sides copy every table of `app.sqlite` and `crm.sqlite` into a fresh lakehouse, in one
+transaction followed by a checkpoint, adding `_loaded_at`. The scanner comes from the pinned
+`duckdb-extension-sqlite-scanner` package (LOAD from its file: nothing is downloaded).
+
+    cd cli && ../.venv/bin/python -m benchmarks.load_bench --scale 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import duckdb_extension_sqlite_scanner
+
+from benchmarks.measure import timed
+from jump.data_platform.cli.main import main
+from jump.data_platform.lakehouse.loader import LOADED_AT, SCHEMA, lakehouse_table, load_files
+from jump.data_platform.lakehouse.sqlite_reader import SqliteFile, quote_identifier
+from jump.data_platform.settings import SOURCE_NAMES, Settings
+
+AS_OF = date(2025, 6, 30)
+
+
+@dataclass(frozen=True)
+class LoadComparison:
+    rows: int
+    ours_seconds: float  # median
+    scanner_seconds: float  # median
+
+    @property
+    def ours_rows_per_second(self) -> float:
+        return self.rows / self.ours_seconds
+
+    @property
+    def scanner_rows_per_second(self) -> float:
+        return self.rows / self.scanner_seconds
+
+    @property
+    def ratio(self) -> float:
+        """Our time over the scanner's: the goal is at most 1.5."""
+        return self.ours_seconds / self.scanner_seconds
+
+
+def scanner_extension() -> Path:
+    package = Path(duckdb_extension_sqlite_scanner.__file__).parent
+    return package / "extensions" / f"v{duckdb.__version__}" / "sqlite_scanner.duckdb_extension"
+
+
+def scanner_load(files: dict[str, Path], lakehouse: Path) -> int:
+    """The same copy as `load_files`, done by DuckDB's SQLite scanner; returns the rows."""
+    stamp = f"TIMESTAMP '{datetime.now(UTC).replace(tzinfo=None).isoformat(sep=' ')}'"
+    rows = 0
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute(f"LOAD '{scanner_extension()}'")
+        for source, path in files.items():
+            alias = quote_identifier(f"scan_{source}")
+            connection.execute(f"ATTACH '{path}' AS {alias} (TYPE sqlite, READ_ONLY)")
+        connection.execute("BEGIN TRANSACTION")
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        for source, path in files.items():
+            alias = quote_identifier(f"scan_{source}")
+            for table in SqliteFile(path).tables():
+                name = quote_identifier(lakehouse_table(source, table.name))
+                connection.execute(
+                    f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS SELECT *, {stamp} AS "
+                    f"{LOADED_AT} FROM {alias}.{quote_identifier(table.name)}"
+                )
+                rows += table.row_count
+        connection.execute("COMMIT")
+        connection.execute("CHECKPOINT")
+    return rows
+
+
+def _median_seconds(repeats: int, run: Callable[[Path], object]) -> float:
+    """Median wall time of `run(fresh lakehouse path)` over several runs."""
+    runs = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as folder:
+            lakehouse = Path(folder) / "lakehouse.duckdb"
+            runs.append(timed(lambda: run(lakehouse)))  # noqa: B023
+    return statistics.median(runs)
+
+
+def compare_load(data_folder: Path, repeats: int = 3) -> LoadComparison:
+    """Time our loader and the scanner on the source files of `data_folder`, alternately."""
+    settings = Settings(data_folder=data_folder)
+    files = {source: settings.source_file(source) for source in SOURCE_NAMES}
+    rows = sum(table.row_count for path in files.values() for table in SqliteFile(path).tables())
+    ours = _median_seconds(repeats, lambda lakehouse: load_files(files, lakehouse))
+    scanner = _median_seconds(repeats, lambda lakehouse: scanner_load(files, lakehouse))
+    return LoadComparison(rows, ours, scanner)
+
+
+def report(comparison: LoadComparison) -> str:
+    return "\n".join(
+        [
+            f"rows loaded: {comparison.rows:,}",
+            f"ours (ADBC + Arrow): {comparison.ours_seconds:.2f} s, "
+            f"{comparison.ours_rows_per_second:,.0f} rows/s",
+            f"DuckDB sqlite_scanner: {comparison.scanner_seconds:.2f} s, "
+            f"{comparison.scanner_rows_per_second:,.0f} rows/s",
+            f"ours / scanner time: {comparison.ratio:.2f} (goal <= 1.5); "
+            f"ours >= 1,000,000 rows/s: {comparison.ours_rows_per_second >= 1_000_000}",
+        ]
+    )
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--data-folder",
+        type=Path,
+        help="a data folder whose sources/ holds app.sqlite and crm.sqlite "
+        "(default: a temporary folder, extracted at --scale)",
+    )
+    parser.add_argument("--scale", type=int, default=100, help="extract scale (default 100)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each side (median)")
+    return parser.parse_args()
+
+
+def run() -> None:
+    arguments = _arguments()
+    if arguments.data_folder is not None:
+        print(report(compare_load(arguments.data_folder, arguments.repeats)))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        extract = ["--quiet", "--data-folder", folder, "extract"]
+        code = main([*extract, "--scale", str(arguments.scale), "--as-of", AS_OF.isoformat()])
+        if code != 0:
+            raise SystemExit(code)
+        print(f"scale {arguments.scale}, as of {AS_OF}")
+        print(report(compare_load(Path(folder), arguments.repeats)))
+
+
+if __name__ == "__main__":
+    run()

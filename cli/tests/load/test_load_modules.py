@@ -1,0 +1,173 @@
+"""The load modules on their own: type mapping, split reads, errors."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.lakehouse import sqlite_reader
+from jump.data_platform.lakehouse.connection import lock_error_message, open_lakehouse
+from jump.data_platform.lakehouse.loader import load_files
+from jump.data_platform.lakehouse.sqlite_reader import (
+    SqliteFile,
+    _ranges,
+    column_affinity,
+    read_tables,
+)
+from load.load_support import expected_lakehouse, lakehouse_tables, write_sources
+
+
+def sqlite_file(path: Path, *statements: str) -> SqliteFile:
+    with sqlite3.connect(path) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    connection.close()
+    return SqliteFile(path)
+
+
+def series(last: int) -> str:
+    """SQL of the numbers 1..last in a column `value` (Python's SQLite has no generate_series)."""
+    return (
+        "WITH RECURSIVE series(value) AS "
+        f"(SELECT 1 UNION ALL SELECT value + 1 FROM series WHERE value < {last}) "
+    )
+
+
+def read_one(file: SqliteFile, threads: int = 1) -> pa.Table:
+    (table,) = read_tables([("test", file, file.tables())], threads)
+    return table.data
+
+
+@pytest.mark.parametrize(
+    ("declared", "affinity"),
+    [
+        ("INTEGER", "INTEGER"),
+        ("BIGINT", "INTEGER"),
+        ("TEXT", "TEXT"),
+        ("VARCHAR(20)", "TEXT"),
+        ("REAL", "REAL"),
+        ("DOUBLE PRECISION", "REAL"),
+        ("", "BLOB"),
+        ("BLOB", "BLOB"),
+        ("DATE", "NUMERIC"),
+        ("DECIMAL(10,2)", "NUMERIC"),
+    ],
+)
+def test_column_affinity_follows_sqlite_rules(declared: str, affinity: str) -> None:
+    assert column_affinity(declared) == affinity
+
+
+@pytest.mark.parametrize(("low", "high", "parts"), [(1, 10, 3), (1, 1, 4), (5, 1_000_003, 2)])
+def test_ranges_cover_every_rowid_once(low: int, high: int, parts: int) -> None:
+    ranges = _ranges(low, high, parts)
+    assert len(ranges) <= parts
+    assert ranges[0][0] == low
+    assert ranges[-1][1] == high
+    assert all(end + 1 == start for (_, end), (start, _) in itertools.pairwise(ranges))
+
+
+def test_an_empty_table_gets_its_declared_types(tmp_path: Path) -> None:
+    file = sqlite_file(tmp_path / "s.sqlite", "CREATE TABLE t (a INTEGER, b TEXT, c REAL)")
+    data = read_one(file)
+    assert data.num_rows == 0
+    assert data.schema == pa.schema([("a", pa.int64()), ("b", pa.string()), ("c", pa.float64())])
+
+
+def test_a_text_column_null_in_the_first_batch_is_read_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The driver infers a type from the first batch: all NULL there, text afterwards.
+    monkeypatch.setattr(sqlite_reader, "BATCH_ROWS", 4)
+    file = sqlite_file(
+        tmp_path / "s.sqlite",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT, extra)",
+        "INSERT INTO t (id) " + series(10) + "SELECT value FROM series",
+        "UPDATE t SET note = 'late ' || id, extra = 'x' WHERE id > 8",
+    )
+    data = read_one(file)
+    assert data.column("note").type == pa.string()
+    assert data.column("note").to_pylist() == [None] * 8 + ["late 9", "late 10"]
+    assert data.column("extra").to_pylist() == [None] * 8 + ["x", "x"]
+
+
+def test_a_large_table_read_in_ranges_keeps_its_rows_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_reader, "SPLIT_ROWS", 10)
+    monkeypatch.setattr(sqlite_reader, "BATCH_ROWS", 16)
+    file = sqlite_file(
+        tmp_path / "s.sqlite",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, label TEXT)",
+        "INSERT INTO t " + series(100) + "SELECT value * 3, 'row ' || value FROM series",
+        "DELETE FROM t WHERE id % 7 = 0",
+    )
+    data = read_one(file, threads=3)
+    ids = [value * 3 for value in range(1, 101) if value * 3 % 7]
+    assert data.column("id").to_pylist() == ids
+    assert data.column("label").to_pylist() == [f"row {value // 3}" for value in ids]
+
+
+def test_split_reads_load_the_same_lakehouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_sources(tmp_path, seed=5)
+    monkeypatch.setattr(sqlite_reader, "SPLIT_ROWS", 20)
+    files = {source: tmp_path / "sources" / f"{source}.sqlite" for source in ("app", "crm")}
+    result = load_files(files, tmp_path / "lakehouse.duckdb", threads=3)
+    assert lakehouse_tables(tmp_path / "lakehouse.duckdb") == expected_lakehouse(tmp_path)
+    assert result.rows == sum(len(rows) for rows in expected_lakehouse(tmp_path).values())
+
+
+def test_a_value_that_does_not_fit_its_declared_type_is_an_error(tmp_path: Path) -> None:
+    file = sqlite_file(
+        tmp_path / "s.sqlite",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, amount INTEGER)",
+        "INSERT INTO t VALUES (1, 10), (2, 'ten')",
+    )
+    with pytest.raises(DataPlatformError, match=r"s\.sqlite: table t has values that do not"):
+        read_one(file)
+
+
+def test_a_source_column_named_loaded_at_is_an_error(tmp_path: Path) -> None:
+    write_sources(tmp_path, seed=1)
+    app = tmp_path / "sources" / "app.sqlite"
+    sqlite_file(app, "ALTER TABLE users ADD COLUMN _loaded_at TEXT")
+    with pytest.raises(DataPlatformError, match="table users has a column _loaded_at"):
+        load_files({"app": app}, tmp_path / "lakehouse.duckdb")
+    assert not (tmp_path / "lakehouse.duckdb").exists()
+
+
+def test_the_lock_message_names_the_file_and_the_holder() -> None:
+    detail = (
+        'IO Error: Could not set lock on file "/x/lakehouse.duckdb": Conflicting lock is held '
+        "in /usr/bin/python3.11 (PID 4242) by user ana. See also https://duckdb.org/docs"
+    )
+    message = lock_error_message(Path("data/lakehouse/lakehouse.duckdb"), detail)
+    assert message is not None
+    assert message.startswith(
+        "lakehouse data/lakehouse/lakehouse.duckdb is locked by another process "
+        "(PID 4242, /usr/bin/python3.11) (DuckDB allows one writer)"
+    )
+    assert lock_error_message(Path("x"), "IO Error: disk full") is None
+
+
+def test_a_lakehouse_that_is_not_duckdb_is_a_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "lakehouse.duckdb"
+    path.write_text("not a database")
+    with (
+        pytest.raises(DataPlatformError, match=r"cannot open lakehouse .*not a valid DuckDB"),
+        open_lakehouse(path),
+    ):
+        pass
+
+
+def test_the_lakehouse_folder_is_created(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "lakehouse.duckdb"
+    with open_lakehouse(path) as connection:
+        assert connection.execute("SELECT 42").fetchone() == (42,)
+    assert path.is_file()
