@@ -10,6 +10,7 @@ import click
 
 from jump.data_platform import __version__
 from jump.data_platform.cli.context import RunContext
+from jump.data_platform.cli.docs import docs
 from jump.data_platform.cli.export import export
 from jump.data_platform.cli.extract import extract
 from jump.data_platform.cli.load import load
@@ -64,6 +65,7 @@ cli.add_command(transform)
 cli.add_command(query)
 cli.add_command(export)
 cli.add_command(status)
+cli.add_command(docs)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,99 @@
+"""`data-platform docs --serve`: the local server, on a stand-in site (generation is tested
+end to end in test_tools_pipeline.py)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from jump.data_platform.cli.main import main
+
+ENTRY_POINT = Path(sys.executable).parent / "data-platform"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A data folder whose docs/ holds a stand-in index.html, and a secret beside it."""
+    docs = tmp_path / "data" / "docs"
+    docs.mkdir(parents=True)
+    (docs / "index.html").write_text("<html>the Jump lakehouse</html>", encoding="utf-8")
+    (tmp_path / "data" / "secret.txt").write_text("not for the web", encoding="utf-8")
+    return tmp_path / "data"
+
+
+def test_serve_on_localhost_until_interrupted(site: Path) -> None:
+    server = subprocess.Popen(
+        [
+            str(ENTRY_POINT),
+            "--data-folder",
+            str(site),
+            "docs",
+            "--serve",
+            "--no-generate",
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert line.startswith(f"Serving {site / 'docs'} at http://127.0.0.1:"), line
+        url = line.split(" at ", 1)[1].split()[0]
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.read().decode() == "<html>the Jump lakehouse</html>"
+        # Only the docs folder is served: nothing above it.
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + "../secret.txt", timeout=10)
+        assert refused.value.code == 404
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def test_serve_without_a_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--data-folder", str(tmp_path), "docs", "--serve", "--no-generate"])
+    assert code == 1
+    assert "Error: no documentation in " in capsys.readouterr().err
+
+
+def test_port_in_use(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(
+            ["--data-folder", str(site), "docs", "--serve", "--no-generate", "--port", str(port)]
+        )
+    assert code == 1
+    assert f"cannot serve the docs on port {port}: already in use" in capsys.readouterr().err
+
+
+def test_generate_on_a_missing_lakehouse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--data-folder", str(tmp_path), "docs"]) == 1
+    assert capsys.readouterr().err.startswith("Error: no lakehouse at ")
+    assert not (tmp_path / "docs").exists()
+
+
+def test_generate_on_a_locked_lakehouse(
+    locked_data_folder: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, pid = locked_data_folder
+    assert main(["--data-folder", str(folder), "docs"]) == 1
+    assert f"is locked by process {pid}" in capsys.readouterr().err
+    assert not (folder / "docs").exists()
