@@ -27,7 +27,7 @@ contract_months as (
     inner join months
         on
             months.month >= {{ month_of('contracts.start_date') }}
-            and months.month <= {{ month_of('coalesce(contracts.end_date, months.as_of_month)') }}
+            and months.month <= coalesce({{ month_of('contracts.end_date') }}, months.as_of_month)
 ),
 
 turnover as (
@@ -70,4 +70,3 @@ select
     ) as cumulative_turnover
 from monthly
 left join freelances on monthly.freelancer_id = freelances.freelancer_id
-order by monthly.freelancer_id, monthly.month, monthly.start_date

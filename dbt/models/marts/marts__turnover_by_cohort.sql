@@ -1,7 +1,8 @@
 -- The auditor's turnover by cohort: one row per freelancer and month, from the freelancer's cohort
 -- month (their first job contract's start) to the as-of month, 0 in a month without invoices.
 -- `entity` is that of the latest contract started by the end of the month: the running contract,
--- or during a gap between contracts the one that ended last.
+-- or during a gap between contracts the one that ended last. The rows run from the first
+-- contract's month, which is the cohort month.
 with freelances as (
     select freelancer_id, last_name, first_name, cohort
     from {{ ref('intermediate__freelances') }}
@@ -10,7 +11,7 @@ with freelances as (
 ),
 
 months as (
-    select month, month_end_date from {{ ref('intermediate__months') }}
+    select month from {{ ref('intermediate__months') }}
 ),
 
 contracts as (
@@ -27,50 +28,47 @@ turnover as (
     group by freelancer_id, issue_month
 ),
 
-freelancer_months as (
+contract_periods as (
+    -- Each contract gives the entity from its start month until the month the next contract
+    -- starts: through a gap it stays the entity of the contract that ended last.
     select
-        freelances.freelancer_id,
-        freelances.last_name,
-        freelances.first_name,
-        freelances.cohort,
-        months.month,
-        months.month_end_date
-    from freelances
-    inner join months on months.month >= freelances.cohort
+        freelancer_id,
+        entity,
+        {{ month_of('start_date') }} as from_month,
+        lead({{ month_of('start_date') }}) over (
+            partition by freelancer_id order by start_date, job_contract_id
+        ) as until_month
+    from contracts
 ),
 
-month_entities as (
+freelancer_months as (
     select
-        freelancer_months.freelancer_id,
-        freelancer_months.month,
-        contracts.entity,
-        row_number() over (
-            partition by freelancer_months.freelancer_id, freelancer_months.month
-            order by contracts.start_date desc, contracts.job_contract_id desc
-        ) as recency_rank
-    from freelancer_months
-    inner join contracts
+        contract_periods.freelancer_id,
+        contract_periods.entity,
+        months.month
+    from contract_periods
+    inner join months
         on
-            freelancer_months.freelancer_id = contracts.freelancer_id
-            and contracts.start_date <= freelancer_months.month_end_date
+            months.month >= contract_periods.from_month
+            and (
+                contract_periods.until_month is null
+                or months.month < contract_periods.until_month
+            )
+    -- A contract followed by another starting the same month has an empty period: the later
+    -- contract gives that month's entity.
 )
 
 select
     freelancer_months.freelancer_id,
-    freelancer_months.last_name,
-    freelancer_months.first_name,
-    freelancer_months.cohort,
-    month_entities.entity,
+    freelances.last_name,
+    freelances.first_name,
+    freelances.cohort,
+    freelancer_months.entity,
     freelancer_months.month,
     cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover
 from freelancer_months
-inner join month_entities
-    on
-        freelancer_months.freelancer_id = month_entities.freelancer_id
-        and freelancer_months.month = month_entities.month
-        and month_entities.recency_rank = 1
+inner join freelances on freelancer_months.freelancer_id = freelances.freelancer_id
 left join turnover
     on
         freelancer_months.freelancer_id = turnover.freelancer_id
         and freelancer_months.month = turnover.issue_month
-order by freelancer_months.freelancer_id, freelancer_months.month

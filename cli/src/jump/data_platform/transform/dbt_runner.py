@@ -97,6 +97,11 @@ def _first_line(message: object) -> str:
     return text.splitlines()[0] if text else ""
 
 
+def _age(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"loaded {hours:,.1f} hours ago" if hours < 48 else f"loaded {hours / 24:,.1f} days ago"
+
+
 def _check_invocation(result: Any, what: str) -> None:
     """dbt could not even run (bad project, unreadable profile): one line, no traceback."""
     if result.exception is not None:
@@ -200,9 +205,7 @@ def run_transform(
             for result in freshness.result.results if freshness.result else ():
                 if str(result.status) != "pass":
                     age = getattr(result, "age", None)
-                    message = f"loaded {age / 3600:,.1f} hours ago" if age else _first_line(
-                        getattr(result, "message", "")
-                    )
+                    message = _age(age) if age else _first_line(getattr(result, "message", ""))
                     summary.stale_sources.append(
                         NodeOutcome(_node_name(result.node), str(result.status), message)
                     )

@@ -1,0 +1,163 @@
+"""`data-platform transform` over the hand-made lakehouse: every mart checked by hand."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pytest
+
+from transform.conftest import Run
+
+D = Decimal
+
+
+def rows(run: Run, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(run.lakehouse), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_succeeds_with_a_summary(handmade_run: Run) -> None:
+    assert handmade_run.exit_code == 0, handmade_run.stderr
+    assert "models built" in handmade_run.stderr
+    assert "Error" not in handmade_run.stderr
+
+
+def test_reference_gap_warns_and_names_the_missing_reference(handmade_run: Run) -> None:
+    warnings = [line for line in handmade_run.stderr.split("Warning: ") if "consecutive" in line]
+    assert len(warnings) == 1
+    assert "missing_references=JMP00000004" in " ".join(warnings[0].split())
+
+
+def test_stale_sources_are_warnings(handmade_run: Run) -> None:
+    # The hand-made sources were "loaded" in 2024: every source with a freshness rule is stale.
+    text = " ".join(handmade_run.stderr.split())
+    assert "source app.invoices (sources.app__invoices) is stale" in text
+    assert "source crm.customers (sources.crm__customers) is stale" in text
+
+
+def test_layers_are_schemas_with_the_guide_names(handmade_run: Run) -> None:
+    relations = set(
+        rows(
+            handmade_run,
+            "select table_schema || '.' || table_name from information_schema.tables",
+        )
+    )
+    for name in [
+        "staging.app__users",
+        "staging.app__invoices",
+        "staging.crm__customers",
+        "intermediate.freelances",
+        "intermediate.job_contracts",
+        "intermediate.clients",
+        "intermediate.invoices",
+        "marts.monthly_turnover",
+        "marts.nps",
+        "marts.turnover_by_cohort",
+        "marts.freelancer_cumulative_turnover",
+    ]:
+        assert (name,) in relations
+
+
+def test_run_results_are_in_the_data_folder(handmade_run: Run) -> None:
+    results = json.loads(
+        (handmade_run.data_folder / "dbt" / "target" / "run_results.json").read_text()
+    )
+    assert results["args"]["which"] == "build"
+    statuses = {result["status"] for result in results["results"]}
+    assert statuses <= {"success", "pass", "warn"}
+
+
+def test_lakehouse_is_released_after_the_run(handmade_run: Run) -> None:
+    # dbt-duckdb keeps its database in a class attribute: a write connection would fail if the
+    # transform had left it open in this process (DuckDB: one writer per file).
+    with duckdb.connect(str(handmade_run.lakehouse)) as connection:
+        connection.execute("create table if not exists main.probe as select 1 as x")
+        connection.execute("drop table main.probe")
+
+
+def test_monthly_turnover_fills_every_month_with_zero(handmade_run: Run) -> None:
+    turnover = dict(rows(handmade_run, "select month, turnover from marts.monthly_turnover"))
+    assert min(turnover) == date(2023, 1, 1)  # the first invoice's month
+    assert max(turnover) == date(2024, 6, 1)  # the as-of month
+    assert len(turnover) == 18  # no month missing
+    assert turnover[date(2023, 8, 1)] == 0  # the empty month is there
+    assert turnover[date(2023, 3, 1)] == D("0.10")
+    assert turnover[date(2024, 6, 1)] == D("12.34")
+    assert sum(turnover.values()) == D("7596.11")
+
+
+def test_crm_matching_by_email_then_unique_name(handmade_run: Run) -> None:
+    matches = rows(
+        handmade_run,
+        "select freelancer_id, crm_customer_id, crm_match_method, satisfaction_score"
+        " from intermediate.freelances order by freelancer_id",
+    )
+    assert matches == [
+        (1, 2, "email", 9),  # duplicate CRM rows: the latest update wins
+        (2, 5, "email", None),
+        (3, 3, "name", 10),  # accents, case, white space differ
+        (4, 4, "name", 0),  # the other Jean Martin took his record by email
+        (5, None, None, None),
+        (6, None, None, None),  # two App users named Paul Roux: no guess
+        (7, None, None, None),
+    ]
+
+
+def test_nps(handmade_run: Run) -> None:
+    # Respondents: 9 (promoter), 10 (promoter), 0 (detractor); the prospect's 7 does not count.
+    assert rows(handmade_run, "select * from marts.nps") == [(D("33.33"), 3, 2, 0, 1)]
+
+
+def test_turnover_by_cohort(handmade_run: Run) -> None:
+    by_month = {
+        (freelancer, month): (cohort, entity, turnover)
+        for freelancer, cohort, entity, month, turnover in rows(
+            handmade_run,
+            "select freelancer_id, cohort, entity, month, turnover from marts.turnover_by_cohort",
+        )
+    }
+    assert {freelancer for freelancer, _ in by_month} == {1, 2, 3, 4}  # 5 never had a contract
+    assert by_month[1, date(2023, 1, 1)] == (date(2023, 1, 1), "blue", D("1000.10"))
+    assert by_month[1, date(2023, 4, 1)] == (date(2023, 1, 1), "blue", 0)  # the gap
+    assert by_month[1, date(2023, 5, 1)] == (date(2023, 1, 1), "green", D("1999.99"))
+    assert by_month[3, date(2024, 6, 1)] == (date(2023, 4, 1), "blue", 0)  # after its end
+    assert (3, date(2023, 3, 1)) not in by_month  # before the cohort
+    assert len([key for key in by_month if key[0] == 4]) == 2  # May and June 2024
+    assert sum(value[2] for value in by_month.values()) == D("7596.11")
+
+
+def test_cumulative_turnover_across_contracts(handmade_run: Run) -> None:
+    freelancer_1 = rows(
+        handmade_run,
+        "select job_contract_id, month, turnover, cumulative_turnover"
+        " from marts.freelancer_cumulative_turnover where freelancer_id = 1 order by month",
+    )
+    months = [month for _, month, _, _ in freelancer_1]
+    assert date(2023, 4, 1) not in months  # between the two contracts
+    assert freelancer_1[0] == (1, date(2023, 1, 1), D("1000.10"), D("1000.10"))
+    assert freelancer_1[2] == (1, date(2023, 3, 1), D("0.10"), D("1000.20"))
+    assert freelancer_1[3] == (3, date(2023, 5, 1), D("1999.99"), D("3000.19"))
+    assert freelancer_1[-1] == (3, date(2024, 6, 1), D("12.34"), D("3012.73"))
+
+
+@pytest.mark.parametrize(
+    ("mart", "column", "expected"),
+    [
+        ("monthly_turnover", "turnover", "DECIMAL(18,2)"),
+        ("monthly_turnover", "month", "DATE"),
+        ("nps", "nps", "DECIMAL(5,2)"),
+        ("turnover_by_cohort", "cohort", "DATE"),
+        ("freelancer_cumulative_turnover", "cumulative_turnover", "DECIMAL(18,2)"),
+    ],
+)
+def test_mart_contracts(handmade_run: Run, mart: str, column: str, expected: str) -> None:
+    [(data_type,)] = rows(
+        handmade_run,
+        "select data_type from information_schema.columns"
+        f" where table_schema = 'marts' and table_name = '{mart}' and column_name = '{column}'",
+    )
+    assert data_type == expected
