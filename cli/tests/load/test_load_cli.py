@@ -318,3 +318,31 @@ def test_an_unknown_source_is_a_usage_error(
 ) -> None:
     assert load(tmp_path, "--sources", "erp") == 2
     assert "'erp' is not one of 'app', 'crm'" in capsys.readouterr().err
+
+
+def test_a_run_killed_inside_the_transaction_leaves_every_table_unchanged(tmp_path: Path) -> None:
+    write_sources(tmp_path, seed=1)
+    assert load(tmp_path) == 0
+    before = lakehouse_tables(lakehouse(tmp_path), with_loaded_at=True)
+    write_sources(tmp_path, seed=2, invoices=5000)
+    # The process kills itself once the App's tables are replaced, before the CRM's turn.
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sys\n"
+            "from jump.data_platform.lakehouse import loader\n"
+            "real = loader.lakehouse_table\n"
+            "def name(source, table):\n"
+            "    if source == 'crm':\n"
+            "        os.kill(os.getpid(), signal.SIGKILL)\n"
+            "    return real(source, table)\n"
+            "loader.lakehouse_table = name\n"
+            "from jump.data_platform.cli.main import main\n"
+            "main(['--quiet', '--data-folder', sys.argv[1], 'load'])\n",
+            str(tmp_path),
+        ],
+        check=False,
+    )
+    assert killed.returncode == -9
+    assert lakehouse_tables(lakehouse(tmp_path), with_loaded_at=True) == before
