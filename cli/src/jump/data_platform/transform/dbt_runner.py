@@ -77,10 +77,10 @@ def _close_duckdb() -> None:
     """
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
-    environment = DuckDBConnectionManager._ENV
-    if environment is not None:
-        environment.close()
-    DuckDBConnectionManager.close_all_connections()
+    manager: Any = DuckDBConnectionManager
+    if manager._ENV is not None:
+        manager._ENV.close()
+    manager.close_all_connections()
 
 
 def _node_name(node: Any) -> str:
@@ -197,10 +197,10 @@ def run_transform(
     try:
         with _environment(LAKEHOUSE_ENV_VAR, str(lakehouse)):
             # Parse once and hand the manifest to both commands: dbt's start-up is paid once.
-            parsed = dbtRunner().invoke(["parse", *common])
+            parsed: Any = dbtRunner().invoke(["parse", *common])
             _check_invocation(parsed, "parse")
             runner = dbtRunner(manifest=parsed.result)
-            freshness = runner.invoke(["source", "freshness", *common])
+            freshness: Any = runner.invoke(["source", "freshness", *common])
             _check_invocation(freshness, "source freshness")
             for result in freshness.result.results if freshness.result else ():
                 if str(result.status) != "pass":
@@ -210,7 +210,7 @@ def run_transform(
                         NodeOutcome(_node_name(result.node), str(result.status), message)
                     )
             # Cautious: a test runs only when every model it reads is selected (and built).
-            build = runner.invoke(
+            build: Any = runner.invoke(
                 ["build", *selection, "--indirect-selection", "cautious", *common]
             )
             _check_invocation(build, "build")

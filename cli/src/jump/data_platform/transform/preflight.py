@@ -37,7 +37,9 @@ def check_sources(lakehouse: Path) -> None:
             ).fetchall()
         }
     except duckdb.Error as error:
-        raise DataPlatformError(f"cannot read lakehouse {lakehouse}: {first_line(error)}") from error
+        raise DataPlatformError(
+            f"cannot read lakehouse {lakehouse}: {first_line(error)}"
+        ) from error
     finally:
         connection.close()
     missing = [name for name in SOURCE_TABLES if name not in present]

@@ -1,0 +1,199 @@
+"""The marts computed again in plain Python, straight from the SQLite sources (sqlite3, Decimal).
+
+Written from the business rules (docs/models.md), not from the SQL, so that the end-to-end test
+compares two independent computations.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+CENT = Decimal("0.01")
+
+
+def _rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    months, month = [], month_of(first)
+    while month <= last:
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
+def normalize(name: str | None) -> str | None:
+    if name is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", stripped).strip() or None
+
+
+def cents(amount: float) -> Decimal:
+    return Decimal(repr(amount)).quantize(CENT, ROUND_HALF_UP)
+
+
+class Sources:
+    """The App and CRM rows, typed as the business reads them."""
+
+    def __init__(self, sources_folder: Path) -> None:
+        app, crm = sources_folder / "app.sqlite", sources_folder / "crm.sqlite"
+        [(as_of,)] = _rows(app, "select as_of from extract_metadata")
+        self.as_of = date.fromisoformat(as_of)
+        self.users = {
+            uid: (first.strip(), last.strip(), email.strip().lower())
+            for uid, first, last, email in _rows(
+                app, "select id, first_name, last_name, email from users"
+            )
+        }
+        self.contracts = [
+            (cid, uid, entity, date.fromisoformat(start), date.fromisoformat(end) if end else None)
+            for cid, uid, entity, start, end in _rows(
+                app, "select id, user_id, entity, start_date, end_date from job_contracts"
+            )
+        ]
+        contract_user = {cid: uid for cid, uid, *_ in self.contracts}
+        self.invoices = [
+            (ref, cid, contract_user[cid], date.fromisoformat(day), cents(amount))
+            for ref, cid, day, amount in _rows(
+                app, "select reference, job_contract_id, issue_date, amount from invoices"
+            )
+        ]
+        self.customers = _rows(
+            crm,
+            "select id, last_name, first_name, email, satisfaction_score, updated_at"
+            " from customers",
+        )
+
+    @property
+    def as_of_month(self) -> date:
+        return month_of(self.as_of)
+
+
+def monthly_turnover(s: Sources) -> dict[date, Decimal]:
+    totals: dict[date, Decimal] = defaultdict(Decimal)
+    for _, _, _, day, amount in s.invoices:
+        totals[month_of(day)] += amount
+    first = min(totals)
+    last = max([s.as_of_month, *totals])
+    return {month: totals.get(month, Decimal(0)) for month in months_between(first, last)}
+
+
+def crm_scores(s: Sources) -> dict[int, int | None]:
+    """App user id -> the satisfaction score of the matched CRM customer (email, then name)."""
+    latest: dict[str, tuple[Any, ...]] = {}
+    kept = []
+    for row in s.customers:
+        email = (row[3] or "").strip().lower() or None
+        if email is None:
+            kept.append(row)
+            continue
+        best = latest.get(email)
+        if best is None or (row[5], row[0]) > (best[5], best[0]):
+            latest[email] = row
+    kept.extend(latest.values())
+    by_email = {(row[3] or "").strip().lower(): row for row in kept if row[3]}
+    matched: dict[int, tuple[Any, ...]] = {}
+    for uid, (_, _, email) in s.users.items():
+        if email in by_email:
+            matched[uid] = by_email[email]
+    taken = {row[0] for row in matched.values()}
+
+    def name_key(last: str | None, first: str | None) -> tuple[str, str] | None:
+        pair = (normalize(last), normalize(first))
+        return pair if pair[0] and pair[1] else None  # type: ignore[return-value]
+
+    user_names = Counter(
+        name_key(last, first) for uid, (first, last, _) in s.users.items() if uid not in matched
+    )
+    customer_names = Counter(name_key(row[1], row[2]) for row in kept if row[0] not in taken)
+    customer_by_name = {name_key(row[1], row[2]): row for row in kept if row[0] not in taken}
+    for uid, (first, last, _) in s.users.items():
+        key = name_key(last, first)
+        if uid in matched or key is None:
+            continue
+        if user_names[key] == 1 and customer_names[key] == 1:
+            matched[uid] = customer_by_name[key]
+    return {uid: row[4] for uid, row in matched.items()}
+
+
+def nps(s: Sources) -> tuple[Decimal | None, int, int, int, int]:
+    scores = [score for score in crm_scores(s).values() if score is not None]
+    promoters = sum(1 for score in scores if score >= 9)
+    passives = sum(1 for score in scores if 7 <= score <= 8)
+    detractors = sum(1 for score in scores if score <= 6)
+    value = (
+        (Decimal(100 * (promoters - detractors)) / len(scores)).quantize(CENT, ROUND_HALF_UP)
+        if scores
+        else None
+    )
+    return value, len(scores), promoters, passives, detractors
+
+
+def turnover_by_cohort(s: Sources) -> dict[tuple[int, date], tuple[Any, ...]]:
+    """(freelancer, month) -> (last name, first name, cohort, entity, turnover)."""
+    by_user: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for contract in s.contracts:
+        by_user[contract[1]].append(contract)
+    turnover: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    for _, _, uid, day, amount in s.invoices:
+        turnover[uid, month_of(day)] += amount
+    last = max([s.as_of_month, *(month_of(day) for *_, day, _ in s.invoices)])
+    result = {}
+    for uid, contracts in by_user.items():
+        first, last_name = s.users[uid][0], s.users[uid][1]
+        cohort = month_of(min(start for *_, start, _ in contracts))
+        for month in months_between(cohort, last):
+            started = [c for c in contracts if month_of(c[3]) <= month]
+            entity = max(started, key=lambda c: (c[3], c[0]))[2]
+            amount = turnover.get((uid, month), Decimal(0))
+            result[uid, month] = (last_name, first, cohort, entity, amount)
+    return result
+
+
+def cumulative_turnover(s: Sources) -> dict[tuple[int, date], tuple[Any, ...]]:
+    """(contract, month) -> (freelancer, start, end, entity, turnover, cumulative)."""
+    turnover: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    for _, cid, _, day, amount in s.invoices:
+        turnover[cid, month_of(day)] += amount
+    spine_end = max([s.as_of_month, *(month_of(day) for *_, day, _ in s.invoices)])
+    rows_by_user: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for cid, uid, entity, start, end in s.contracts:
+        last = min(month_of(end) if end else s.as_of_month, spine_end)
+        for month in months_between(start, last):
+            rows_by_user[uid].append((month, start, cid, entity, end))
+    result = {}
+    for uid, user_rows in rows_by_user.items():
+        running = Decimal(0)
+        for month, start, cid, entity, end in sorted(user_rows):
+            amount = turnover.get((cid, month), Decimal(0))
+            running += amount
+            result[cid, month] = (uid, start, end, entity, amount, running)
+    return result
+
+
+def missing_references(s: Sources) -> list[str]:
+    numbers = sorted(int(ref[3:]) for ref, *_ in s.invoices)
+    present = set(numbers)
+    return [f"JMP{n:08d}" for n in range(1, numbers[-1]) if n not in present]

@@ -1,0 +1,97 @@
+"""`data-platform transform` when something is wrong: one line, the right exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from transform.conftest import handmade_folder, run_cli
+
+PROJECT = Path(__file__).resolve().parents[3] / "dbt"
+
+
+def test_missing_lakehouse_says_to_load_first(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, "transform")
+    assert run.exit_code == 1
+    assert run.stderr.strip().splitlines() == [
+        f"Error: no lakehouse at {tmp_path / 'lakehouse' / 'lakehouse.duckdb'}: "
+        "run `data-platform load` first"
+    ]
+
+
+def test_lakehouse_without_sources_says_to_load_first(tmp_path: Path) -> None:
+    lakehouse = tmp_path / "lakehouse" / "lakehouse.duckdb"
+    lakehouse.parent.mkdir()
+    duckdb.connect(str(lakehouse)).close()
+    run = run_cli(tmp_path, "transform")
+    assert run.exit_code == 1
+    assert "has no `sources` schema: run `data-platform load` first" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_lakehouse_missing_one_source_table(tmp_path: Path) -> None:
+    lakehouse = handmade_folder_at(tmp_path)
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute("drop table sources.crm__customers")
+    run = run_cli(tmp_path, "transform")
+    assert run.exit_code == 1
+    assert "has no table sources.crm__customers: run `data-platform load` first" in run.stderr
+
+
+def test_unknown_layer_is_a_usage_error(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, "transform", "--layers", "gold")
+    assert run.exit_code == 2
+    assert "'gold' is not one of 'staging', 'intermediate', 'marts'" in run.stderr
+
+
+def test_project_dir_without_a_dbt_project(tmp_path: Path) -> None:
+    handmade_folder_at(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run = run_cli(tmp_path, "transform", "--project-dir", str(empty))
+    assert run.exit_code == 1
+    assert run.stderr.strip() == f"Error: no dbt project in {empty}: dbt_project.yml is missing"
+
+
+def handmade_folder_at(folder: Path) -> Path:
+    from transform.handmade_lakehouse import build_lakehouse
+
+    return build_lakehouse(folder / "lakehouse" / "lakehouse.duckdb")
+
+
+@pytest.mark.slow
+def test_failing_error_test_exits_1_and_names_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = handmade_folder(tmp_path_factory, "overlap")
+    with duckdb.connect(str(folder / "lakehouse" / "lakehouse.duckdb")) as connection:
+        # Contract 5 (user 4, from 2024-05-20) now overlaps a second contract of user 4.
+        connection.execute(
+            "insert into sources.app__job_contracts values (6, 4, 'green', '2024-06-01', null,"
+            " '2024-06-01 09:00:00', '2024-06-01 09:00:00', now())"
+        )
+    run = run_cli(folder, "transform", "--project-dir", str(PROJECT))
+    assert run.exit_code == 1
+    last_line = run.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("Error: transform failed: 1 model(s) or test(s) failed")
+    assert "assert_job_contracts_do_not_overlap" in last_line
+    text = " ".join(run.stderr.split())
+    assert "Failed: assert_job_contracts_do_not_overlap (fail)" in text
+    assert "overlapping_job_contract_id=6" in text
+
+
+@pytest.mark.slow
+def test_layers_builds_only_the_selected_layer(tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = handmade_folder(tmp_path_factory, "staging_only")
+    run = run_cli(folder, "transform", "--layers", "staging")
+    assert run.exit_code == 0, run.stderr
+    with duckdb.connect(str(folder / "lakehouse" / "lakehouse.duckdb")) as connection:
+        schemas = {
+            schema
+            for (schema,) in connection.execute(
+                "select distinct table_schema from information_schema.tables"
+            ).fetchall()
+        }
+    assert schemas == {"sources", "staging"}
+    # The reference test reads intermediate.invoices: it is not run with staging alone.
+    assert "consecutive" not in run.stderr
