@@ -26,6 +26,8 @@ BATCH_ROWS = 65_536
 # A table with more rows than this is read as several rowid ranges in parallel.
 SPLIT_ROWS = 200_000
 MAX_THREADS = 4
+# The driver's largest accepted batch (a C int); it does not allocate a batch up front.
+MAX_BATCH_ROWS = 2**30
 
 # What the driver raises on a bad file: its own errors, and OSError from the Arrow stream
 # when a step fails while batches are being fetched.
@@ -52,11 +54,13 @@ class Column:
 
 @dataclass(frozen=True)
 class TableInfo:
-    """A table of the file: its columns, row count and rowid range (None without rowid)."""
+    """A table of the file: its columns, rowid range (None when empty or without rowid) and
+    an upper bound of its row count (the rowid span: exact for ids 1..n, and cheaper than
+    count(*), which walks the whole table)."""
 
     name: str
     columns: tuple[Column, ...]
-    row_count: int
+    max_rows: int
     rowid_range: tuple[int, int] | None
 
 
@@ -126,17 +130,16 @@ class SqliteFile:
     def _table_info(self, cursor: adbc_driver_sqlite.dbapi.Cursor, name: str) -> TableInfo:
         cursor.execute(f"SELECT name, type FROM pragma_table_info({_string_literal(name)})")
         columns = tuple(Column(str(column), str(kind or "")) for column, kind in cursor.fetchall())
-        cursor.execute(f"SELECT count(*) FROM {quote_identifier(name)}")
-        (row_count,) = cursor.fetchone() or (0,)
-        rowid_range: tuple[int, int] | None = None
         try:
             cursor.execute(f"SELECT min(rowid), max(rowid) FROM {quote_identifier(name)}")
             low, high = cursor.fetchone() or (None, None)
-            if low is not None and high is not None:
-                rowid_range = (int(low), int(high))
-        except adbc_driver_manager.Error:
-            pass  # a WITHOUT ROWID table: read it in one piece
-        return TableInfo(name, columns, int(row_count), rowid_range)
+        except adbc_driver_manager.Error:  # a WITHOUT ROWID table: count its rows
+            cursor.execute(f"SELECT count(*) FROM {quote_identifier(name)}")
+            (count,) = cursor.fetchone() or (0,)
+            return TableInfo(name, columns, int(count), None)
+        if low is None or high is None:
+            return TableInfo(name, columns, 0, None)
+        return TableInfo(name, columns, int(high) - int(low) + 1, (int(low), int(high)))
 
     def read(self, table: TableInfo, where: str = "", batch_rows: int | None = None) -> pa.Table:
         """Rows of one table (optionally a rowid range) as Arrow, cast to the declared types."""
@@ -150,10 +153,10 @@ class SqliteFile:
                 cursor.execute(query)
                 data = cursor.fetch_arrow_table()
         except _READ_ERRORS as error:
-            if "Type mismatch" in str(error) and batch_rows <= table.row_count:
+            if "Type mismatch" in str(error) and batch_rows < _whole(table):
                 # The driver infers each column's type from the first batch: a column whose
                 # first batch is all NULL fails later. One batch of all rows sees every value.
-                return self.read(table, where, batch_rows=table.row_count + 1)
+                return self.read(table, where, batch_rows=_whole(table))
             raise self._unreadable(error) from error
         return self._typed(table, data)
 
@@ -178,6 +181,11 @@ class SqliteFile:
                 f"source file {self.path}: table {table.name} has values that do not match "
                 f"the declared column types ({str(error).splitlines()[0]})"
             ) from error
+
+
+def _whole(table: TableInfo) -> int:
+    """A batch size that reads the whole table as one batch."""
+    return min(table.max_rows + 1, MAX_BATCH_ROWS)
 
 
 def _string_literal(text: str) -> str:
@@ -220,7 +228,7 @@ def read_tables(
         ] = []
         for label, file, tables in plan:
             for table in tables:
-                if table.rowid_range is not None and table.row_count > SPLIT_ROWS and threads > 1:
+                if table.rowid_range is not None and table.max_rows > SPLIT_ROWS and threads > 1:
                     wheres = [
                         f"WHERE rowid BETWEEN {low} AND {high}"
                         for low, high in _ranges(*table.rowid_range, threads)
@@ -246,5 +254,5 @@ def _combine(file: SqliteFile, table: TableInfo, pieces: list[pa.Table]) -> pa.T
     if len(pieces) == 1:
         return pieces[0]
     if any(piece.schema != pieces[0].schema for piece in pieces[1:]):
-        return file.read(table, batch_rows=table.row_count + 1)
+        return file.read(table, batch_rows=_whole(table))
     return pa.concat_tables(pieces)
