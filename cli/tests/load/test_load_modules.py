@@ -171,3 +171,15 @@ def test_the_lakehouse_folder_is_created(tmp_path: Path) -> None:
     with open_lakehouse(path) as connection:
         assert connection.execute("SELECT 42").fetchone() == (42,)
     assert path.is_file()
+
+
+def test_generated_columns_are_copied(tmp_path: Path) -> None:
+    file = sqlite_file(
+        tmp_path / "s.sqlite",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, amount REAL, "
+        "doubled REAL GENERATED ALWAYS AS (amount * 2) VIRTUAL)",
+        "INSERT INTO t (id, amount) VALUES (1, 1.25), (2, NULL)",
+    )
+    data = read_one(file)
+    assert data.column_names == ["id", "amount", "doubled"]
+    assert data.column("doubled").to_pylist() == [2.5, None]

@@ -167,11 +167,12 @@ class SqliteFile:
         turns a column of mixed storage classes into strings: the cast fixes the first and
         rejects a value that does not fit its declared type.
         """
-        fields = []
-        for column, field in zip(table.columns, data.schema, strict=True):
-            target = _AFFINITY_TYPES.get(column.affinity, field.type)
-            fields.append(pa.field(field.name, target))
-        schema = pa.schema(fields)
+        # By name: `SELECT *` also returns generated columns, which table_info leaves out.
+        affinities = {column.name: column.affinity for column in table.columns}
+        schema = pa.schema(
+            pa.field(field.name, _AFFINITY_TYPES.get(affinities.get(field.name, ""), field.type))
+            for field in data.schema
+        )
         if schema == data.schema:
             return data
         try:
@@ -228,15 +229,17 @@ def read_tables(
         ] = []
         for label, file, tables in plan:
             for table in tables:
-                if table.rowid_range is not None and table.max_rows > SPLIT_ROWS and threads > 1:
-                    wheres = [
-                        f"WHERE rowid BETWEEN {low} AND {high}"
-                        for low, high in _ranges(*table.rowid_range, threads)
-                    ]
-                else:
-                    wheres = [""]
-                futures = [pool.submit(_timed_read, file, table, where) for where in wheres]
-                submitted.append((label, file, table, futures))
+                submitted.append((label, file, table, []))
+        # The largest tables first, so that the threads finish together.
+        for _, file, table, futures in sorted(submitted, key=lambda item: -item[2].max_rows):
+            if table.rowid_range is not None and table.max_rows > SPLIT_ROWS and threads > 1:
+                wheres = [
+                    f"WHERE rowid BETWEEN {low} AND {high}"
+                    for low, high in _ranges(*table.rowid_range, threads)
+                ]
+            else:
+                wheres = [""]
+            futures.extend(pool.submit(_timed_read, file, table, where) for where in wheres)
         try:
             for label, file, table, futures in submitted:
                 pieces = [future.result() for future in futures]
