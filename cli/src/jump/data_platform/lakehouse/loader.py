@@ -81,19 +81,20 @@ def load_files(
     """Load each `source -> SQLite file` into `lakehouse` in one transaction."""
     reporter = reporter or Reporter(quiet=True)
     started = time.perf_counter()
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
-
-    plan = [(source, *_checked_file(source, path)) for source, path in files.items()]
     read: list[ReadTable] = []
-    for table in read_tables(plan, threads):
-        read.append(table)
-        reporter.info(
-            f"read {table.label}.{table.info.name}: {table.data.num_rows:,} rows "
-            f"in {table.seconds:.2f} s"
-        )
+    with reporter.step(f"Reading {', '.join(str(path) for path in files.values())}"):
+        plan = [(source, *_checked_file(source, path)) for source, path in files.items()]
+        for table in read_tables(plan, threads):
+            read.append(table)
+            reporter.info(
+                f"read {table.label}.{table.info.name}: {table.data.num_rows:,} rows "
+                f"in {table.seconds:.2f} s"
+            )
     read_seconds = time.perf_counter() - started
 
-    loaded = _write(lakehouse, read, loaded_at, reporter)
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    with reporter.step(f"Writing {lakehouse}"):
+        loaded = _write(lakehouse, read, loaded_at, reporter)
     result = LoadResult(lakehouse, loaded_at, loaded, read_seconds, time.perf_counter() - started)
     _summarize(result, reporter)
     return result
