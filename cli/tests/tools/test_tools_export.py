@@ -162,19 +162,49 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_excel_values() -> None:
+def test_xlsx_types(fresh_data_folder: Path, tmp_path: Path) -> None:
     import datetime as dt
-    import re
-    import uuid
 
-    illegal = re.compile(r"[\x00-\x08]")
-    moment = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-    assert export_module._excel_value(moment, illegal) == dt.datetime(2024, 1, 1, 10)
-    assert export_module._excel_value("a\x01b", illegal) == "ab"
-    assert export_module._excel_value([1, 2], illegal) == "[1, 2]"
-    identifier = uuid.uuid4()
-    assert export_module._excel_value(identifier, illegal) == str(identifier)
-    assert export_module._excel_value(Decimal("1.50"), illegal) == Decimal("1.50")
+    lakehouse = fresh_data_folder / "lakehouse" / "lakehouse.duckdb"
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute("set timezone = 'UTC'")
+        connection.execute(
+            """
+            create table marts."odd/name: types" as select
+                1::bigint as id, 12.30::decimal(18,2) as amount, true as flag,
+                date '2024-02-29' as day, timestamp '2024-01-01 10:30:00' as moment,
+                timestamptz '2024-01-01 12:00:00+02' as zoned, [1, 2] as list,
+                null::varchar as nothing, '=1+1' as formula_like, 'a' || chr(1) || 'b' as control
+            """
+        )
+    output = tmp_path / "types.xlsx"
+    assert (
+        main(
+            [
+                "--data-folder",
+                str(fresh_data_folder),
+                "-q",
+                "export",
+                "marts.odd/name: types",
+                "-o",
+                str(output),
+            ]
+        )
+        == 0
+    )
+    workbook = openpyxl.load_workbook(output)
+    sheet = workbook.active
+    assert sheet.title == "odd_name_ types"
+    header, row = list(sheet.iter_rows(values_only=True))
+    values = dict(zip(header, row, strict=True))
+    assert values["id"] == 1 and values["amount"] == 12.3 and values["flag"] is True
+    assert values["day"] == dt.datetime(2024, 2, 29)
+    assert values["moment"] == dt.datetime(2024, 1, 1, 10, 30)
+    assert values["zoned"] == dt.datetime(2024, 1, 1, 10, 0)  # written as UTC wall-clock time
+    assert values["list"] == "[1, 2]"
+    assert values["nothing"] is None
+    assert values["formula_like"] == "=1+1"  # text, never a formula
+    assert values["control"] == "a_x0001_b"  # Excel's escape of a control character
 
 
 def test_options_after_the_relation_and_a_chained_command(

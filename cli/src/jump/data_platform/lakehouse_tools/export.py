@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -69,9 +68,9 @@ def _copy(
 
 
 def _write_xlsx(connection: duckdb.DuckDBPyConnection, relation: Relation, path: Path) -> int:
-    # openpyxl is imported here, not at start-up: it is slow to import and only this format needs it.
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    """One sheet, streamed row by row (XlsxWriter's constant-memory mode): about twice as fast
+    as openpyxl's write-only mode here, in constant memory."""
+    import xlsxwriter  # type: ignore[import-untyped]  # only this format needs it
 
     counted = connection.execute(f"SELECT count(*) FROM {relation.qualified}").fetchone()
     total = int(counted[0]) if counted else 0
@@ -80,31 +79,73 @@ def _write_xlsx(connection: duckdb.DuckDBPyConnection, relation: Relation, path:
             f"{relation} has {total:,} rows, more than an Excel sheet holds "
             f"({XLSX_MAX_ROWS:,}): export it as csv or parquet"
         )
-    workbook = Workbook(write_only=True)  # streams rows to disk instead of building cells
-    sheet = workbook.create_sheet(title=relation.name[:31])  # Excel's limit on sheet names
-    connection.execute(f"SELECT * FROM {relation.qualified}")
-    sheet.append([column[0] for column in connection.description or []])
-    count = 0
-    while rows := connection.fetchmany(_BATCH_ROWS):
-        for row in rows:
-            sheet.append([_excel_value(value, ILLEGAL_CHARACTERS_RE) for value in row])
-        count += len(rows)
-    workbook.save(path)
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            # Values are data, never formulas, links or numbers parsed from text.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            # Excel has no time zones: a zoned timestamp is written as its wall-clock time.
+            "remove_timezone": True,
+            "nan_inf_to_errors": True,
+        },
+    )
+    try:
+        sheet = workbook.add_worksheet(_sheet_name(relation.name))
+        connection.execute(f"SELECT * FROM {relation.qualified}")
+        description = connection.description or []
+        bold = workbook.add_format({"bold": True})
+        sheet.write_row(0, 0, [str(column[0]) for column in description], bold)
+        writers = [_cell_writer(sheet, workbook, str(column[1])) for column in description]
+        count = 0
+        while rows := connection.fetchmany(_BATCH_ROWS):
+            for row in rows:
+                count += 1
+                for index, value in enumerate(row):
+                    if value is not None:  # NULL: an empty cell
+                        writers[index](count, index, value)
+    finally:
+        workbook.close()
     return count
 
 
-def _excel_value(value: object, illegal: re.Pattern[str]) -> object:
-    """Excel cells hold numbers, text, booleans and naive dates; anything else becomes text."""
-    if isinstance(value, str):
-        # Control characters are invalid in the file's XML: openpyxl would refuse the cell.
-        return illegal.sub("", value)
-    if value is None or isinstance(value, bool | int | float | Decimal):
-        return value
-    if isinstance(value, dt.datetime):
-        # Excel has no time zones: a zoned timestamp is written in UTC.
-        if value.tzinfo is not None:
-            return value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value
-    if isinstance(value, dt.date | dt.time):
-        return value
-    return to_text(value)
+_CellWriter = Callable[[int, int, Any], object]
+_NUMERIC = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
+_DATE_FORMATS = {"DATE": "yyyy-mm-dd", "TIME": "hh:mm:ss", "TIMESTAMP": "yyyy-mm-dd hh:mm:ss"}
+
+
+def _cell_writer(sheet: Any, workbook: Any, column_type: str) -> _CellWriter:
+    """How to write one column's values, chosen once from its DuckDB type, not per cell."""
+    base = column_type.split("(")[0].upper()
+    if base in _NUMERIC:
+        return lambda row, col, value: sheet.write_number(row, col, float(value))
+    if base == "BOOLEAN":
+        return lambda row, col, value: sheet.write_boolean(row, col, bool(value))
+    if base == "VARCHAR":
+        return lambda row, col, value: sheet.write_string(row, col, value)
+    kind = next((k for k in ("TIMESTAMP", "DATE", "TIME") if base.startswith(k)), None)
+    if kind is not None:
+        date_format = workbook.add_format({"num_format": _DATE_FORMATS[kind]})
+        return lambda row, col, value: sheet.write_datetime(row, col, value, date_format)
+    return lambda row, col, value: sheet.write_string(row, col, to_text(value))
+
+
+def _sheet_name(name: str) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\."""
+    return "".join("_" if char in "[]:*?/\\" else char for char in name)[:31] or "export"
