@@ -1,0 +1,172 @@
+"""Transform's cost beside its floor: dbt's own start-up and DuckDB's time for the same SQL.
+
+Three numbers over one lakehouse, each the median of several runs:
+- dbt start-up: a fresh process importing dbt and running `dbt parse` (partial parse warm, as
+  in every transform after the first);
+- transform: `data-platform transform` in a fresh process (freshness and build, all layers);
+- DuckDB alone: the compiled SQL of every model (then of every data test) that the transform
+  ran, executed in dependency order in one DuckDB connection, without dbt.
+
+    cd cli && ../.venv/bin/python -m benchmarks.transform_bench --scale 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from benchmarks.measure import median_of, run_process, run_step, timed
+from jump.data_platform.cli.main import main
+from jump.data_platform.settings import Settings
+from jump.data_platform.transform.dbt_project import find_dbt_project
+from jump.data_platform.transform.dbt_runner import LAKEHOUSE_ENV_VAR, target_folder
+
+AS_OF = date(2025, 6, 30)
+
+
+@dataclass(frozen=True)
+class TransformBench:
+    dbt_startup_seconds: float
+    transform_seconds: float
+    transform_peak_mib: float
+    duckdb_models_seconds: float
+    duckdb_tests_seconds: float
+
+    @property
+    def floor_seconds(self) -> float:
+        """What transform cannot go below: dbt's start-up plus DuckDB's query time."""
+        return self.dbt_startup_seconds + self.duckdb_models_seconds + self.duckdb_tests_seconds
+
+
+def _parse_process(settings: Settings, project: Path) -> list[str]:
+    code = (
+        "import os, sys; from dbt.cli.main import dbtRunner; "
+        f"os.environ[{LAKEHOUSE_ENV_VAR!r}] = sys.argv[1]; "
+        "result = dbtRunner().invoke(['parse', '--quiet', '--project-dir', sys.argv[2], "
+        "'--profiles-dir', sys.argv[2], '--target-path', sys.argv[3], '--log-path', sys.argv[4]]); "
+        "sys.exit(0 if result.success else 1)"
+    )
+    return [
+        sys.executable,
+        "-c",
+        code,
+        str(settings.lakehouse_file.resolve()),
+        str(project),
+        str(target_folder(settings).resolve()),
+        str((settings.data_folder / "dbt" / "logs").resolve()),
+    ]
+
+
+def _compiled_nodes(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The models in dependency order and the data tests, with the SQL the last run executed."""
+    target = target_folder(settings)
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    compiled = {
+        result["unique_id"]: result.get("compiled_code")
+        for result in json.loads((target / "run_results.json").read_text())["results"]
+    }
+    models = {key: node for key, node in nodes.items() if node["resource_type"] == "model"}
+    graph = {
+        key: [parent for parent in node["depends_on"]["nodes"] if parent in models]
+        for key, node in models.items()
+    }
+    ordered = [
+        {**models[key], "compiled_code": compiled[key]}
+        for key in TopologicalSorter(graph).static_order()
+    ]
+    tests = [
+        {**node, "compiled_code": compiled[key]}
+        for key, node in nodes.items()
+        if node["resource_type"] == "test" and compiled.get(key)
+    ]
+    return ordered, tests
+
+
+def duckdb_seconds(settings: Settings) -> tuple[float, float]:
+    """Seconds DuckDB alone takes for the models' SQL, then for the tests' SQL, on a copy."""
+    models, tests = _compiled_nodes(settings)
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "lakehouse.duckdb"
+        shutil.copyfile(settings.lakehouse_file, copy)
+        with duckdb.connect(str(copy)) as connection:
+
+            def build_models() -> None:
+                for model in models:
+                    kind = "view" if model["config"]["materialized"] == "view" else "table"
+                    relation = f"{model['schema']}.{model['alias']}"
+                    connection.execute(
+                        f"create or replace {kind} {relation} as {model['compiled_code']}"
+                    )
+
+            def run_tests() -> None:
+                for test in tests:
+                    connection.execute(f"select count(*) from ({test['compiled_code']})").fetchall()
+
+            return timed(build_models), timed(run_tests)
+
+
+def transform_benchmark(data_folder: Path, repeats: int = 3) -> TransformBench:
+    """Measure transform over the lakehouse of `data_folder` (loaded beforehand)."""
+    settings = Settings(data_folder=data_folder)
+    project = find_dbt_project()
+    transform = median_of(repeats, lambda: run_step(data_folder, "transform"))  # also warms up
+    startup = median_of(repeats, lambda: run_process(_parse_process(settings, project)))
+    runs = [duckdb_seconds(settings) for _ in range(repeats)]
+    models = sorted(run[0] for run in runs)[len(runs) // 2]
+    tests = sorted(run[1] for run in runs)[len(runs) // 2]
+    return TransformBench(startup.seconds, transform.seconds, transform.peak_mib, models, tests)
+
+
+def report(bench: TransformBench) -> str:
+    return "\n".join(
+        [
+            f"dbt start-up (import + parse): {bench.dbt_startup_seconds:.2f} s",
+            f"DuckDB alone, models: {bench.duckdb_models_seconds:.2f} s, "
+            f"data tests: {bench.duckdb_tests_seconds:.2f} s",
+            f"floor (start-up + DuckDB): {bench.floor_seconds:.2f} s",
+            f"data-platform transform: {bench.transform_seconds:.2f} s "
+            f"(peak {bench.transform_peak_mib:,.0f} MiB), "
+            f"{bench.transform_seconds / bench.floor_seconds:.2f} x the floor",
+        ]
+    )
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--data-folder",
+        type=Path,
+        help="a data folder whose lakehouse is loaded (default: a temporary folder, extracted "
+        "and loaded at --scale)",
+    )
+    parser.add_argument("--scale", type=int, default=100, help="extract scale (default 100)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each measure (median)")
+    return parser.parse_args()
+
+
+def run() -> None:
+    arguments = _arguments()
+    if arguments.data_folder is not None:
+        print(report(transform_benchmark(arguments.data_folder, arguments.repeats)))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        steps = ["--quiet", "--data-folder", folder, "extract", "--scale", str(arguments.scale)]
+        code = main([*steps, "--as-of", AS_OF.isoformat(), "load"])
+        if code != 0:
+            raise SystemExit(code)
+        print(f"scale {arguments.scale}, as of {AS_OF}")
+        print(report(transform_benchmark(Path(folder), arguments.repeats)))
+
+
+if __name__ == "__main__":
+    run()
