@@ -109,7 +109,7 @@ build_base_standin() {
     ca="${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}"
     [ -f "$ca" ] || fail "no CA bundle on the host at $ca"
     cp "$ca" "$WORK/standin/host-ca-certificates.crt"
-    docker build $BUILD_NETWORK --quiet --build-arg BASE=jump-ci/debian-bookworm:minbase \
+    docker build "${BUILD_NETWORK[@]}" --quiet --build-arg BASE=jump-ci/debian-bookworm:minbase \
         --file "$REPO/.ci/python-standin.Dockerfile" --tag "$BASE_IMAGE" "$WORK/standin" >/dev/null
     docker run --rm "$BASE_IMAGE" python3 -c 'import sys, venv, ensurepip; print("stand-in:", sys.version.split()[0])'
 }
@@ -136,13 +136,13 @@ pip_build_args() {
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/jump-ci.XXXXXX")"
 chmod 755 "$WORK"
-BUILD_NETWORK=""
+BUILD_NETWORK=()
 
 if docker version >/dev/null 2>&1; then
     log "using the running Docker engine"
 else
     start_own_engine
-    BUILD_NETWORK="--network host"
+    BUILD_NETWORK=(--network host)
 fi
 # Docker's client without the buildx plugin only builds with the classic builder.
 docker buildx version >/dev/null 2>&1 || export DOCKER_BUILDKIT=0
@@ -188,7 +188,7 @@ as_user() {
 }
 
 log "make build extract load transform (as $E2E_USER, uid $E2E_UID)"
-build_args="$BUILD_NETWORK $(pip_build_args)"
+build_args="${BUILD_NETWORK[*]} $(pip_build_args)"
 start=$SECONDS
 as_user timeout 1800 make -C "$WORK/project" build IMAGE="$IMAGE" BUILD_ARGS="$build_args" \
     || fail "make build failed"
