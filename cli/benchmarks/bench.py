@@ -1,0 +1,197 @@
+"""How fast each step is, how it scales, and how close it is to its limit.
+
+For each scale: `extract`, `load` and `transform` each run as the real CLI in their own process
+(wall seconds: median of several runs when a run is short; peak resident memory), beside the
+limit each is compared with, measured on the same files in the same run:
+- extract: a bare bulk write of the same, ready-made Arrow tables to SQLite;
+- load: DuckDB's own SQLite scanner copying the same tables (extension from a pinned package);
+- transform: dbt's start-up alone (`dbt parse`) plus DuckDB running the compiled models and tests.
+
+    make bench                       # scales 1, 10, 100, 1000
+    make bench BENCH_ARGS='--max-scale 100 --write-docs'
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.extract_bench import bare_write_seconds
+from benchmarks.load_bench import compare_load
+from benchmarks.measure import Measure, median_of, run_step
+from benchmarks.transform_bench import transform_benchmark
+from jump.data_platform.settings import SOURCE_NAMES, Settings
+
+SCALES = (1, 10, 100, 1000)
+AS_OF = date(2026, 11, 25)
+SEED = 42
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: str
+    scale: int
+    rows: int
+    measure: Measure
+    limit_name: str
+    limit_seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.measure.seconds
+
+    @property
+    def ratio(self) -> float:
+        return self.measure.seconds / self.limit_seconds
+
+
+def repeats_for(scale: int) -> int:
+    """Short runs are noisy: take the median of three; long ones run once."""
+    return 3 if scale <= 10 else 1
+
+
+def source_rows(data_folder: Path) -> int:
+    settings = Settings(data_folder=data_folder)
+    total = 0
+    for source in SOURCE_NAMES:
+        with sqlite3.connect(settings.source_file(source)) as connection:
+            names = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            for (name,) in names.fetchall():
+                total += connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        connection.close()
+    return total
+
+
+def bench_scale(scale: int, folder: Path) -> list[StepResult]:
+    repeats = repeats_for(scale)
+    extract_args = ("extract", "--as-of", AS_OF.isoformat(), "--scale", str(scale))
+    extract = median_of(
+        repeats, lambda: run_step(folder, "--random-seed", str(SEED), *extract_args)
+    )
+    rows = source_rows(folder)
+    write_seconds, _ = bare_write_seconds(SEED, AS_OF, scale)
+
+    load = median_of(repeats, lambda: run_step(folder, "load"))
+    comparison = compare_load(folder, repeats)
+
+    transform = transform_benchmark(folder, repeats)
+    return [
+        StepResult("extract", scale, rows, extract, "bare Arrow → SQLite write", write_seconds),
+        StepResult(
+            "load", scale, rows, load, "DuckDB sqlite_scanner copy", comparison.scanner_seconds
+        ),
+        StepResult(
+            "load (in-process)",
+            scale,
+            rows,
+            Measure(comparison.ours_seconds, load.peak_mib),
+            "DuckDB sqlite_scanner copy",
+            comparison.scanner_seconds,
+        ),
+        StepResult(
+            "transform",
+            scale,
+            rows,
+            Measure(transform.transform_seconds, transform.transform_peak_mib),
+            "dbt parse + DuckDB SQL",
+            transform.floor_seconds,
+        ),
+    ]
+
+
+def markdown(results: list[StepResult], command: str) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {platform.machine()}, {_cores()} cores, {_memory_gib():.0f} GiB, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}.",
+        f"Reproduce with `{command}` (as-of {AS_OF}, seed {SEED}).",
+        "",
+        "Each step runs as the real CLI in its own process (wall time includes Python's start-up;",
+        "median of 3 runs at scales 1 and 10, one run above). `load (in-process)` times our loader",
+        "and the scanner the same way, inside one process, for a like-for-like ratio.",
+        "",
+        "| scale | step | source rows | seconds | rows/s | peak MiB | limit | limit s | ours / limit |",
+        "|---:|---|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for result in results:
+        lines.append(
+            f"| {result.scale} | {result.step} | {result.rows:,} | {result.measure.seconds:.2f} "
+            f"| {result.rows_per_second:,.0f} | {result.measure.peak_mib:,.0f} "
+            f"| {result.limit_name} | {result.limit_seconds:.2f} | {result.ratio:.2f} |"
+        )
+    lines += ["", "End to end (extract + load + transform, process wall seconds):", ""]
+    for scale in sorted({result.scale for result in results}):
+        steps = [
+            r for r in results if r.scale == scale and r.step in ("extract", "load", "transform")
+        ]
+        total = sum(r.measure.seconds for r in steps)
+        peak = max(r.measure.peak_mib for r in steps)
+        lines.append(f"- scale {scale}: {total:.1f} s, peak memory {peak:,.0f} MiB")
+    return "\n".join(lines) + "\n"
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def _memory_gib() -> float:
+    with Path("/proc/meminfo").open() as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    return 0.0
+
+
+def print_table(results: list[StepResult]) -> None:
+    table = Table(title="Benchmarks")
+    for column in ["scale", "step", "rows", "s", "rows/s", "peak MiB", "limit s", "ours/limit"]:
+        table.add_column(column, justify="right")
+    for r in results:
+        table.add_row(
+            str(r.scale),
+            r.step,
+            f"{r.rows:,}",
+            f"{r.measure.seconds:.2f}",
+            f"{r.rows_per_second:,.0f}",
+            f"{r.measure.peak_mib:,.0f}",
+            f"{r.limit_seconds:.2f}",
+            f"{r.ratio:.2f}",
+        )
+    Console().print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--max-scale", type=int, default=SCALES[-1], help="stop after this scale")
+    parser.add_argument("--write-docs", action="store_true", help=f"write the table to {DOCS.name}")
+    arguments = parser.parse_args()
+    results: list[StepResult] = []
+    for scale in (scale for scale in SCALES if scale <= arguments.max_scale):
+        with tempfile.TemporaryDirectory(prefix=f"bench-{scale}-") as folder:
+            results += bench_scale(scale, Path(folder))
+        print_table(results)
+    command = "make bench" + (
+        f" BENCH_ARGS='--max-scale {arguments.max_scale}'"
+        if arguments.max_scale != SCALES[-1]
+        else ""
+    )
+    if arguments.write_docs:
+        DOCS.write_text(markdown(results, command))
+        print(f"wrote {DOCS}")
+
+
+if __name__ == "__main__":
+    main()
