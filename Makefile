@@ -65,7 +65,7 @@ test: lint ## Run the checks, then every test (pytest).
 	cd cli && ../$(BIN)/pytest
 
 bench: $(STAMP) ## Measure each step at growing scales (cli/benchmarks/bench.py; BENCH_ARGS=...).
-	$(BIN)/python cli/benchmarks/bench.py $(BENCH_ARGS)
+	cd cli && ../$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
 # ---- with Docker -----------------------------------------------------------------------------
 
