@@ -13,15 +13,29 @@ counts as (
         sum(case when satisfaction_score between 7 and 8 then 1 else 0 end) as passives,
         sum(case when satisfaction_score <= 6 then 1 else 0 end) as detractors
     from answers
+),
+
+score as (
+    -- 100 x (promoters - detractors) / respondents in hundredths, rounded half away from zero
+    -- with integers only: a division of floats could round a tie such as 0.015 the wrong way.
+    select
+        *,
+        abs(promoters - detractors) * 20000 + respondents as rounding_numerator,
+        2 * respondents as rounding_denominator
+    from counts
 )
 
 select
     cast(
         case
             when respondents > 0
-                then round(
-                    cast(100 * (promoters - detractors) as decimal(18, 6)) / respondents, 2
+                then sign(promoters - detractors)
+                * cast(
+                    (rounding_numerator - mod(rounding_numerator, rounding_denominator))
+                    / rounding_denominator
+                    as bigint
                 )
+                * 0.01
         end
         as decimal(5, 2)
     ) as nps,
@@ -29,4 +43,4 @@ select
     cast(coalesce(promoters, 0) as bigint) as promoters,
     cast(coalesce(passives, 0) as bigint) as passives,
     cast(coalesce(detractors, 0) as bigint) as detractors
-from counts
+from score
