@@ -66,7 +66,8 @@ class ArgumentsThenOptions(click.Command):
 def export(run: RunContext, relation: str, output: Path, file_format: str | None) -> None:
     """Export RELATION (a table or view, `schema.name`) of the lakehouse to a file.
 
-    data-platform export marts.turnover_by_cohort --output cohorts.xlsx
+    \b
+        data-platform export marts.turnover_by_cohort --output cohorts.xlsx
     """
     file_format = file_format or guess_format(output)
     lakehouse = run.settings.lakehouse_file

@@ -48,6 +48,7 @@ def query(run: RunContext, sql: str | None, output_format: str, max_rows: int) -
     Without SQL, open an interactive SQL shell on the lakehouse (DuckDB's shell if the
     duckdb-cli package is installed), also read-only.
 
+    \b
         data-platform query "select * from marts.monthly_turnover"
     """
     lakehouse = run.settings.lakehouse_file
