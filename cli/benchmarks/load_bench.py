@@ -10,6 +10,7 @@ transaction followed by a checkpoint, adding `_loaded_at`. The scanner comes fro
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import tempfile
 from collections.abc import Callable
@@ -32,8 +33,10 @@ AS_OF = date(2025, 6, 30)
 @dataclass(frozen=True)
 class LoadComparison:
     rows: int
-    ours_seconds: float  # median
-    scanner_seconds: float  # median
+    ours_seconds: float  # median wall time
+    scanner_seconds: float
+    ours_cpu_seconds: float  # median CPU time: less sensitive to other processes
+    scanner_cpu_seconds: float
 
     @property
     def ours_rows_per_second(self) -> float:
@@ -76,25 +79,36 @@ def scanner_load(files: dict[str, Path], lakehouse: Path) -> None:
         connection.execute("CHECKPOINT")
 
 
-def _median_seconds(repeats: int, run: Callable[[Path], object]) -> float:
-    """Median wall time of `run(fresh lakehouse path)` over several runs."""
-    runs = []
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as folder:
-            lakehouse = Path(folder) / "lakehouse.duckdb"
-            runs.append(timed(lambda: run(lakehouse)))  # noqa: B023
-    return statistics.median(runs)
+def _timed_run(run: Callable[[Path], object]) -> tuple[float, float]:
+    """Wall and CPU seconds (every thread of this process) of `run(fresh lakehouse path)`."""
+    with tempfile.TemporaryDirectory() as folder:
+        lakehouse = Path(folder) / "lakehouse.duckdb"
+        cpu = resource.getrusage(resource.RUSAGE_SELF)
+        wall = timed(lambda: run(lakehouse))
+        after = resource.getrusage(resource.RUSAGE_SELF)
+    return wall, after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime
 
 
 def compare_load(data_folder: Path, repeats: int = 3) -> LoadComparison:
-    """Time our loader and the scanner on the source files of `data_folder`, alternately."""
+    """Time our loader and the scanner on the source files of `data_folder`.
+
+    The two alternate, so that both meet the same load from other processes; medians.
+    """
     settings = Settings(data_folder=data_folder)
     files = {source: settings.source_file(source) for source in SOURCE_NAMES}
     with tempfile.TemporaryDirectory() as folder:
         rows = load_files(files, Path(folder) / "lakehouse.duckdb").rows  # also warms the cache
-    ours = _median_seconds(repeats, lambda lakehouse: load_files(files, lakehouse))
-    scanner = _median_seconds(repeats, lambda lakehouse: scanner_load(files, lakehouse))
-    return LoadComparison(rows, ours, scanner)
+    ours, scanner = [], []
+    for _ in range(repeats):
+        ours.append(_timed_run(lambda lakehouse: load_files(files, lakehouse)))
+        scanner.append(_timed_run(lambda lakehouse: scanner_load(files, lakehouse)))
+    return LoadComparison(
+        rows,
+        ours_seconds=statistics.median(wall for wall, _ in ours),
+        scanner_seconds=statistics.median(wall for wall, _ in scanner),
+        ours_cpu_seconds=statistics.median(cpu for _, cpu in ours),
+        scanner_cpu_seconds=statistics.median(cpu for _, cpu in scanner),
+    )
 
 
 def report(comparison: LoadComparison) -> str:
@@ -102,9 +116,11 @@ def report(comparison: LoadComparison) -> str:
         [
             f"rows loaded: {comparison.rows:,}",
             f"ours (ADBC + Arrow): {comparison.ours_seconds:.2f} s, "
-            f"{comparison.ours_rows_per_second:,.0f} rows/s",
+            f"{comparison.ours_rows_per_second:,.0f} rows/s, "
+            f"CPU {comparison.ours_cpu_seconds:.2f} s",
             f"DuckDB sqlite_scanner: {comparison.scanner_seconds:.2f} s, "
-            f"{comparison.scanner_rows_per_second:,.0f} rows/s",
+            f"{comparison.scanner_rows_per_second:,.0f} rows/s, "
+            f"CPU {comparison.scanner_cpu_seconds:.2f} s",
             f"ours / scanner time: {comparison.ratio:.2f} (goal <= 1.5); "
             f"ours >= 1,000,000 rows/s: {comparison.ours_rows_per_second >= 1_000_000}",
         ]
