@@ -34,6 +34,7 @@ def test_transform_succeeds_and_warns_about_the_planted_gap(
     text = " ".join(end_to_end_run.stderr.split())
     assert "assert_invoice_references_consecutive (warn)" in text
     assert f"missing_references={missing[0]}" in text
+    assert "is stale" not in text  # just loaded: `_loaded_at` (UTC) is fresh
 
 
 def test_monthly_turnover(end_to_end_run: Run, sources: expected.Sources) -> None:
