@@ -97,3 +97,35 @@ def test_generate_on_a_locked_lakehouse(
     assert main(["--data-folder", str(folder), "docs"]) == 1
     assert f"is locked by process {pid}" in capsys.readouterr().err
     assert not (folder / "docs").exists()
+
+
+@pytest.mark.slow
+def test_a_failed_generation_keeps_the_previous_site(
+    fresh_data_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from jump.data_platform.transform.dbt_project import find_dbt_project
+
+    project = tmp_path / "project"
+    shutil.copytree(find_dbt_project(), project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "models" / "marts" / "broken.sql").write_text(
+        "{% if execute %}{{ exceptions.raise_compiler_error('no such mart') }}{% endif %}"
+        "select 1 as a",
+        encoding="utf-8",
+    )
+    previous = fresh_data_folder / "docs" / "index.html"
+    previous.parent.mkdir()
+    previous.write_text("the previous site", encoding="utf-8")
+    code = main(["--data-folder", str(fresh_data_folder), "docs", "--project-dir", str(project)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("Error: dbt docs generate failed: ") and err.count("\n") == 1
+    assert "Compilation Error in model broken" in err and "no such mart" in err
+    assert previous.read_text(encoding="utf-8") == "the previous site"
+    assert sorted(path.name for path in fresh_data_folder.iterdir()) == [
+        "dbt",
+        "docs",
+        "lakehouse",
+        "logs",
+    ]

@@ -103,8 +103,12 @@ def test_docs_generate_offline_and_leave_the_transform_record(
 ) -> None:
     run_results = pipeline_folder / "dbt" / "target" / "run_results.json"
     before = hashlib.sha256(run_results.read_bytes()).hexdigest()
+    relations = json.loads(run(pipeline_folder, capsys, "status", "--format", "json"))["relations"]
     assert main(["--data-folder", str(pipeline_folder), "docs"]) == 0
     assert "Documented " in capsys.readouterr().err
+    # dbt opened the lakehouse to read its catalog: every relation and row count is as it was.
+    after = json.loads(run(pipeline_folder, capsys, "status", "--format", "json"))["relations"]
+    assert after == relations
     docs = pipeline_folder / "docs"
     assert sorted(path.name for path in docs.iterdir()) == [
         "catalog.json",

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -24,7 +25,6 @@ from jump.data_platform.lakehouse_tools.connection import open_read_only
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_runner import (
     LAKEHOUSE_ENV_VAR,
-    _check_invocation,
     _close_duckdb,
     _environment,
     log_folder,
@@ -80,19 +80,50 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
                     "--log-path",
                     str(log_folder(settings).resolve()),
                     "--no-send-anonymous-usage-stats",
-                    "--quiet",
+                    # dbt's console output would break the one-line error; its log file keeps all.
+                    "--log-level",
+                    "none",
                 ]
             )
-        _check_invocation(result, "docs generate")
+        if result.exception is not None:
+            raise DataPlatformError(f"dbt docs generate failed: {_one_line(result.exception)}")
         if not result.success:
             raise DataPlatformError(
-                f"dbt docs generate failed for {project_dir}; dbt's log is in {log_folder(settings)}"
+                f"dbt docs generate failed for {project_dir}: {_failure(result.result)} "
+                f"(dbt's log is in {log_folder(settings)})"
             )
         site = _assemble(scratch, docs)
         return _describe(site, result.result)
     finally:
         _close_duckdb()
-        shutil.rmtree(scratch, ignore_errors=True)
+        _remove(scratch)
+
+
+def _remove(folder: Path) -> None:
+    """Remove the scratch folder. After a failed compilation dbt's worker threads may still be
+    writing into it for a moment after dbt has returned: try again briefly."""
+    for _ in range(20):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.1)
+    logger.warning("could not remove the scratch folder %s", folder)
+
+
+def _one_line(message: object) -> str:
+    """dbt's multi-line messages (`Runtime Error / Compilation Error in model x / reason`)."""
+    return ": ".join(line.strip() for line in str(message).splitlines() if line.strip())
+
+
+def _failure(catalog: Any) -> str:
+    """The first reason dbt gives: a catalog query's error, or a model that did not compile."""
+    for error in getattr(catalog, "errors", None) or ():
+        return _one_line(error)
+    compiled = getattr(catalog, "_compile_results", None)
+    for node in getattr(compiled, "results", None) or ():
+        if str(node.status) == "error":
+            return f"{node.node.name} did not compile: {_one_line(node.message)}"
+    return "no reason given"
 
 
 def _assemble(scratch: Path, docs: Path) -> Path:
