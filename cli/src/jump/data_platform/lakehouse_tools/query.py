@@ -95,11 +95,44 @@ def write_csv(
 ) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([column.name for column in columns])
+    # Python's csv already writes most values as DuckDB's CSV does (NULL empty, ISO dates):
+    # only the columns that differ are converted, and a result with none goes through in C.
+    convert = [_needs_csv_text(column) for column in columns]
     count = 0
     for rows in batches:
-        writer.writerows([to_text(value) for value in row] for row in rows)
+        if any(convert):
+            writer.writerows(
+                [to_text(v) if c else v for v, c in zip(row, convert, strict=True)] for row in rows
+            )
+        else:
+            writer.writerows(rows)
         count += len(rows)
     return count
+
+
+def _needs_csv_text(column: Column) -> bool:
+    """Booleans (`true`, not `True`) and nested values (JSON text, not Python's repr)."""
+    kind = column.type.upper()
+    return kind == "BOOLEAN" or kind.endswith("]") or kind.startswith(_NESTED)
+
+
+_NESTED = ("STRUCT", "MAP", "UNION")
+_JSON_READY = frozenset(
+    {
+        "VARCHAR",
+        "BOOLEAN",
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "UHUGEINT",
+    }
+)
 
 
 def write_json(
@@ -109,10 +142,15 @@ def write_json(
     names = [column.name for column in columns]
     count = 0
     out.write("[")
+    # Text, integers and booleans are JSON as they come; only other columns are converted.
+    convert = [column.type.upper() not in _JSON_READY for column in columns]
     for rows in batches:
         for row in rows:
             out.write(",\n" if count else "\n")
-            record = {name: to_json(value) for name, value in zip(names, row, strict=True)}
+            record = {
+                name: to_json(value) if c else value
+                for name, value, c in zip(names, row, convert, strict=True)
+            }
             out.write(json.dumps(record, ensure_ascii=False))
             count += 1
     out.write("\n]\n" if count else "]\n")
