@@ -346,3 +346,23 @@ def test_a_run_killed_inside_the_transaction_leaves_every_table_unchanged(tmp_pa
     )
     assert killed.returncode == -9
     assert lakehouse_tables(lakehouse(tmp_path), with_loaded_at=True) == before
+
+
+def test_an_extra_table_is_copied_and_dropped_when_its_source_table_goes(tmp_path: Path) -> None:
+    write_sources(tmp_path, seed=1)
+    app = tmp_path / "sources" / "app.sqlite"
+    with sqlite3.connect(app) as connection:
+        connection.execute("CREATE TABLE payments (id INTEGER PRIMARY KEY, amount REAL)")
+        connection.execute("INSERT INTO payments VALUES (1, 12.5), (2, 99.99)")
+    connection.close()
+    assert load(tmp_path) == 0
+    assert lakehouse_tables(lakehouse(tmp_path))["app__payments"] == [(1, 12.5), (2, 99.99)]
+
+    # Gone from the App: gone from the lakehouse; a CRM-only load does not touch App tables.
+    with sqlite3.connect(app) as connection:
+        connection.execute("DROP TABLE payments")
+    connection.close()
+    assert load(tmp_path, "--sources", "crm") == 0
+    assert "app__payments" in lakehouse_tables(lakehouse(tmp_path))
+    assert load(tmp_path) == 0
+    assert lakehouse_tables(lakehouse(tmp_path)) == expected_lakehouse(tmp_path)

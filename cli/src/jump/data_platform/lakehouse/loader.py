@@ -127,38 +127,24 @@ def _write(
     reporter: Reporter,
 ) -> tuple[LoadedTable, ...]:
     """Replace every read table in one transaction, then checkpoint so the file stays small."""
-    loaded = []
     stamp = f"TIMESTAMP '{loaded_at.isoformat(sep=' ')}'"
     with open_lakehouse(lakehouse) as connection:
         current = ""
         try:
             connection.execute("BEGIN TRANSACTION")
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+            loaded = []
             for table in read:
-                name = lakehouse_table(table.label, table.info.name)
-                current = f" table {SCHEMA}.{name}"
-                started = time.perf_counter()
-                connection.register(_ARROW_VIEW, table.data)
-                connection.execute(
-                    f"CREATE OR REPLACE TABLE {SCHEMA}.{quote_identifier(name)} AS "
-                    f"SELECT *, {stamp} AS {LOADED_AT} FROM {_ARROW_VIEW}"
-                )
-                connection.unregister(_ARROW_VIEW)
-                seconds = time.perf_counter() - started
+                current = f" table {SCHEMA}.{lakehouse_table(table.label, table.info.name)}"
+                loaded.append(_replace(connection, table, stamp))
                 reporter.info(
-                    f"wrote {SCHEMA}.{name}: {table.data.num_rows:,} rows in {seconds:.2f} s"
-                )
-                loaded.append(
-                    LoadedTable(
-                        table.label,
-                        name,
-                        table.data.num_rows,
-                        table.data.num_columns,
-                        table.seconds,
-                        seconds,
-                    )
+                    f"wrote {SCHEMA}.{loaded[-1].name}: {loaded[-1].rows:,} rows "
+                    f"in {loaded[-1].write_seconds:.2f} s"
                 )
             current = ""
+            for name in _vanished(connection, loaded):
+                connection.execute(f"DROP TABLE {SCHEMA}.{quote_identifier(name)}")
+                reporter.info(f"dropped {SCHEMA}.{name}: its source table is gone")
             connection.execute("COMMIT")
         except duckdb.Error as error:
             raise DataPlatformError(
@@ -174,6 +160,41 @@ def _write(
                 f"lakehouse {lakehouse} loaded, but not checkpointed: {_first_line(error)}"
             )
     return tuple(loaded)
+
+
+def _replace(connection: duckdb.DuckDBPyConnection, table: ReadTable, stamp: str) -> LoadedTable:
+    """CREATE OR REPLACE one table from its Arrow data, adding `_loaded_at`."""
+    name = lakehouse_table(table.label, table.info.name)
+    started = time.perf_counter()
+    connection.register(_ARROW_VIEW, table.data)
+    try:
+        connection.execute(
+            f"CREATE OR REPLACE TABLE {SCHEMA}.{quote_identifier(name)} AS "
+            f"SELECT *, {stamp} AS {LOADED_AT} FROM {_ARROW_VIEW}"
+        )
+    finally:
+        connection.unregister(_ARROW_VIEW)
+    return LoadedTable(
+        source=table.label,
+        name=name,
+        rows=table.data.num_rows,
+        columns=table.data.num_columns,
+        read_seconds=table.seconds,
+        write_seconds=time.perf_counter() - started,
+    )
+
+
+def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[LoadedTable]) -> list[str]:
+    """Tables of the loaded sources whose source table no longer exists (an extra table that
+    was dropped from the file): the `sources` schema mirrors the files."""
+    prefixes = tuple(lakehouse_table(source, "") for source in {t.source for t in loaded})
+    current = {table.name for table in loaded}
+    rows = connection.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = ? AND table_type = 'BASE TABLE'",
+        [SCHEMA],
+    ).fetchall()
+    return sorted(name for (name,) in rows if name.startswith(prefixes) and name not in current)
 
 
 def _first_line(error: Exception) -> str:
