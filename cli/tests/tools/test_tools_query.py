@@ -178,3 +178,32 @@ def test_a_log_file_records_the_run(data_folder: Path, capsys: pytest.CaptureFix
     assert "seven" in capsys.readouterr().out
     logs = (data_folder / "logs").glob("*.log")
     assert any("query: select 7 as seven" in log.read_text(encoding="utf-8") for log in logs)
+
+
+def test_csv_and_json_of_every_kind_of_value(
+    data_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sql = (
+        "select true as flag, [1, 2] as list, {'a': 1} as record, null::int as nothing,"
+        " 1.50::decimal(18,2) as amount, date '2024-02-29' as day,"
+        " timestamp '2024-01-01 10:30:00' as moment, 'a,\"b\"' as text, 2.5::double as ratio"
+    )
+    assert main(["--data-folder", str(data_folder), "-q", "query", "--format", "csv", sql]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "flag,list,record,nothing,amount,day,moment,text,ratio",
+        'true,"[1, 2]","{""a"": 1}",,1.50,2024-02-29,2024-01-01 10:30:00,"a,""b""",2.5',
+    ]
+    assert main(["--data-folder", str(data_folder), "-q", "query", "--format", "json", sql]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {
+            "flag": True,
+            "list": [1, 2],
+            "record": {"a": 1},
+            "nothing": None,
+            "amount": 1.5,
+            "day": "2024-02-29",
+            "moment": "2024-01-01 10:30:00",
+            "text": 'a,"b"',
+            "ratio": 2.5,
+        }
+    ]
