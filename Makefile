@@ -25,7 +25,7 @@ BENCH_ARGS ?=
 # Extra options of `docker build` (CI uses them to pass its network settings).
 BUILD_ARGS ?=
 
-BIN := $(VENV)/bin
+BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 # Docker mounts need an absolute path.
 DATA_DIR := $(abspath $(DATA))
@@ -59,13 +59,13 @@ run: $(STAMP) ## Set up .venv if needed, then run extract, load and transform in
 		extract $(EXTRACT_ARGS) load $(LOAD_ARGS) transform $(TRANSFORM_ARGS)
 
 lint: $(STAMP) ## Check the Python code: ruff (lint and format) and mypy.
-	cd cli && ../$(BIN)/ruff check . && ../$(BIN)/ruff format --check . && ../$(BIN)/mypy
+	cd cli && $(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 test: lint ## Run the checks, then every test (pytest).
-	cd cli && ../$(BIN)/pytest
+	cd cli && $(BIN)/pytest
 
-bench: $(STAMP) ## Measure each step at growing scales (cli/benchmarks/bench.py; BENCH_ARGS=...).
-	cd cli && ../$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+bench: $(STAMP) ## Measure each step at growing scales (cli/benchmarks; BENCH_ARGS=--max-scale 10).
+	cd cli && $(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
 # ---- with Docker -----------------------------------------------------------------------------
 

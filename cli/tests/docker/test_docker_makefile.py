@@ -125,7 +125,7 @@ def test_clean_removes_the_data_folder(tmp_path: Path) -> None:
 def test_bench_runs_the_benchmark_script_with_its_arguments() -> None:
     result = make("-n", "bench", "BENCH_ARGS=--max-scale 10")
     assert result.returncode == 0, result.stderr
-    assert "cli/benchmarks/bench.py --max-scale 10" in result.stdout.splitlines()[-1]
+    assert result.stdout.splitlines()[-1].endswith("/python -m benchmarks.bench --max-scale 10")
 
 
 def test_venv_installs_only_when_the_pins_change(tmp_path: Path) -> None:
@@ -158,3 +158,16 @@ def test_run_sets_up_the_venv_then_runs_the_three_steps(tmp_path: Path) -> None:
     assert commands.index(run) > next(i for i, c in enumerate(commands) if "pip install" in c)
     assert run.split()[-3:] == ["extract", "load", "transform"]
     assert f"--data-folder {tmp_path}" in run.replace('"', "")
+
+
+def test_test_runs_lint_then_pytest_from_cli_with_any_venv(tmp_path: Path) -> None:
+    (tmp_path / "cli").mkdir()
+    for name in ("pyproject.toml", "constraints.txt"):
+        (tmp_path / "cli" / name).write_text("")
+    venv = tmp_path / "elsewhere" / "venv"
+    commands = make("-n", "test", f"VENV={venv}", cwd=tmp_path).stdout.splitlines()
+    lint = next(i for i, c in enumerate(commands) if "ruff check" in c)
+    pytest_ = next(i for i, c in enumerate(commands) if c.endswith(f"{venv}/bin/pytest"))
+    assert lint < pytest_
+    assert commands[lint].startswith("cd cli && ")
+    assert f"{venv}/bin/mypy" in commands[lint]
