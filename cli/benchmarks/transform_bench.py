@@ -41,6 +41,7 @@ class TransformBench:
     transform_peak_mib: float
     duckdb_models_seconds: float
     duckdb_tests_seconds: float
+    slowest_models: tuple[tuple[str, float], ...] = ()
 
     @property
     def floor_seconds(self) -> float:
@@ -92,27 +93,27 @@ def _compiled_nodes(settings: Settings) -> tuple[list[dict[str, Any]], list[dict
     return ordered, tests
 
 
-def duckdb_seconds(settings: Settings) -> tuple[float, float]:
-    """Seconds DuckDB alone takes for the models' SQL, then for the tests' SQL, on a copy."""
+def duckdb_seconds(settings: Settings) -> tuple[float, float, dict[str, float]]:
+    """Seconds DuckDB alone takes for the models' SQL, then the tests' SQL, on a copy of the
+    lakehouse; and each model's seconds."""
     models, tests = _compiled_nodes(settings)
+    per_model: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "lakehouse.duckdb"
+        # Same file name: the compiled SQL names the database (catalog) after it.
+        copy = Path(folder) / settings.lakehouse_file.name
         shutil.copyfile(settings.lakehouse_file, copy)
         with duckdb.connect(str(copy)) as connection:
-
-            def build_models() -> None:
-                for model in models:
-                    kind = "view" if model["config"]["materialized"] == "view" else "table"
-                    relation = f"{model['schema']}.{model['alias']}"
-                    connection.execute(
-                        f"create or replace {kind} {relation} as {model['compiled_code']}"
-                    )
-
-            def run_tests() -> None:
-                for test in tests:
-                    connection.execute(f"select count(*) from ({test['compiled_code']})").fetchall()
-
-            return timed(build_models), timed(run_tests)
+            connection.execute("set enable_progress_bar = false")
+            for model in models:
+                kind = "view" if model["config"]["materialized"] == "view" else "table"
+                relation = f"{model['schema']}.{model['alias']}"
+                sql = f"create or replace {kind} {relation} as {model['compiled_code']}"
+                per_model[relation] = timed(lambda: connection.execute(sql))  # noqa: B023
+            test_seconds = 0.0
+            for test in tests:
+                sql = f"select count(*) from ({test['compiled_code']})"
+                test_seconds += timed(lambda: connection.execute(sql).fetchall())  # noqa: B023
+    return sum(per_model.values()), test_seconds, per_model
 
 
 def transform_benchmark(data_folder: Path, repeats: int = 3) -> TransformBench:
@@ -121,10 +122,12 @@ def transform_benchmark(data_folder: Path, repeats: int = 3) -> TransformBench:
     project = find_dbt_project()
     transform = median_of(repeats, lambda: run_step(data_folder, "transform"))  # also warms up
     startup = median_of(repeats, lambda: run_process(_parse_process(settings, project)))
-    runs = [duckdb_seconds(settings) for _ in range(repeats)]
-    models = sorted(run[0] for run in runs)[len(runs) // 2]
-    tests = sorted(run[1] for run in runs)[len(runs) // 2]
-    return TransformBench(startup.seconds, transform.seconds, transform.peak_mib, models, tests)
+    runs = sorted(duckdb_seconds(settings) for _ in range(repeats))
+    models, tests, per_model = runs[len(runs) // 2]
+    slowest = tuple(sorted(per_model.items(), key=lambda item: -item[1])[:4])
+    return TransformBench(
+        startup.seconds, transform.seconds, transform.peak_mib, models, tests, slowest
+    )
 
 
 def report(bench: TransformBench) -> str:
@@ -133,6 +136,8 @@ def report(bench: TransformBench) -> str:
             f"dbt start-up (import + parse): {bench.dbt_startup_seconds:.2f} s",
             f"DuckDB alone, models: {bench.duckdb_models_seconds:.2f} s, "
             f"data tests: {bench.duckdb_tests_seconds:.2f} s",
+            "  slowest models: "
+            + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in bench.slowest_models),
             f"floor (start-up + DuckDB): {bench.floor_seconds:.2f} s",
             f"data-platform transform: {bench.transform_seconds:.2f} s "
             f"(peak {bench.transform_peak_mib:,.0f} MiB), "
