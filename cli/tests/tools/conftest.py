@@ -76,7 +76,7 @@ def fresh_data_folder(tmp_path: Path) -> Path:
 
 _HOLDER = """
 import sys, duckdb
-connection = duckdb.connect(sys.argv[1])
+connection = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read")
 print("ready", flush=True)
 sys.stdin.read()  # hold the lock until the test closes our stdin
 """
@@ -86,9 +86,19 @@ sys.stdin.read()  # hold the lock until the test closes our stdin
 def locked_data_folder(fresh_data_folder: Path) -> Iterator[tuple[Path, int]]:
     """A data folder whose lakehouse another process holds for writing, as a running load
     or transform does; yields the folder and that process's PID."""
+    yield from _held(fresh_data_folder, "write")
+
+
+@pytest.fixture
+def read_data_folder(fresh_data_folder: Path) -> Iterator[tuple[Path, int]]:
+    """A data folder whose lakehouse another process reads (a DuckDB shell left open)."""
+    yield from _held(fresh_data_folder, "read")
+
+
+def _held(fresh_data_folder: Path, mode: str) -> Iterator[tuple[Path, int]]:
     lakehouse = fresh_data_folder / "lakehouse" / "lakehouse.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(lakehouse)],
+        [sys.executable, "-c", _HOLDER, str(lakehouse), mode],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

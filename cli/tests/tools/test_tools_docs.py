@@ -129,3 +129,16 @@ def test_a_failed_generation_keeps_the_previous_site(
         "lakehouse",
         "logs",
     ]
+
+
+@pytest.mark.slow
+def test_generate_while_another_process_reads_the_lakehouse(
+    read_data_folder: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """dbt opens the lakehouse for writing: a reader elsewhere locks it out, said in one line."""
+    folder, pid = read_data_folder
+    assert main(["--data-folder", str(folder), "docs"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: lakehouse ") and f"is locked by process {pid}" in err
+    assert err.count("\n") == 1
+    assert not (folder / "docs").exists()

@@ -28,22 +28,23 @@ def open_read_only(lakehouse: Path) -> duckdb.DuckDBPyConnection:
         )
     try:
         return duckdb.connect(str(lakehouse), read_only=True, config=_CONFIG)
-    except duckdb.IOException as error:
-        message = str(error)
-        if "lock" in message.lower():
-            holder = re.search(r"PID (\d+)", message)
-            by = f"process {holder.group(1)}" if holder else "another process"
-            raise DataPlatformError(
-                f"lakehouse {lakehouse} is locked by {by} (a running load or transform? "
-                "DuckDB allows one writer); try again when it has finished"
-            ) from error
-        raise DataPlatformError(
-            f"cannot open lakehouse {lakehouse}: {first_line(error)}"
-        ) from error
     except duckdb.Error as error:
-        raise DataPlatformError(
-            f"cannot open lakehouse {lakehouse}: {first_line(error)}"
+        raise (
+            lock_error(lakehouse, str(error))
+            or DataPlatformError(f"cannot open lakehouse {lakehouse}: {first_line(error)}")
         ) from error
+
+
+def lock_error(lakehouse: Path, message: str) -> DataPlatformError | None:
+    """The one-line error for DuckDB's lock conflict, if `message` is one."""
+    if "could not set lock" not in message.lower():
+        return None
+    holder = re.search(r"PID (\d+)", message)
+    by = f"process {holder.group(1)}" if holder else "another process"
+    return DataPlatformError(
+        f"lakehouse {lakehouse} is locked by {by} (a running load or transform, or an open "
+        "DuckDB shell?); try again when it has finished"
+    )
 
 
 def sql_error(lakehouse: Path, error: duckdb.Error) -> DataPlatformError:

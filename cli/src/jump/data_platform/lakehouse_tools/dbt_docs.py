@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse_tools.connection import open_read_only
+from jump.data_platform.lakehouse_tools.connection import lock_error, open_read_only
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_runner import (
     LAKEHOUSE_ENV_VAR,
@@ -86,7 +86,11 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
                 ]
             )
         if result.exception is not None:
-            raise DataPlatformError(f"dbt docs generate failed: {_one_line(result.exception)}")
+            # dbt opens the lakehouse for writing: a reader in another process (a `query`
+            # shell left open) is enough to lock it out.
+            raise lock_error(lakehouse, str(result.exception)) or DataPlatformError(
+                f"dbt docs generate failed: {_one_line(result.exception)}"
+            )
         if not result.success:
             raise DataPlatformError(
                 f"dbt docs generate failed for {project_dir}: {_failure(result.result)} "
