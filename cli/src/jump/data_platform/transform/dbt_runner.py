@@ -190,7 +190,12 @@ def run_transform(
         str(target_folder(settings).resolve()),
         "--log-path",
         str(log_folder(settings).resolve()),
-        "--quiet",
+        # Nothing on the console from dbt itself: the summary says it all, dbt.log has detail.
+        "--log-level",
+        "none",
+        "--log-level-file",
+        "debug",
+        "--no-use-colors-file",
     ]
     selection = ["--select", *(f"tag:{layer}" for layer in layers)]
     summary = TransformSummary()
