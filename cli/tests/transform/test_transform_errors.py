@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -95,3 +96,17 @@ def test_layers_builds_only_the_selected_layer(tmp_path_factory: pytest.TempPath
     assert schemas == {"sources", "staging"}
     # The reference test reads intermediate.invoices: it is not run with staging alone.
     assert "consecutive" not in run.stderr
+
+
+def test_broken_project_is_one_line_naming_the_model(tmp_path: Path) -> None:
+    handmade_folder_at(tmp_path / "data")
+    project = tmp_path / "dbt"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
+    model = project / "models" / "marts" / "marts__nps.sql"
+    model.write_text(model.read_text().replace("intermediate__freelances", "intermediate__nope"))
+    run = run_cli(tmp_path / "data", "transform", "--project-dir", str(project))
+    assert run.exit_code == 1
+    [line] = run.stderr.strip().splitlines()
+    assert line.startswith("Error: dbt parse failed: Compilation Error")
+    assert "marts__nps" in line
+    assert "intermediate__nope" in line

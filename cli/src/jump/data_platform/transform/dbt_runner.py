@@ -105,7 +105,9 @@ def _age(seconds: float) -> str:
 def _check_invocation(result: Any, what: str) -> None:
     """dbt could not even run (bad project, unreadable profile): one line, no traceback."""
     if result.exception is not None:
-        raise DataPlatformError(f"dbt {what} failed: {_first_line(result.exception)}")
+        # dbt's messages span lines ("Compilation Error" then the cause): join them into one.
+        text = " ".join(str(result.exception).split())
+        raise DataPlatformError(f"dbt {what} failed: {text}")
 
 
 def _summarise_build(results: Sequence[Any], summary: TransformSummary) -> list[Any]:
