@@ -34,3 +34,12 @@
         interval 1 month
     )
 {%- endmacro %}
+
+{#- Spark has no recursive CTE: it explodes a sequence, like DuckDB's generate_series. -#}
+{% macro spark__month_spine(start_date, end_date) -%}
+    select explode(sequence(
+        {{ month_of(start_date) }},
+        {{ month_of(end_date) }},
+        interval 1 month
+    )) as month
+{%- endmacro %}
