@@ -30,12 +30,12 @@ class Reporter:
     def info(self, message: str) -> None:
         logger.info(message)
         if not self.quiet:
-            self.console.print(message, markup=False)
+            self.console.print(message, markup=False, soft_wrap=True)
 
     def warning(self, message: str) -> None:
         logger.warning(message)
         # Warnings are shown even when quiet: a script's author still needs to see them.
-        self.console.print(f"Warning: {message}", style="yellow", markup=False)
+        self.console.print(f"Warning: {message}", style="yellow", markup=False, soft_wrap=True)
 
     @contextmanager
     def step(self, title: str) -> Iterator[None]:
@@ -68,6 +68,10 @@ def start_log_file(logs_folder: Path) -> Path | None:
 
     A log file is a convenience: an unwritable folder must not stop the run itself.
     """
+    # One log file per run: a previous run in the same process (tests) stops logging here.
+    for previous in [h for h in logger.handlers if isinstance(h, logging.FileHandler)]:
+        logger.removeHandler(previous)
+        previous.close()
     try:
         logs_folder.mkdir(parents=True, exist_ok=True)
         path = logs_folder / f"{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"

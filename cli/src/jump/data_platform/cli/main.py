@@ -52,11 +52,14 @@ def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) ->
 
         data-platform extract load transform
     """
+    arguments: list[str] = ctx.obj if isinstance(ctx.obj, list) else sys.argv[1:]
     settings = Settings(data_folder=data_folder, random_seed=random_seed, quiet=quiet)
     ctx.obj = RunContext(settings=settings, reporter=Reporter(quiet=quiet))
-    if ctx.invoked_subcommand is not None and not ctx.resilient_parsing:
+    # Asking for help runs nothing, so it leaves no log behind.
+    asks_help = any(argument in ("--help", "-h") for argument in arguments)
+    if ctx.invoked_subcommand is not None and not ctx.resilient_parsing and not asks_help:
         log_file = start_log_file(settings.logs_folder)
-        logger.info("data-platform %s: %s (log %s)", __version__, " ".join(sys.argv[1:]), log_file)
+        logger.info("data-platform %s: %s (log %s)", __version__, " ".join(arguments), log_file)
 
 
 cli.add_command(extract)
@@ -71,7 +74,9 @@ cli.add_command(docs)
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the CLI and turn every user error into one line on stderr."""
     try:
-        cli.main(args=argv, prog_name="data-platform", standalone_mode=False)
+        arguments = sys.argv[1:] if argv is None else argv
+        # The arguments ride in `obj` so that the group can log them (and see a --help).
+        cli.main(args=arguments, prog_name="data-platform", standalone_mode=False, obj=arguments)
     except click.exceptions.Exit as stop:
         return int(stop.exit_code)
     except click.ClickException as error:
