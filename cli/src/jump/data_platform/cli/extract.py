@@ -7,7 +7,7 @@ from datetime import date, datetime
 import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
-from jump.data_platform.settings import SOURCE_NAMES
+from jump.data_platform.cli.options import selected_sources, sources_option
 from jump.data_platform.sources.extract import extract_sources
 
 
@@ -26,13 +26,7 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
 
 
 @click.command()
-@click.option(
-    "--sources",
-    "sources",
-    type=click.Choice(SOURCE_NAMES),
-    multiple=True,
-    help="Application to extract (repeatable). Default: all of them.",
-)
+@sources_option("extract")
 @click.option(
     "--as-of",
     type=IsoDate(),
@@ -49,9 +43,8 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
 @pass_run_context
 def extract(run: RunContext, sources: tuple[str, ...], as_of: date | None, scale: int) -> None:
     """Simulate the applications and write them as SQLite files in <data-folder>/sources."""
-    selected = [name for name in SOURCE_NAMES if not sources or name in sources]
     results = extract_sources(
-        run.settings, selected, as_of or date.today(), scale, reporter=run.reporter
+        run.settings, selected_sources(sources), as_of or date.today(), scale, reporter=run.reporter
     )
     run.reporter.table(
         "Extracted",

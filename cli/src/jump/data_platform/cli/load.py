@@ -5,21 +5,14 @@ from __future__ import annotations
 import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
+from jump.data_platform.cli.options import selected_sources, sources_option
 from jump.data_platform.lakehouse.loader import load_sources
-from jump.data_platform.settings import SOURCE_NAMES
 
 
 @click.command()
-@click.option(
-    "--sources",
-    "sources",
-    type=click.Choice(SOURCE_NAMES),
-    multiple=True,
-    help="Application to load (repeatable). Default: all of them. The others' tables are kept.",
-)
+@sources_option("load (the others' tables are kept)")
 @pass_run_context
 def load(run: RunContext, sources: tuple[str, ...]) -> None:
     """Copy <data-folder>/sources/*.sqlite into the lakehouse's `sources` schema, replacing
     the tables of the selected applications in one transaction (all or nothing)."""
-    selected = [name for name in SOURCE_NAMES if not sources or name in sources]
-    load_sources(run.settings, selected, reporter=run.reporter)
+    load_sources(run.settings, selected_sources(sources), reporter=run.reporter)

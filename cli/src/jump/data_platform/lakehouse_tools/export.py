@@ -11,6 +11,7 @@ import duckdb
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.lakehouse_tools.connection import first_line, quote_literal
+from jump.data_platform.lakehouse_tools.duckdb_types import NUMERIC_TYPES
 from jump.data_platform.lakehouse_tools.relations import Relation
 from jump.data_platform.lakehouse_tools.values import to_text
 
@@ -112,28 +113,13 @@ def _write_xlsx(connection: duckdb.DuckDBPyConnection, relation: Relation, path:
 
 
 _CellWriter = Callable[[int, int, Any], object]
-_NUMERIC = (
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-    "UHUGEINT",
-    "FLOAT",
-    "DOUBLE",
-    "DECIMAL",
-)
 _DATE_FORMATS = {"DATE": "yyyy-mm-dd", "TIME": "hh:mm:ss", "TIMESTAMP": "yyyy-mm-dd hh:mm:ss"}
 
 
 def _cell_writer(sheet: Any, workbook: Any, column_type: str) -> _CellWriter:
     """How to write one column's values, chosen once from its DuckDB type, not per cell."""
     base = column_type.split("(")[0].upper()
-    if base in _NUMERIC:
+    if base in NUMERIC_TYPES:
         return lambda row, col, value: sheet.write_number(row, col, float(value))
     if base == "BOOLEAN":
         return lambda row, col, value: sheet.write_boolean(row, col, bool(value))

@@ -16,25 +16,11 @@ from rich.text import Text
 
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.lakehouse_tools.connection import sql_error
+from jump.data_platform.lakehouse_tools.duckdb_types import INTEGER_TYPES, NUMERIC_TYPES
 from jump.data_platform.lakehouse_tools.values import to_json, to_text
 
 FORMATS = ("table", "csv", "json")
 BATCH_ROWS = 10_000
-_NUMERIC_TYPES = (
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-    "UHUGEINT",
-    "FLOAT",
-    "DOUBLE",
-    "DECIMAL",
-)
 
 
 @dataclass(frozen=True)
@@ -44,7 +30,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.type.split("(")[0] in _NUMERIC_TYPES
+        return self.type.split("(")[0] in NUMERIC_TYPES
 
 
 def execute_one(
@@ -117,22 +103,7 @@ def _needs_csv_text(column: Column) -> bool:
 
 
 _NESTED = ("STRUCT", "MAP", "UNION")
-_JSON_READY = frozenset(
-    {
-        "VARCHAR",
-        "BOOLEAN",
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "HUGEINT",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-        "UHUGEINT",
-    }
-)
+_JSON_READY = frozenset({"VARCHAR", "BOOLEAN"}) | INTEGER_TYPES
 
 
 def write_json(
