@@ -11,7 +11,7 @@ from pathlib import Path
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.app.app import simulate_app
-from jump.data_platform.sources.app.schema import APP_SCHEMA
+from jump.data_platform.sources.app.schema import APP_INDEXES, APP_SCHEMA
 from jump.data_platform.sources.crm.crm import simulate_crm
 from jump.data_platform.sources.crm.schema import CRM_SCHEMA
 from jump.data_platform.sources.metadata import METADATA_SCHEMA, metadata_table
@@ -19,7 +19,10 @@ from jump.data_platform.sources.people import simulate_people
 from jump.data_platform.sources.sqlite_writer import write_database
 from jump.data_platform.sources.timeline import Timeline
 
-SIMULATORS = {"app": (simulate_app, APP_SCHEMA), "crm": (simulate_crm, CRM_SCHEMA)}
+SIMULATORS = {
+    "app": (simulate_app, APP_SCHEMA, APP_INDEXES),
+    "crm": (simulate_crm, CRM_SCHEMA, ""),
+}
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,12 @@ def extract_sources(
     results = []
     for source in sources:
         started = time.perf_counter()
-        simulate, schema = SIMULATORS[source]
+        simulate, schema, indexes = SIMULATORS[source]
         path = settings.source_file(source)
         with reporter.step(f"Extracting {source} into {path}"):
             tables = simulate(settings.random_seed, scale, timeline, people)
             tables["extract_metadata"] = metadata_table(source, as_of, settings.random_seed, scale)
-            write_database(path, schema + METADATA_SCHEMA, tables)
+            write_database(path, schema + METADATA_SCHEMA, tables, indexes)
         rows = {name: table.num_rows for name, table in tables.items()}
         results.append(ExtractedSource(source, path, rows, time.perf_counter() - started))
     return results

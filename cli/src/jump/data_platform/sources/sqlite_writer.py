@@ -13,11 +13,14 @@ from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError
 
 
-def write_database(path: Path, schema_sql: str, tables: Mapping[str, pa.Table]) -> None:
+def write_database(
+    path: Path, schema_sql: str, tables: Mapping[str, pa.Table], index_sql: str = ""
+) -> None:
     """Create `path` from its DDL and tables; the file appears only once complete.
 
     The DDL gives the tables their declared types, keys and constraints, as the application's
-    own database would; ADBC then appends each Arrow table in one bulk statement.
+    own database would; ADBC then appends each Arrow table in one bulk statement, and the
+    indexes are built last.
     """
     try:
         with atomic_path(path) as temporary:
@@ -32,5 +35,9 @@ def write_database(path: Path, schema_sql: str, tables: Mapping[str, pa.Table]) 
                 for name, table in tables.items():
                     cursor.adbc_ingest(name, table, mode="append")
                 cursor.close()
+            if index_sql:
+                with sqlite3.connect(temporary) as indexes:
+                    indexes.executescript(index_sql)
+                indexes.close()
     except (OSError, sqlite3.Error) as error:
         raise DataPlatformError(f"cannot write {path}: {error}") from error
