@@ -1,15 +1,22 @@
-"""French vocabularies (from Faker's fr_FR locale) and vectorised string helpers."""
+"""French vocabularies (from Faker's fr_FR locale) and the forms names take.
+
+Vocabularies are small (a few hundred words): every form of a word (without accents, in upper
+case, as in an email address) is computed once per word, and rows only pick words by index, so
+that building millions of names costs one Arrow `take`, not a string operation per row.
+"""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 from faker.providers.person.fr_FR import Provider as FrenchPerson
 
-StringArray = npt.NDArray[np.str_]
+Indexes = npt.NDArray[np.int64]
 
 
 def strip_accents(text: str) -> str:
@@ -24,29 +31,45 @@ def email_part(name: str) -> str:
 
 
 @cache
-def first_names() -> StringArray:
+def first_names() -> tuple[str, ...]:
     # Sorted so that the vocabulary, hence the simulation, never depends on Faker's list order.
-    names = set(FrenchPerson.first_names_male) | set(FrenchPerson.first_names_female)
-    return np.array(sorted(names))
+    return tuple(sorted(set(FrenchPerson.first_names_male) | set(FrenchPerson.first_names_female)))
 
 
 @cache
-def last_names() -> StringArray:
-    return np.array(sorted(set(FrenchPerson.last_names)))
+def last_names() -> tuple[str, ...]:
+    return tuple(sorted(set(FrenchPerson.last_names)))
 
 
-def mapped(vocabulary: StringArray, function: object) -> StringArray:
-    """Apply a str -> str function to each word of a (small) vocabulary once."""
-    assert callable(function)
-    return np.array([function(word) for word in vocabulary.tolist()])
+def words(vocabulary: tuple[str, ...], form: Callable[[str], str] = str) -> pa.StringArray:
+    """One form of every word of a vocabulary, as an Arrow array to `take` from."""
+    return pa.array([form(word) for word in vocabulary], pa.string())
 
 
-EMAIL_DOMAINS = np.array(
-    ["gmail.com", "orange.fr", "free.fr", "outlook.fr", "yahoo.fr", "hotmail.fr", "sfr.fr"]
+def pick(vocabulary: pa.Array, indexes: Indexes) -> pa.StringArray:
+    return vocabulary.take(pa.array(indexes))
+
+
+EMAIL_DOMAINS = (
+    "gmail.com",
+    "orange.fr",
+    "free.fr",
+    "outlook.fr",
+    "yahoo.fr",
+    "hotmail.fr",
+    "sfr.fr",
 )
 # The CRM's prospects and personal addresses use domains the App's users never have, so that a
 # prospect never matches a freelancer by email by accident.
-OTHER_EMAIL_DOMAINS = np.array(["laposte.net", "proton.me", "icloud.com"])
-CLIENT_SUFFIXES = np.array(
-    ["SAS", "SARL", "SA", "Conseil", "Industries", "Groupe", "Digital", "et Associés", "Services"]
+OTHER_EMAIL_DOMAINS = ("laposte.net", "proton.me", "icloud.com")
+CLIENT_SUFFIXES = (
+    "SAS",
+    "SARL",
+    "SA",
+    "Conseil",
+    "Industries",
+    "Groupe",
+    "Digital",
+    "et Associés",
+    "Services",
 )

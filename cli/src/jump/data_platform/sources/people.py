@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from jump.data_platform.sources.names import (
     EMAIL_DOMAINS,
-    StringArray,
     email_part,
     first_names,
     last_names,
-    mapped,
+    pick,
+    words,
 )
 from jump.data_platform.sources.timeline import (
     SECONDS_PER_DAY,
@@ -33,7 +35,7 @@ class People:
 
     first_name: Int64Array  # index into names.first_names()
     last_name: Int64Array  # index into names.last_names()
-    email: StringArray
+    email: pa.StringArray
     signup_day: Int64Array  # day index in the timeline
     signup_second: Int64Array  # seconds since the timeline's start
 
@@ -74,13 +76,15 @@ def simulate_people(seed: int, scale: int, timeline: Timeline) -> People:
     # Namesakes on the same domain get a number, in sign-up order: 'jean.martin2@gmail.com'.
     key = (first_name * len(lasts) + last_name) * len(EMAIL_DOMAINS) + domain
     rank = occurrence_rank(key)
-    suffix = np.where(rank > 0, (rank + 1).astype(str), "")
-    local = np.strings.add(
-        np.strings.add(mapped(firsts, email_part)[first_name], "."),
-        mapped(lasts, email_part)[last_name],
-    )
-    email = np.strings.add(
-        np.strings.add(np.strings.add(local, suffix), "@"), EMAIL_DOMAINS[domain]
+    suffix = pc.if_else(pa.array(rank > 0), pa.array(rank + 1).cast(pa.string()), "")
+    email = pc.binary_join_element_wise(
+        pick(words(firsts, email_part), first_name),
+        ".",
+        pick(words(lasts, email_part), last_name),
+        suffix,
+        "@",
+        pick(words(EMAIL_DOMAINS), domain),
+        "",  # the separator: the pieces are joined as they are
     )
     return People(
         first_name=first_name,

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jump.data_platform.sources.names import CLIENT_SUFFIXES, first_names, last_names
+from jump.data_platform.sources.names import CLIENT_SUFFIXES, first_names, last_names, pick, words
 from jump.data_platform.sources.people import People
 from jump.data_platform.sources.timeline import (
     SECONDS_PER_DAY,
@@ -100,19 +100,22 @@ def client_weights(count: int, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(weights / weights.sum())
 
 
-def simulate_client_names(count: int, rng: np.random.Generator) -> np.ndarray:
+def simulate_client_names(count: int, rng: np.random.Generator) -> pa.StringArray:
     """'Martin-Durand Conseil'-like unique names, except one planted homonym (the last client)."""
-    lasts = last_names()
+    lasts = words(last_names())
     combinations = len(lasts) * len(lasts) * len(CLIENT_SUFFIXES)
     picks = rng.choice(combinations, size=count, replace=False)
     first, rest = np.divmod(picks, len(lasts) * len(CLIENT_SUFFIXES))
     second, suffix = np.divmod(rest, len(CLIENT_SUFFIXES))
-    double = np.strings.add(np.strings.add(lasts[first], "-"), lasts[second])
-    base = np.where(first % 3 == 0, double, lasts[first])
-    names = np.strings.add(np.strings.add(base, " "), CLIENT_SUFFIXES[suffix])
+    double = pc.binary_join_element_wise(pick(lasts, first), pick(lasts, second), "-")
+    base = pc.if_else(pa.array(first % 3 == 0), double, pick(lasts, first))
+    names = pc.binary_join_element_wise(base, pick(words(CLIENT_SUFFIXES), suffix), " ")
     if count >= 2:
-        names[-1] = names[count // 2]  # two different companies may share a name
-    return np.asarray(names)
+        # Two different companies may share a name: the last client is named like another.
+        twin = np.arange(count)
+        twin[-1] = count // 2
+        names = names.take(pa.array(twin))
+    return names
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def invoice_references(numbers: Int64Array) -> pa.Array:
 def as_of_tables(
     people: People,
     contracts: Contracts,
-    client_names: np.ndarray,
+    client_names: pa.StringArray,
     client_created: Int64Array,
     invoices: Invoices,
     timeline: Timeline,
@@ -193,9 +196,9 @@ def as_of_tables(
     users_table = pa.table(
         {
             "id": np.flatnonzero(users) + 1,
-            "first_name": pa.array(first_names()).take(people.first_name[users]),
-            "last_name": pa.array(last_names()).take(people.last_name[users]),
-            "email": people.email[users],
+            "first_name": pick(words(first_names()), people.first_name[users]),
+            "last_name": pick(words(last_names()), people.last_name[users]),
+            "email": people.email.filter(pa.array(users)),
             "created_at": user_created,
             "updated_at": user_created,
         }

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from jump.data_platform.sources.names import (
     OTHER_EMAIL_DOMAINS,
-    StringArray,
+    Indexes,
     email_part,
     first_names,
     last_names,
-    mapped,
+    pick,
     strip_accents,
+    words,
 )
 from jump.data_platform.sources.people import People
 from jump.data_platform.sources.timeline import (
@@ -32,28 +34,36 @@ from jump.data_platform.sources.timeline import (
 DUPLICATE_SHARE = 0.03  # freelancers entered a second time
 PROSPECT_SHARE = 0.05  # people the App does not know, per freelancer
 PERSONAL_EMAIL_SHARE = 0.03  # freelancers known by another email: matched by name only
+CAPITALIZED_EMAIL_SHARE = 0.05  # 'Jean.martin@gmail.com'
 SURVEY_ANSWER_SHARE = 0.6  # share who answer within a few months (about half by the as-of)
 # Probabilities of the scores 0..10: mostly satisfied, a tail of detractors.
 SCORE_WEIGHTS = np.array([2, 1, 2, 2, 3, 4, 6, 12, 22, 24, 22], dtype=float) / 100
+# How a name was typed: as written, without accents, in lower case, in upper case.
+TYPED_FORMS = (str, strip_accents, str.lower, str.upper)
 
 
-def noisy(
-    words: StringArray, rng: np.random.Generator, upper: float, lower: float, bare: float
-) -> StringArray:
-    """Retype words as people do: some upper case, some lower case, some without accents."""
-    draw = rng.random(len(words))
-    unique, inverse = np.unique(words, return_inverse=True)
-    result = np.where(draw < bare, mapped(unique, strip_accents)[inverse], words)
-    result = np.where(draw > 1 - upper, np.strings.upper(result), result)
-    result = np.where((draw >= bare) & (draw < bare + lower), np.strings.lower(result), result)
-    return np.asarray(result)
+def typed(
+    vocabulary: tuple[str, ...],
+    indexes: Indexes,
+    rng: np.random.Generator,
+    bare: float,
+    lower: float,
+    upper: float,
+) -> pa.StringArray:
+    """Words retyped as people do: a share without accents, in lower case, in upper case."""
+    draw = rng.random(len(indexes))
+    form = np.select([draw < bare, draw < bare + lower, draw > 1 - upper], [1, 2, 3], 0)
+    every_form = pa.concat_arrays([words(vocabulary, function) for function in TYPED_FORMS])
+    return pick(every_form, form * len(vocabulary) + indexes)
 
 
-def padded(words: StringArray, rng: np.random.Generator, share: float) -> StringArray:
-    """Add stray blanks around some values, as copy-and-paste does."""
-    draw = rng.random(len(words))
-    result = np.where(draw < share / 2, np.strings.add(" ", words), words)
-    return np.asarray(np.where(draw > 1 - share / 2, np.strings.add(result, "  "), result))
+def padded(values: pa.StringArray, rng: np.random.Generator, share: float) -> pa.StringArray:
+    """Stray blanks around a share of the values, as copy-and-paste leaves them."""
+    draw = rng.random(len(values))
+    before = pa.array(draw < share / 2)
+    after = pa.array(draw > 1 - share / 2)
+    values = pc.if_else(before, pc.binary_join_element_wise(" ", values, ""), values)
+    return pc.if_else(after, pc.binary_join_element_wise(values, "  ", ""), values)
 
 
 def simulate_crm(seed: int, scale: int, timeline: Timeline, people: People) -> dict[str, pa.Table]:
@@ -88,23 +98,24 @@ def simulate_crm(seed: int, scale: int, timeline: Timeline, people: People) -> d
 
     # Emails: the App's address, except personal addresses and prospects.
     personal = is_prospect | (rng.random(rows) < PERSONAL_EMAIL_SHARE)
-    number = rng.integers(1, 1000, size=rows).astype(str)
-    other_email = np.strings.add(
-        np.strings.add(
-            np.strings.add(
-                np.strings.add(mapped(firsts, email_part)[first_idx], "."),
-                mapped(lasts, email_part)[last_idx],
-            ),
-            np.strings.add(number, "@"),
-        ),
-        OTHER_EMAIL_DOMAINS[rng.integers(0, len(OTHER_EMAIL_DOMAINS), rows)],
+    other_email = pc.binary_join_element_wise(
+        pick(words(firsts, email_part), first_idx),
+        ".",
+        pick(words(lasts, email_part), last_idx),
+        pa.array(rng.integers(1, 1000, size=rows)).cast(pa.string()),
+        "@",
+        pick(words(OTHER_EMAIL_DOMAINS), rng.integers(0, len(OTHER_EMAIL_DOMAINS), rows)),
+        "",  # the separator: the pieces are joined as they are
     )
-    app_email = np.concatenate([people.email[person], np.full(prospect_count, "")])
-    email = np.where(personal, other_email, app_email)
-    email = np.where(rng.random(rows) < 0.05, np.strings.capitalize(email), email)
+    app_email = pa.concat_arrays(
+        [people.email.take(pa.array(person)), pa.array([""] * prospect_count, pa.string())]
+    )
+    email = pc.if_else(pa.array(personal), other_email, app_email)
+    capitalized = pa.array(rng.random(rows) < CAPITALIZED_EMAIL_SHARE)
+    email = pc.if_else(capitalized, pc.utf8_capitalize(email), email)
 
-    first = padded(noisy(firsts[first_idx], rng, upper=0.03, lower=0.05, bare=0.08), rng, 0.03)
-    last = padded(noisy(lasts[last_idx], rng, upper=0.15, lower=0.03, bare=0.08), rng, 0.03)
+    first = padded(typed(firsts, first_idx, rng, bare=0.08, lower=0.05, upper=0.03), rng, 0.03)
+    last = padded(typed(lasts, last_idx, rng, bare=0.08, lower=0.03, upper=0.15), rng, 0.03)
     email = padded(email, rng, 0.04)
 
     # Satisfaction survey: answered by some freelancers a few weeks to months after entry.
@@ -114,18 +125,19 @@ def simulate_crm(seed: int, scale: int, timeline: Timeline, people: People) -> d
 
     order = np.lexsort((np.arange(rows), created))
     visible = order[created[order] < timeline.cutoff_second]
+    shown = pa.array(visible)
     has_score = answers[visible] & (answered_at[visible] < timeline.cutoff_second)
-    created_at = timeline.timestamps(created[visible])
-    updated_at = timeline.timestamps(np.where(has_score, answered_at[visible], created[visible]))
     customers = pa.table(
         {
             "id": np.arange(1, len(visible) + 1),
-            "last_name": last[visible],
-            "first_name": first[visible],
-            "email": email[visible],
+            "last_name": last.take(shown),
+            "first_name": first.take(shown),
+            "email": email.take(shown),
             "satisfaction_score": pa.array(score[visible], mask=~has_score),
-            "created_at": created_at,
-            "updated_at": updated_at,
+            "created_at": timeline.timestamps(created[visible]),
+            "updated_at": timeline.timestamps(
+                np.where(has_score, answered_at[visible], created[visible])
+            ),
         }
     )
     return {"customers": customers}
