@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from transform.conftest import handmade_folder, run_cli
+from jump.data_platform.lakehouse_tools.run_results import read_run_results
+from transform.conftest import Run, handmade_folder, run_cli
+from transform.handmade_lakehouse import build_lakehouse
 
 PROJECT = Path(__file__).resolve().parents[3] / "dbt"
 
@@ -57,8 +61,6 @@ def test_project_dir_without_a_dbt_project(tmp_path: Path) -> None:
 
 
 def handmade_folder_at(folder: Path) -> Path:
-    from transform.handmade_lakehouse import build_lakehouse
-
     return build_lakehouse(folder / "lakehouse" / "lakehouse.duckdb")
 
 
@@ -74,11 +76,59 @@ def test_failing_error_test_exits_1_and_names_it(tmp_path_factory: pytest.TempPa
     run = run_cli(folder, "transform", "--project-dir", str(PROJECT))
     assert run.exit_code == 1
     last_line = run.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("Error: transform failed: 1 model(s) or test(s) failed")
-    assert "assert_job_contracts_do_not_overlap" in last_line
-    text = " ".join(run.stderr.split())
-    assert "Failed: assert_job_contracts_do_not_overlap (fail)" in text
-    assert "overlapping_job_contract_id=6" in text
+    # One failure: the error line itself names the test and shows its failing rows.
+    assert last_line.startswith("Error: transform failed: assert_job_contracts_do_not_overlap")
+    assert "overlapping_job_contract_id=6" in last_line
+    assert "Failed:" not in run.stderr
+
+
+@pytest.mark.slow
+def test_dropped_source_column_is_one_line_naming_the_model_and_the_column(
+    tmp_path_factory: pytest.TempPathFactory, handmade_run: Run
+) -> None:
+    folder = tmp_path_factory.mktemp("dropped_column")
+    lakehouse = folder / "lakehouse" / "lakehouse.duckdb"
+    # Freshly loaded and without the reference gap: no warning, only the error may reach stderr.
+    loaded_at = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}"
+    build_lakehouse(lakehouse, loaded_at=loaded_at)
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute(
+            "insert into sources.app__invoices values (9, 'JMP00000004', 1, 1, '2023-02-15', 1.0,"
+            f" '2023-02-15 09:00:00', '2023-02-15 09:00:00', '{loaded_at}')"
+        )
+        connection.execute("alter table sources.app__clients drop column name")
+    run = run_cli(folder, "--quiet", "transform")
+    assert run.exit_code == 1
+    [line] = run.stderr.splitlines()  # dbt prints nothing of its own
+    assert line.startswith(
+        "Error: transform failed: staging.app__clients (error): Runtime Error in model "
+        "staging__app__clients (models/staging/staging__app__clients.sql): Binder Error: "
+    )
+    assert 'column "name" not found' in line
+    assert line.endswith(f"dbt's log is in {folder / 'dbt' / 'logs'}")
+    # dbt's log file keeps the detail the console does not show.
+    assert 'column "name" not found' in (folder / "dbt" / "logs" / "dbt.log").read_text()
+
+
+@pytest.mark.slow
+def test_run_results_are_complete_after_a_failed_model(
+    tmp_path_factory: pytest.TempPathFactory, handmade_run: Run
+) -> None:
+    # dbt joins its worker threads before it writes run_results.json and returns: `status`
+    # reads every node, the failed one and those skipped after it.
+    folder = handmade_folder(tmp_path_factory, "failed_model")
+    with duckdb.connect(str(folder / "lakehouse" / "lakehouse.duckdb")) as connection:
+        connection.execute("alter table sources.app__invoices drop column job_contract_id")
+    assert run_cli(folder, "transform").exit_code == 1
+    target = folder / "dbt" / "target" / "run_results.json"
+    outcome = read_run_results(target)
+    assert outcome is not None
+    assert outcome.failed == ["staging__app__invoices"]
+    assert outcome.skipped
+    complete = json.loads((handmade_run.data_folder / target.relative_to(folder)).read_text())
+    assert len(json.loads(target.read_text())["results"]) == len(complete["results"])
+    status = run_cli(folder, "status")
+    assert "the last transform failed: staging__app__invoices" in " ".join(status.stderr.split())
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ from jump.data_platform.transform.dbt_runner import (
     NodeOutcome,
     TransformSummary,
     log_folder,
+    one_line,
     target_folder,
 )
 
@@ -64,3 +65,22 @@ def test_warnings_do_not_fail_the_run() -> None:
     summary.failed_tests.append(NodeOutcome("overlap", "fail", "1 result"))
     assert not summary.success
     assert not TransformSummary(failed_models=[NodeOutcome("m", "error", "boom")]).success
+
+
+def test_one_line_keeps_the_reason_of_a_multi_line_message() -> None:
+    message = (
+        "Runtime Error in model staging__app__clients (models/staging/staging__app__clients.sql)\n"
+        '  Binder Error: Referenced column "name" not found in FROM clause!\n'
+        "  \n"
+        "  LINE 7:     trim(name) as client_name,\n"
+        "                   ^"
+    )
+    assert one_line(message) == (
+        "Runtime Error in model staging__app__clients (models/staging/staging__app__clients.sql)"
+        ': Binder Error: Referenced column "name" not found in FROM clause!'
+        ": LINE 7: trim(name) as client_name,"
+    )
+    assert one_line(None) == ""
+    assert one_line("Got 1 result, configured to warn if != 0") == (
+        "Got 1 result, configured to warn if != 0"
+    )

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
+from jump.data_platform.cli.options import project_dir_option
 from jump.data_platform.lakehouse_tools.dbt_docs import generate_docs, serve_docs
-from jump.data_platform.transform.dbt_project import PROJECT_ENV_VAR, find_dbt_project
+from jump.data_platform.transform.dbt_project import find_dbt_project
 
 
 @click.command()
@@ -26,14 +27,7 @@ from jump.data_platform.transform.dbt_project import PROJECT_ENV_VAR, find_dbt_p
     show_default=True,
     help="--no-generate serves the site generated before, without running dbt.",
 )
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    envvar=PROJECT_ENV_VAR,
-    show_envvar=True,
-    default=None,
-    help="The dbt project. Default: the nearest dbt/ folder of the checkout or the image.",
-)
+@project_dir_option
 @pass_run_context
 def docs(run: RunContext, serve: bool, port: int, generate: bool, project_dir: Path | None) -> None:
     """Generate dbt's documentation (models, columns, tests, lineage) into <data-folder>/docs.

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
+from jump.data_platform.cli.options import project_dir_option
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.reporting import Reporter
-from jump.data_platform.transform.dbt_project import PROJECT_ENV_VAR, find_dbt_project
+from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import (
     LAYERS,
     NodeOutcome,
@@ -28,14 +29,7 @@ from jump.data_platform.transform.preflight import check_sources
     multiple=True,
     help="Layer to build with its tests (repeatable). Default: all of them.",
 )
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    envvar=PROJECT_ENV_VAR,
-    show_envvar=True,
-    default=None,
-    help="The dbt project. Default: the nearest dbt/ folder of the checkout or the image.",
-)
+@project_dir_option
 @pass_run_context
 def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None) -> None:
     """Run `dbt build` (models and tests) and check the sources' freshness."""
@@ -47,10 +41,8 @@ def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None
         summary = run_transform(run.settings, project, selected)
     report(run.reporter, summary)
     if not summary.success:
-        failed = [outcome.name for outcome in summary.failed_models + summary.failed_tests]
         raise DataPlatformError(
-            f"transform failed: {len(failed)} model(s) or test(s) failed ({', '.join(failed)}); "
-            f"dbt's log is in {log_folder(run.settings)}"
+            f"transform failed: {_failures(summary)}; dbt's log is in {log_folder(run.settings)}"
         )
 
 
@@ -74,8 +66,20 @@ def report(reporter: Reporter, summary: TransformSummary) -> None:
         reporter.warning(f"source {source.name} is stale: {source.message}")
     for test in summary.warned_tests:
         reporter.warning(_describe(test))
-    for node in summary.failed_models + summary.failed_tests:
-        click.echo(f"Failed: {_describe(node)}", err=True)
+    failed = summary.failed_models + summary.failed_tests
+    if len(failed) > 1:  # a single failure is described by the error line itself
+        for node in failed:
+            click.echo(f"Failed: {_describe(node)}", err=True)
+
+
+def _failures(summary: TransformSummary) -> str:
+    """What failed, for the one-line error: the failure itself when it is alone, else the names
+    (each then has its own `Failed:` line above)."""
+    failed = summary.failed_models + summary.failed_tests
+    if len(failed) == 1:
+        return _describe(failed[0])
+    names = ", ".join(node.name for node in failed)
+    return f"{len(failed)} model(s) or test(s) failed ({names})"
 
 
 def _describe(outcome: NodeOutcome) -> str:

@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -25,9 +24,10 @@ from jump.data_platform.lakehouse_tools.connection import lock_error, open_read_
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_runner import (
     LAKEHOUSE_ENV_VAR,
-    _close_duckdb,
-    _environment,
+    close_duckdb,
+    environment_variable,
     log_folder,
+    one_line,
 )
 
 logger = logging.getLogger("jump.data_platform")
@@ -65,7 +65,7 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
     scratch = docs.with_name(f".{docs.name}.{os.getpid()}.build")
     shutil.rmtree(scratch, ignore_errors=True)
     try:
-        with _environment(LAKEHOUSE_ENV_VAR, str(lakehouse)):
+        with environment_variable(LAKEHOUSE_ENV_VAR, str(lakehouse)):
             result = dbtRunner().invoke(
                 [
                     "docs",
@@ -80,16 +80,23 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
                     "--log-path",
                     str(log_folder(settings).resolve()),
                     "--no-send-anonymous-usage-stats",
-                    # dbt's console output would break the one-line error; its log file keeps all.
+                    # No worker threads: after a failed compilation dbt returns at once, and
+                    # threads still compiling would go on writing into the scratch folder.
+                    "--single-threaded",
+                    # dbt's console output would break the one-line error; its log file keeps all
+                    # (the file's level must be given: it follows the console's otherwise).
                     "--log-level",
                     "none",
+                    "--log-level-file",
+                    "debug",
+                    "--no-use-colors-file",
                 ]
             )
         if result.exception is not None:
             # dbt opens the lakehouse for writing: a reader in another process (a `query`
             # shell left open) is enough to lock it out.
             raise lock_error(lakehouse, str(result.exception)) or DataPlatformError(
-                f"dbt docs generate failed: {_one_line(result.exception)}"
+                f"dbt docs generate failed: {one_line(result.exception)}"
             )
         if not result.success:
             raise DataPlatformError(
@@ -99,34 +106,18 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
         site = _assemble(scratch, docs)
         return _describe(site, result.result)
     finally:
-        _close_duckdb()
-        _remove(scratch)
-
-
-def _remove(folder: Path) -> None:
-    """Remove the scratch folder. After a failed compilation dbt's worker threads may still be
-    writing into it for a moment after dbt has returned: try again briefly."""
-    for _ in range(20):
-        shutil.rmtree(folder, ignore_errors=True)
-        if not folder.exists():
-            return
-        time.sleep(0.1)
-    logger.warning("could not remove the scratch folder %s", folder)
-
-
-def _one_line(message: object) -> str:
-    """dbt's multi-line messages (`Runtime Error / Compilation Error in model x / reason`)."""
-    return ": ".join(line.strip() for line in str(message).splitlines() if line.strip())
+        close_duckdb()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _failure(catalog: Any) -> str:
     """The first reason dbt gives: a catalog query's error, or a model that did not compile."""
     for error in getattr(catalog, "errors", None) or ():
-        return _one_line(error)
+        return one_line(error)
     compiled = getattr(catalog, "_compile_results", None)
     for node in getattr(compiled, "results", None) or ():
         if str(node.status) == "error":
-            return f"{node.node.name} did not compile: {_one_line(node.message)}"
+            return f"{node.node.name} did not compile: {one_line(node.message)}"
     return "no reason given"
 
 

@@ -58,7 +58,8 @@ class TransformSummary:
 
 
 @contextlib.contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
+def environment_variable(name: str, value: str) -> Iterator[None]:
+    """Set an environment variable (the lakehouse path that profiles.yml reads) while dbt runs."""
     previous = os.environ.get(name)
     os.environ[name] = value
     try:
@@ -70,7 +71,7 @@ def _environment(name: str, value: str) -> Iterator[None]:
             os.environ[name] = previous
 
 
-def _close_duckdb() -> None:
+def close_duckdb() -> None:
     """Close the DuckDB database dbt-duckdb keeps in a class attribute across invocations.
 
     Without it the file stays open (and locked) in this process after dbt has returned.
@@ -92,9 +93,15 @@ def _node_name(node: Any) -> str:
     return str(node.name)
 
 
-def _first_line(message: object) -> str:
-    text = str(message or "").strip()
-    return text.splitlines()[0] if text else ""
+def one_line(message: object) -> str:
+    """dbt's multi-line message on one line, its meaningful lines joined by ": ".
+
+    dbt says where, then why, on separate lines (`Runtime Error in model x (models/x.sql)`, then
+    `Binder Error: Referenced column "name" not found...`, `LINE 7: ...`): the first line alone
+    would lose the reason. DuckDB's caret line under the SQL says nothing without its layout.
+    """
+    lines = (" ".join(line.split()) for line in str(message or "").splitlines())
+    return ": ".join(line for line in lines if line and set(line) != {"^"})
 
 
 def _age(seconds: float) -> str:
@@ -105,9 +112,7 @@ def _age(seconds: float) -> str:
 def _check_invocation(result: Any, what: str) -> None:
     """dbt could not even run (bad project, unreadable profile): one line, no traceback."""
     if result.exception is not None:
-        # dbt's messages span lines ("Compilation Error" then the cause): join them into one.
-        text = " ".join(str(result.exception).split())
-        raise DataPlatformError(f"dbt {what} failed: {text}")
+        raise DataPlatformError(f"dbt {what} failed: {one_line(result.exception)}")
 
 
 def _summarise_build(results: Sequence[Any], summary: TransformSummary) -> list[Any]:
@@ -115,7 +120,7 @@ def _summarise_build(results: Sequence[Any], summary: TransformSummary) -> list[
     to_sample = []
     for result in results:
         node, status = result.node, str(result.status)
-        outcome = NodeOutcome(_node_name(node), status, _first_line(result.message))
+        outcome = NodeOutcome(_node_name(node), status, one_line(result.message))
         if node.resource_type in ("model", "seed", "snapshot"):
             if status == "success":
                 summary.models_built += 1
@@ -178,6 +183,11 @@ def run_transform(
 
     The lakehouse is the one of `settings`; dbt's artifacts and logs go to the data folder so
     that the project folder may be read-only. Every DuckDB handle is closed on return.
+
+    When dbt returns, its worker threads are done: `build` and `source freshness` record a
+    failing node as a result and join their thread pool before writing `run_results.json`, so
+    `status` reads it complete. (Only `compile` and `docs generate` stop at the first error and
+    leave threads running: `docs` runs dbt single-threaded.)
     """
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
 
@@ -202,7 +212,7 @@ def run_transform(
     selection = ["--select", *(f"tag:{layer}" for layer in layers)]
     summary = TransformSummary()
     try:
-        with _environment(LAKEHOUSE_ENV_VAR, str(lakehouse)):
+        with environment_variable(LAKEHOUSE_ENV_VAR, str(lakehouse)):
             # Parse once and hand the manifest to both commands: dbt's start-up is paid once.
             parsed: Any = dbtRunner().invoke(["parse", *common])
             _check_invocation(parsed, "parse")
@@ -212,17 +222,19 @@ def run_transform(
             for result in freshness.result.results if freshness.result else ():
                 if str(result.status) != "pass":
                     age = getattr(result, "age", None)
-                    message = _age(age) if age else _first_line(getattr(result, "message", ""))
+                    message = _age(age) if age else one_line(getattr(result, "message", ""))
                     summary.stale_sources.append(
                         NodeOutcome(_node_name(result.node), str(result.status), message)
                     )
+            # dbt's threads finish in any order: the same order every run.
+            summary.stale_sources.sort(key=lambda source: source.name)
             # Cautious: a test runs only when every model it reads is selected (and built).
             build: Any = runner.invoke(
                 ["build", *selection, "--indirect-selection", "cautious", *common]
             )
             _check_invocation(build, "build")
     finally:
-        _close_duckdb()
+        close_duckdb()
     to_sample = _summarise_build(build.result.results if build.result else (), summary)
     _sample_failing_rows(lakehouse, to_sample, summary)
     summary.seconds = time.perf_counter() - started
