@@ -10,18 +10,23 @@ from pathlib import Path
 from jump.data_platform.errors import DataPlatformError
 
 
+def create_folder(folder: Path) -> None:
+    """Create `folder` and its parents, or say in one line why it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataPlatformError(
+            f"cannot create folder {folder}: {error.strerror or error}"
+        ) from error
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it onto `target` if the block succeeds.
 
     A crash or an exception leaves `target` as it was (or absent) and removes the partial file.
     """
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DataPlatformError(
-            f"cannot create folder {target.parent}: {error.strerror or error}"
-        ) from error
+    create_folder(target.parent)
     if not os.access(target.parent, os.W_OK):
         raise DataPlatformError(f"cannot write to folder {target.parent}: permission denied")
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from jump.data_platform.atomic import create_folder
 from jump.data_platform.errors import DataPlatformError
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
@@ -31,12 +32,7 @@ def open_lakehouse(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckD
     """A connection to the lakehouse file (created with its folder when missing), always closed
     on exit: DuckDB allows one writing process, and dbt runs right after in the same process."""
     if not read_only:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise DataPlatformError(
-                f"cannot create folder {path.parent}: {error.strerror or error}"
-            ) from error
+        create_folder(path.parent)
     elif not path.is_file():
         raise DataPlatformError(f"lakehouse {path} is missing; `data-platform load` creates it")
     try:
