@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
+from jump.data_platform.transform.dbt_project import find_dbt_project
+from jump.data_platform.transform.dbt_runner import (
+    LAKEHOUSE_ENV_VAR,
+    close_duckdb,
+    dbt_arguments,
+    environment_variable,
+)
 from transform.conftest import Run
 
 D = Decimal
@@ -161,3 +169,28 @@ def test_mart_contracts(handmade_run: Run, mart: str, column: str, expected: str
         f" where table_schema = 'marts' and table_name = '{mart}' and column_name = '{column}'",
     )
     assert data_type == expected
+
+
+def test_transform_runs_no_unit_test(handmade_run: Run) -> None:
+    results = json.loads(
+        (handmade_run.data_folder / "dbt" / "target" / "run_results.json").read_text()
+    )
+    kinds = {result["unique_id"].split(".")[0] for result in results["results"]}
+    assert kinds == {"model", "test"}
+
+
+def test_dbt_unit_tests_pass(handmade_run: Run, tmp_path: Path) -> None:
+    # The unit tests check the SQL of the marts and of the CRM matching against fixed rows;
+    # they read only the columns of the relations the transform built.
+    from dbt.cli.main import dbtRunner
+
+    arguments = dbt_arguments(find_dbt_project(), tmp_path / "target", tmp_path / "logs")
+    try:
+        with environment_variable(LAKEHOUSE_ENV_VAR, str(handmade_run.lakehouse.resolve())):
+            result: Any = dbtRunner().invoke(["test", "--select", "test_type:unit", *arguments])
+    finally:
+        close_duckdb()
+    assert result.exception is None
+    statuses = {str(node.node.name): str(node.status) for node in result.result.results}
+    assert len(statuses) == 7, statuses  # every `unit_tests:` entry of the project
+    assert set(statuses.values()) == {"pass"}, statuses

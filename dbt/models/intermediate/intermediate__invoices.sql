@@ -1,10 +1,25 @@
 -- One row per invoice, tied to its job contract, freelancer and client, with its issue month.
+-- The keys of contracts, freelancers and clients are hashed once per contract or client, not
+-- once per invoice: there are several invoices per contract.
 with invoices as (
     select * from {{ ref('staging__app__invoices') }}
 ),
 
 contracts as (
-    select job_contract_id, user_id, entity from {{ ref('staging__app__job_contracts') }}
+    select
+        job_contract_id,
+        {{ surrogate_key(['job_contract_id']) }} as job_contract_key,
+        user_id,
+        {{ surrogate_key(['user_id']) }} as freelancer_key,
+        entity
+    from {{ ref('staging__app__job_contracts') }}
+),
+
+clients as (
+    select
+        client_id,
+        {{ surrogate_key(['client_id']) }} as client_key
+    from {{ ref('staging__app__clients') }}
 )
 
 select
@@ -12,11 +27,15 @@ select
     invoices.invoice_id,
     invoices.reference,
     invoices.reference_number,
-    {{ surrogate_key(['invoices.job_contract_id']) }} as job_contract_key,
+    -- An unknown contract or client still gets the key of its id (then fails a relationships
+    -- test), and its unknown freelancer the key of NULL, as if hashed here.
+    coalesce(
+        contracts.job_contract_key, {{ surrogate_key(['invoices.job_contract_id']) }}
+    ) as job_contract_key,
     invoices.job_contract_id,
-    {{ surrogate_key(['contracts.user_id']) }} as freelancer_key,
+    coalesce(contracts.freelancer_key, {{ surrogate_key(['contracts.user_id']) }}) as freelancer_key,
     contracts.user_id as freelancer_id,
-    {{ surrogate_key(['invoices.client_id']) }} as client_key,
+    coalesce(clients.client_key, {{ surrogate_key(['invoices.client_id']) }}) as client_key,
     invoices.client_id,
     contracts.entity,
     invoices.issue_date,
@@ -25,5 +44,7 @@ select
     invoices.created_at,
     invoices.updated_at
 from invoices
--- A left join: an invoice whose contract is unknown still counts (and fails a relationships test).
+-- Left joins: an invoice whose contract or client is unknown still counts (and fails a
+-- relationships test).
 left join contracts on invoices.job_contract_id = contracts.job_contract_id
+left join clients on invoices.client_id = clients.client_id

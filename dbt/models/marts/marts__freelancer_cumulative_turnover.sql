@@ -3,34 +3,34 @@
 -- under that contract that month and the freelancer's cumulative turnover, all contracts
 -- together, up to that row. Months between two contracts have no row; the cumulative sum simply
 -- resumes with the next contract.
+--
+-- How, cheaply: a running sum over the millions of contract-month rows would sort them all.
+-- Instead the sums are taken where they change - at the months with invoices, far fewer - and
+-- each contract's months are then generated with the sum in force: the freelancer's turnover
+-- under earlier contracts plus the contract's own up to that month. A freelancer's contracts
+-- never overlap (the error-level test assert_job_contracts_do_not_overlap, which `dbt build`
+-- runs before this model), so "earlier contracts" are simply those that started earlier.
 with contracts as (
-    select * from {{ ref('intermediate__job_contracts') }}
+    select
+        freelancer_id,
+        job_contract_id,
+        start_date,
+        end_date,
+        entity,
+        {{ month_of('start_date') }} as first_month,
+        -- Cut at the calendar's last month, the as-of month (or a later invoice's).
+        least(
+            coalesce({{ month_of('end_date') }}, (select max(as_of_month) from {{ ref('intermediate__months') }})),
+            (select max(month) from {{ ref('intermediate__months') }})
+        ) as last_month
+    from {{ ref('intermediate__job_contracts') }}
 ),
 
 freelances as (
     select freelancer_id, last_name, first_name from {{ ref('intermediate__freelances') }}
 ),
 
-months as (
-    select month, as_of_month from {{ ref('intermediate__months') }}
-),
-
-contract_months as (
-    select
-        contracts.freelancer_id,
-        contracts.job_contract_id,
-        contracts.start_date,
-        contracts.end_date,
-        contracts.entity,
-        months.month
-    from contracts
-    inner join months
-        on
-            months.month >= {{ month_of('contracts.start_date') }}
-            and months.month <= coalesce({{ month_of('contracts.end_date') }}, months.as_of_month)
-),
-
-turnover as (
+invoiced as (
     select
         job_contract_id,
         issue_month,
@@ -39,15 +39,98 @@ turnover as (
     group by job_contract_id, issue_month
 ),
 
+invoiced_months as (
+    -- Each contract's months with invoices (within the months it ran), the contract's running
+    -- total, and its next month with invoices.
+    select
+        invoiced.job_contract_id,
+        invoiced.issue_month as month,
+        invoiced.turnover,
+        sum(invoiced.turnover) over (
+            partition by invoiced.job_contract_id
+            order by invoiced.issue_month
+            rows between unbounded preceding and current row
+        ) as contract_running_turnover,
+        lead(invoiced.issue_month) over (
+            partition by invoiced.job_contract_id order by invoiced.issue_month
+        ) as next_invoiced_month
+    from invoiced
+    inner join contracts
+        on
+            invoiced.job_contract_id = contracts.job_contract_id
+            and invoiced.issue_month between contracts.first_month and contracts.last_month
+),
+
+contract_totals as (
+    select
+        job_contract_id,
+        sum(turnover) as turnover,
+        min(month) as first_invoiced_month
+    from invoiced_months
+    group by job_contract_id
+),
+
+contracts_after as (
+    -- Each contract with the freelancer's turnover under the contracts that started before it.
+    select
+        contracts.*,
+        contract_totals.first_invoiced_month,
+        coalesce(
+            sum(contract_totals.turnover) over (
+                partition by contracts.freelancer_id
+                order by contracts.start_date, contracts.job_contract_id
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as earlier_turnover
+    from contracts
+    left join contract_totals on contracts.job_contract_id = contract_totals.job_contract_id
+),
+
+stretches as (
+    -- Runs of months with the same cumulative turnover: from a contract's start to its first
+    -- invoiced month (nothing invoiced yet), then from each invoiced month to the next.
+    select
+        freelancer_id,
+        job_contract_id,
+        start_date,
+        end_date,
+        entity,
+        first_month as from_month,
+        coalesce(
+            cast({{ dbt.dateadd('month', -1, 'first_invoiced_month') }} as date), last_month
+        ) as to_month,
+        0 as turnover,
+        earlier_turnover as cumulative_turnover
+    from contracts_after
+    where first_invoiced_month is null or first_invoiced_month > first_month
+
+    union all
+
+    select
+        contracts_after.freelancer_id,
+        contracts_after.job_contract_id,
+        contracts_after.start_date,
+        contracts_after.end_date,
+        contracts_after.entity,
+        invoiced_months.month as from_month,
+        coalesce(
+            cast({{ dbt.dateadd('month', -1, 'invoiced_months.next_invoiced_month') }} as date),
+            contracts_after.last_month
+        ) as to_month,
+        invoiced_months.turnover,
+        contracts_after.earlier_turnover + invoiced_months.contract_running_turnover
+        as cumulative_turnover
+    from invoiced_months
+    inner join contracts_after on invoiced_months.job_contract_id = contracts_after.job_contract_id
+),
+
 monthly as (
     select
-        contract_months.*,
-        coalesce(turnover.turnover, 0) as turnover
-    from contract_months
-    left join turnover
-        on
-            contract_months.job_contract_id = turnover.job_contract_id
-            and contract_months.month = turnover.issue_month
+        *,
+        {{ month_series('from_month', 'to_month') }} as month
+    from stretches
+    where from_month <= to_month
 )
 
 select
@@ -59,14 +142,9 @@ select
     monthly.end_date as job_contract_end_date,
     monthly.entity,
     monthly.month,
-    cast(monthly.turnover as decimal(18, 2)) as turnover,
-    cast(
-        sum(monthly.turnover) over (
-            partition by monthly.freelancer_id
-            order by monthly.month, monthly.start_date, monthly.job_contract_id
-            rows between unbounded preceding and current row
-        )
-        as decimal(18, 2)
-    ) as cumulative_turnover
+    -- The stretch's first month holds its invoices; the months after it, none.
+    cast(case when monthly.month = monthly.from_month then monthly.turnover else 0 end as decimal(18, 2))
+    as turnover,
+    cast(monthly.cumulative_turnover as decimal(18, 2)) as cumulative_turnover
 from monthly
 left join freelances on monthly.freelancer_id = freelances.freelancer_id

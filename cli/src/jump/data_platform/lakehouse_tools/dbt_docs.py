@@ -25,6 +25,7 @@ from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_runner import (
     LAKEHOUSE_ENV_VAR,
     close_duckdb,
+    dbt_arguments,
     environment_variable,
     log_folder,
     one_line,
@@ -71,25 +72,11 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
                     "docs",
                     "generate",
                     "--static",
-                    "--project-dir",
-                    str(project_dir),
-                    "--profiles-dir",
-                    str(project_dir),
-                    "--target-path",
-                    str(scratch / "target"),
-                    "--log-path",
-                    str(log_folder(settings).resolve()),
+                    *dbt_arguments(project_dir, scratch / "target", log_folder(settings)),
                     "--no-send-anonymous-usage-stats",
                     # No worker threads: after a failed compilation dbt returns at once, and
                     # threads still compiling would go on writing into the scratch folder.
                     "--single-threaded",
-                    # dbt's console output would break the one-line error; its log file keeps all
-                    # (the file's level must be given: it follows the console's otherwise).
-                    "--log-level",
-                    "none",
-                    "--log-level-file",
-                    "debug",
-                    "--no-use-colors-file",
                 ]
             )
         if result.exception is not None:

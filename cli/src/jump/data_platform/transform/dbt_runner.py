@@ -176,10 +176,33 @@ def _sample_failing_rows(
         ]
 
 
+def dbt_arguments(project_dir: Path, target: Path, logs: Path) -> list[str]:
+    """The options of every dbt command the CLI runs: this project, artifacts in `target`."""
+    return [
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--target-path",
+        str(target.resolve()),
+        "--log-path",
+        str(logs.resolve()),
+        # Nothing on the console from dbt itself: the summary says it all; dbt.log has each
+        # node's outcome and every error in full (the compiled SQL is in the target folder).
+        # The debug level would log every statement, a third of a second more per transform.
+        "--log-level",
+        "none",
+        "--log-level-file",
+        "info",
+        "--no-use-colors-file",
+    ]
+
+
 def run_transform(
     settings: Settings, project_dir: Path, layers: Sequence[str] = LAYERS
 ) -> TransformSummary:
-    """`dbt source freshness` then `dbt build` of the selected layers, in this process.
+    """`dbt source freshness` then `dbt build` of the selected layers (models and data tests),
+    in this process.
 
     The lakehouse is the one of `settings`; dbt's artifacts and logs go to the data folder so
     that the project folder may be read-only. Every DuckDB handle is closed on return.
@@ -193,31 +216,18 @@ def run_transform(
 
     started = time.perf_counter()
     lakehouse = settings.lakehouse_file.resolve()
-    common = [
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir),
-        "--target-path",
-        str(target_folder(settings).resolve()),
-        "--log-path",
-        str(log_folder(settings).resolve()),
-        # Nothing on the console from dbt itself: the summary says it all, dbt.log has detail.
-        "--log-level",
-        "none",
-        "--log-level-file",
-        "debug",
-        "--no-use-colors-file",
-    ]
+    common = dbt_arguments(project_dir, target_folder(settings), log_folder(settings))
     selection = ["--select", *(f"tag:{layer}" for layer in layers)]
     summary = TransformSummary()
     try:
         with environment_variable(LAKEHOUSE_ENV_VAR, str(lakehouse)):
             # Parse once and hand the manifest to both commands: dbt's start-up is paid once.
-            parsed: Any = dbtRunner().invoke(["parse", *common])
+            # Only the build writes the artifacts (the manifest, run_results.json): each write
+            # of the manifest costs a tenth of a second.
+            parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
             _check_invocation(parsed, "parse")
             runner = dbtRunner(manifest=parsed.result)
-            freshness: Any = runner.invoke(["source", "freshness", *common])
+            freshness: Any = runner.invoke(["source", "freshness", *common, "--no-write-json"])
             _check_invocation(freshness, "source freshness")
             for result in freshness.result.results if freshness.result else ():
                 if str(result.status) != "pass":
@@ -229,8 +239,19 @@ def run_transform(
             # dbt's threads finish in any order: the same order every run.
             summary.stale_sources.sort(key=lambda source: source.name)
             # Cautious: a test runs only when every model it reads is selected (and built).
+            # Unit tests check the project's SQL against fixed rows, not the data: they pass or
+            # fail the same way every run, so they run with the pytest suite (and `dbt build` by
+            # hand), not in every transform, as dbt advises for production runs.
             build: Any = runner.invoke(
-                ["build", *selection, "--indirect-selection", "cautious", *common]
+                [
+                    "build",
+                    *selection,
+                    "--indirect-selection",
+                    "cautious",
+                    "--exclude-resource-type",
+                    "unit_test",
+                    *common,
+                ]
             )
             _check_invocation(build, "build")
     finally:
