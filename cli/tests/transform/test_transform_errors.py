@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -111,22 +112,38 @@ def test_dropped_source_column_is_one_line_naming_the_model_and_the_column(
 
 
 @pytest.mark.slow
-def test_run_results_are_complete_after_a_failed_model(
-    tmp_path_factory: pytest.TempPathFactory, handmade_run: Run
+def test_run_results_are_complete_after_a_failed_compilation(
+    tmp_path: Path, handmade_run: Run
 ) -> None:
-    # dbt joins its worker threads before it writes run_results.json and returns: `status`
-    # reads every node, the failed one and those skipped after it.
-    folder = handmade_folder(tmp_path_factory, "failed_model")
-    with duckdb.connect(str(folder / "lakehouse" / "lakehouse.duckdb")) as connection:
-        connection.execute("alter table sources.app__invoices drop column job_contract_id")
-    assert run_cli(folder, "transform").exit_code == 1
-    target = folder / "dbt" / "target" / "run_results.json"
-    outcome = read_run_results(target)
+    # A model that fails to compile (its Jinja raises only when executed, so parsing passes).
+    # `build` records it as a failed node and joins its worker threads before it writes
+    # run_results.json and returns: nothing writes into the target folder afterwards, and
+    # `status` reads every node, the failed one and those skipped after it.
+    folder = tmp_path / "data"
+    handmade_folder_at(folder)
+    project = tmp_path / "dbt"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
+    model = project / "models" / "staging" / "staging__app__invoices.sql"
+    model.write_text(
+        '{% if execute %}{{ exceptions.raise_compiler_error("no invoices today") }}{% endif %}\n'
+        + model.read_text()
+    )
+    run = run_cli(folder, "transform", "--project-dir", str(project))
+    assert run.exit_code == 1
+    assert "Compilation Error in model staging__app__invoices" in run.stderr
+    assert "no invoices today" in run.stderr
+    target = folder / "dbt" / "target"
+    files = {path: path.stat().st_mtime_ns for path in target.rglob("*")}
+    time.sleep(0.5)
+    assert {path: path.stat().st_mtime_ns for path in target.rglob("*")} == files
+    outcome = read_run_results(target / "run_results.json")
     assert outcome is not None
     assert outcome.failed == ["staging__app__invoices"]
     assert outcome.skipped
-    complete = json.loads((handmade_run.data_folder / target.relative_to(folder)).read_text())
-    assert len(json.loads(target.read_text())["results"]) == len(complete["results"])
+    complete = handmade_run.data_folder / "dbt" / "target" / "run_results.json"
+    assert len(json.loads((target / "run_results.json").read_text())["results"]) == len(
+        json.loads(complete.read_text())["results"]
+    )
     status = run_cli(folder, "status")
     assert "the last transform failed: staging__app__invoices" in " ".join(status.stderr.split())
 
