@@ -9,25 +9,21 @@ transaction followed by a checkpoint, adding `_loaded_at`. The scanner comes fro
 
 from __future__ import annotations
 
-import argparse
 import resource
 import statistics
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import duckdb_extension_sqlite_scanner
 
-from benchmarks.measure import timed
-from jump.data_platform.cli.main import main
+from benchmarks.measure import run_step_bench, timed
 from jump.data_platform.lakehouse.loader import LOADED_AT, SCHEMA, lakehouse_table, load_files
 from jump.data_platform.lakehouse.sqlite_reader import SqliteFile, quote_identifier
 from jump.data_platform.settings import SOURCE_NAMES, Settings
-
-AS_OF = date(2025, 6, 30)
 
 
 @dataclass(frozen=True)
@@ -127,31 +123,13 @@ def report(comparison: LoadComparison) -> str:
     )
 
 
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--data-folder",
-        type=Path,
-        help="a data folder whose sources/ holds app.sqlite and crm.sqlite "
-        "(default: a temporary folder, extracted at --scale)",
-    )
-    parser.add_argument("--scale", type=int, default=100, help="extract scale (default 100)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each side (median)")
-    return parser.parse_args()
-
-
 def run() -> None:
-    arguments = _arguments()
-    if arguments.data_folder is not None:
-        print(report(compare_load(arguments.data_folder, arguments.repeats)))
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        extract = ["--quiet", "--data-folder", folder, "extract"]
-        code = main([*extract, "--scale", str(arguments.scale), "--as-of", AS_OF.isoformat()])
-        if code != 0:
-            raise SystemExit(code)
-        print(f"scale {arguments.scale}, as of {AS_OF}")
-        print(report(compare_load(Path(folder), arguments.repeats)))
+    run_step_bench(
+        __doc__.splitlines()[0] if __doc__ else None,
+        "sources/ holds app.sqlite and crm.sqlite",
+        [],
+        lambda folder, repeats: report(compare_load(folder, repeats)),
+    )
 
 
 if __name__ == "__main__":

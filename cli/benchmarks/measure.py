@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from jump.data_platform.cli.main import main
+
 CLI = [sys.executable, "-m", "jump.data_platform.cli.main"]
+# The as-of of the single-step benchmarks' own extractions.
+BENCH_AS_OF = date(2025, 6, 30)
 
 
 @dataclass(frozen=True)
@@ -51,3 +58,32 @@ def timed(function: Callable[[], object]) -> float:
     started = time.perf_counter()
     function()
     return time.perf_counter() - started
+
+
+def run_step_bench(
+    description: str | None,
+    needs: str,
+    prepare: Sequence[str],
+    report: Callable[[Path, int], str],
+) -> None:
+    """The command line of a single step's benchmark: measure the step on `--data-folder`, or
+    on a temporary folder prepared at `--scale` by running the steps `prepare` (after extract)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--data-folder",
+        type=Path,
+        help=f"a data folder whose {needs} (default: a temporary folder, prepared at --scale)",
+    )
+    parser.add_argument("--scale", type=int, default=100, help="extract scale (default 100)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each measure (median)")
+    arguments = parser.parse_args()
+    if arguments.data_folder is not None:
+        print(report(arguments.data_folder, arguments.repeats))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        extract = ["extract", "--scale", str(arguments.scale), "--as-of", BENCH_AS_OF.isoformat()]
+        code = main(["--quiet", "--data-folder", folder, *extract, *prepare])
+        if code != 0:
+            raise SystemExit(code)
+        print(f"scale {arguments.scale}, as of {BENCH_AS_OF}")
+        print(report(Path(folder), arguments.repeats))

@@ -12,26 +12,21 @@ Three numbers over one lakehouse, each the median of several runs:
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import date
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from benchmarks.measure import median_of, run_process, run_step, timed
-from jump.data_platform.cli.main import main
+from benchmarks.measure import median_of, run_process, run_step, run_step_bench, timed
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import LAKEHOUSE_ENV_VAR, target_folder
-
-AS_OF = date(2025, 6, 30)
 
 
 @dataclass(frozen=True)
@@ -149,31 +144,13 @@ def report(bench: TransformBench) -> str:
     )
 
 
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--data-folder",
-        type=Path,
-        help="a data folder whose lakehouse is loaded (default: a temporary folder, extracted "
-        "and loaded at --scale)",
-    )
-    parser.add_argument("--scale", type=int, default=100, help="extract scale (default 100)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each measure (median)")
-    return parser.parse_args()
-
-
 def run() -> None:
-    arguments = _arguments()
-    if arguments.data_folder is not None:
-        print(report(transform_benchmark(arguments.data_folder, arguments.repeats)))
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        steps = ["--quiet", "--data-folder", folder, "extract", "--scale", str(arguments.scale)]
-        code = main([*steps, "--as-of", AS_OF.isoformat(), "load"])
-        if code != 0:
-            raise SystemExit(code)
-        print(f"scale {arguments.scale}, as of {AS_OF}")
-        print(report(transform_benchmark(Path(folder), arguments.repeats)))
+    run_step_bench(
+        __doc__.splitlines()[0] if __doc__ else None,
+        "lakehouse is loaded",
+        ["load"],
+        lambda folder, repeats: report(transform_benchmark(folder, repeats)),
+    )
 
 
 if __name__ == "__main__":
