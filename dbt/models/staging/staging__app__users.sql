@@ -7,7 +7,7 @@ select
     cast(id as bigint) as user_id,
     trim(first_name) as first_name,
     trim(last_name) as last_name,
-    nullif(lower(trim(email)), '') as email,
+    {{ normalize_email('email') }} as email,
     {{ normalize_name('first_name') }} as first_name_normalized,
     {{ normalize_name('last_name') }} as last_name_normalized,
     cast(created_at as timestamp) as created_at,

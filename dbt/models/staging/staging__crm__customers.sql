@@ -9,7 +9,7 @@ cleaned as (
         cast(id as bigint) as customer_id,
         trim(last_name) as last_name,
         trim(first_name) as first_name,
-        nullif(lower(trim(email)), '') as email,
+        {{ normalize_email('email') }} as email,
         {{ normalize_name('last_name') }} as last_name_normalized,
         {{ normalize_name('first_name') }} as first_name_normalized,
         cast(satisfaction_score as integer) as satisfaction_score,
