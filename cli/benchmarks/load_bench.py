@@ -21,8 +21,9 @@ import duckdb
 import duckdb_extension_sqlite_scanner
 
 from benchmarks.measure import run_step_bench, timed
-from jump.data_platform.lakehouse.loader import LOADED_AT, SCHEMA, lakehouse_table, load_files
-from jump.data_platform.lakehouse.sqlite_reader import SqliteFile, quote_identifier
+from jump.data_platform.lakehouse import quote_identifier
+from jump.data_platform.load.loader import LOADED_AT, SCHEMA, lakehouse_table, load_files
+from jump.data_platform.load.sqlite_reader import SqliteFile
 from jump.data_platform.settings import SOURCE_NAMES, Settings
 
 

@@ -26,7 +26,7 @@ import duckdb
 from benchmarks.measure import median_of, run_process, run_step, run_step_bench, timed
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_project import find_dbt_project
-from jump.data_platform.transform.dbt_runner import LAKEHOUSE_ENV_VAR, target_folder
+from jump.data_platform.transform.dbt_runner import LAKEHOUSE_ENV_VAR
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,14 @@ def _parse_process(settings: Settings, project: Path) -> list[str]:
         code,
         str(settings.lakehouse_file.resolve()),
         str(project),
-        str(target_folder(settings).resolve()),
+        str(settings.dbt_target_folder.resolve()),
         str((settings.data_folder / "dbt" / "logs").resolve()),
     ]
 
 
 def _compiled_nodes(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The models in dependency order and the data tests, with the SQL the last run executed."""
-    target = target_folder(settings)
+    target = settings.dbt_target_folder
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     compiled = {
         result["unique_id"]: result.get("compiled_code")

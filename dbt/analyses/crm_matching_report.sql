@@ -3,6 +3,6 @@ select
     coalesce(crm_match_method, 'unmatched') as crm_match_method,
     count(*) as freelancers,
     count(satisfaction_score) as with_score
-from {{ ref('intermediate__freelances') }}
+from {{ ref('intermediate__freelancers') }}
 group by 1
 order by 1

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from jump.data_platform.settings import Settings
+
 REPO = Path(__file__).resolve().parents[3]
 MAKEFILE = REPO / "Makefile"
 
@@ -103,7 +105,7 @@ def test_query_without_a_lakehouse_says_what_to_do(tmp_path: Path) -> None:
 
 
 def test_query_opens_the_duckdb_shell_of_the_image_read_only(tmp_path: Path) -> None:
-    lakehouse = tmp_path / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=tmp_path).lakehouse_file
     lakehouse.parent.mkdir(parents=True)
     lakehouse.touch()
     result = make("query", "DOCKER=echo", "IMAGE=test-image", f"DATA={tmp_path}")

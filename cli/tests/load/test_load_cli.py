@@ -13,7 +13,8 @@ import duckdb
 import pytest
 
 from jump.data_platform.cli.main import main
-from jump.data_platform.lakehouse import loader
+from jump.data_platform.load import loader
+from jump.data_platform.settings import Settings
 from load.load_support import (
     expected_lakehouse,
     lakehouse_columns,
@@ -37,7 +38,7 @@ def load(folder: Path, *options: str) -> int:
 
 
 def lakehouse(folder: Path) -> Path:
-    return folder / "lakehouse" / "lakehouse.duckdb"
+    return Settings(data_folder=folder).lakehouse_file
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -331,7 +332,7 @@ def test_a_run_killed_inside_the_transaction_leaves_every_table_unchanged(tmp_pa
             sys.executable,
             "-c",
             "import os, signal, sys\n"
-            "from jump.data_platform.lakehouse import loader\n"
+            "from jump.data_platform.load import loader\n"
             "real = loader.lakehouse_table\n"
             "def name(source, table):\n"
             "    if source == 'crm':\n"

@@ -10,10 +10,10 @@ import pyarrow as pa
 import pytest
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import sqlite_reader
-from jump.data_platform.lakehouse.connection import lock_error_message, open_lakehouse
-from jump.data_platform.lakehouse.loader import load_files
-from jump.data_platform.lakehouse.sqlite_reader import (
+from jump.data_platform.lakehouse import lock_error, open_lakehouse
+from jump.data_platform.load import sqlite_reader
+from jump.data_platform.load.loader import load_files
+from jump.data_platform.load.sqlite_reader import (
     SqliteFile,
     _ranges,
     column_affinity,
@@ -147,13 +147,13 @@ def test_the_lock_message_names_the_file_and_the_holder() -> None:
         'IO Error: Could not set lock on file "/x/lakehouse.duckdb": Conflicting lock is held '
         "in /usr/bin/python3.11 (PID 4242) by user ana. See also https://duckdb.org/docs"
     )
-    message = lock_error_message(Path("data/lakehouse/lakehouse.duckdb"), detail)
+    message = lock_error(Path("data/lakehouse/lakehouse.duckdb"), detail)
     assert message is not None
-    assert message.startswith(
+    assert message.message.startswith(
         "lakehouse data/lakehouse/lakehouse.duckdb is locked by another process "
         "(PID 4242, /usr/bin/python3.11) (DuckDB allows one writer)"
     )
-    assert lock_error_message(Path("x"), "IO Error: disk full") is None
+    assert lock_error(Path("x"), "IO Error: disk full") is None
 
 
 def test_a_lakehouse_that_is_not_duckdb_is_a_one_line_error(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from jump.data_platform.settings import Settings
+
 FIXTURE_SQL = """
 create schema sources; create schema staging; create schema intermediate; create schema marts;
 create table sources.app__users as
@@ -24,7 +26,7 @@ create table sources.app__extract_metadata as
     select 'app' as source, '2024-06-30' as as_of,
            (now() at time zone 'UTC') - interval 2 hour as _loaded_at;
 create view staging.app__users as select id, lower(email) as email from sources.app__users;
-create table intermediate.freelances as select id as freelancer_id, email from staging.app__users;
+create table intermediate.freelancers as select id as freelancer_id, email from staging.app__users;
 create table marts.monthly_turnover as
     select * from (values (date '2024-04-01', 1200.50::decimal(18,2)),
                           (date '2024-05-01', 0.00::decimal(18,2)),
@@ -48,11 +50,11 @@ RUN_RESULTS = {
 
 def make_lakehouse(data_folder: Path) -> Path:
     """Write the fixture lakehouse and a dbt run_results.json under `data_folder`."""
-    lakehouse = data_folder / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=data_folder).lakehouse_file
     lakehouse.parent.mkdir(parents=True)
     with duckdb.connect(str(lakehouse)) as connection:
         connection.execute(FIXTURE_SQL)
-    target = data_folder / "dbt" / "target"
+    target = Settings(data_folder=data_folder).dbt_target_folder
     target.mkdir(parents=True)
     (target / "run_results.json").write_text(json.dumps(RUN_RESULTS), encoding="utf-8")
     return lakehouse
@@ -96,7 +98,7 @@ def read_data_folder(fresh_data_folder: Path) -> Iterator[tuple[Path, int]]:
 
 
 def _held(fresh_data_folder: Path, mode: str) -> Iterator[tuple[Path, int]]:
-    lakehouse = fresh_data_folder / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=fresh_data_folder).lakehouse_file
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLDER, str(lakehouse), mode],
         stdin=subprocess.PIPE,

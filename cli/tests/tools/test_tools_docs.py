@@ -95,7 +95,7 @@ def test_generate_on_a_locked_lakehouse(
 ) -> None:
     folder, pid = locked_data_folder
     assert main(["--data-folder", str(folder), "docs"]) == 1
-    assert f"is locked by process {pid}" in capsys.readouterr().err
+    assert f"is locked by another process (PID {pid}," in capsys.readouterr().err
     assert not (folder / "docs").exists()
 
 
@@ -139,6 +139,6 @@ def test_generate_while_another_process_reads_the_lakehouse(
     folder, pid = read_data_folder
     assert main(["--data-folder", str(folder), "docs"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("Error: lakehouse ") and f"is locked by process {pid}" in err
+    assert err.startswith("Error: lakehouse ") and f"is locked by another process (PID {pid}," in err
     assert err.count("\n") == 1
     assert not (folder / "docs").exists()

@@ -11,9 +11,10 @@ import pytest
 
 from jump.data_platform.cli.main import main
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse_tools import export as export_module
-from jump.data_platform.lakehouse_tools.connection import open_read_only
-from jump.data_platform.lakehouse_tools.relations import find_relation
+from jump.data_platform.lakehouse import connect
+from jump.data_platform.settings import Settings
+from jump.data_platform.tools import export as export_module
+from jump.data_platform.tools.relations import find_relation
 
 
 def run(data_folder: Path, *args: str) -> int:
@@ -92,7 +93,7 @@ def test_unknown_or_ambiguous_relation(
     assert err.startswith("Error: ") and err.count("\n") == 1
     assert expected in err
     assert not output.exists()
-    with duckdb.connect(str(data_folder / "lakehouse" / "lakehouse.duckdb"), True) as connection:
+    with duckdb.connect(str(Settings(data_folder=data_folder).lakehouse_file), True) as connection:
         assert connection.sql("select count(*) from marts.monthly_turnover").fetchone() == (3,)
 
 
@@ -123,7 +124,7 @@ def test_locked_lakehouse(
     folder, _ = locked_data_folder
     output = tmp_path / "out.csv"
     assert run(folder, "marts.monthly_turnover", "-o", str(output)) == 1
-    assert "is locked by process" in capsys.readouterr().err
+    assert "is locked by another process (PID " in capsys.readouterr().err
     assert not output.exists()
 
 
@@ -140,8 +141,8 @@ def test_a_failing_export_leaves_the_previous_file_and_no_partial_file(
 
     monkeypatch.setattr(export_module, "_copy", fail_half_way)
     monkeypatch.setattr(export_module, "_write_xlsx", fail_half_way)
-    lakehouse = data_folder / "lakehouse" / "lakehouse.duckdb"
-    connection = open_read_only(lakehouse)
+    lakehouse = Settings(data_folder=data_folder).lakehouse_file
+    connection = connect(lakehouse, read_only=True)
     try:
         relation = find_relation(connection, "marts.monthly_turnover", lakehouse)
         with pytest.raises(DataPlatformError, match="No space left on device"):
@@ -165,7 +166,7 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(
 def test_xlsx_types(fresh_data_folder: Path, tmp_path: Path) -> None:
     import datetime as dt
 
-    lakehouse = fresh_data_folder / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=fresh_data_folder).lakehouse_file
     with duckdb.connect(str(lakehouse)) as connection:
         connection.execute("set timezone = 'UTC'")
         connection.execute(

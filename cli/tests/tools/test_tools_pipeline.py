@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from jump.data_platform.cli.main import main
+from jump.data_platform.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -83,7 +84,7 @@ def test_export_the_auditors_mart(
         "-o",
         str(parquet),
     )
-    lakehouse = pipeline_folder / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=pipeline_folder).lakehouse_file
     with duckdb.connect(str(lakehouse), read_only=True) as connection:
         expected = connection.sql("select count(*), sum(turnover) from marts.turnover_by_cohort")
         count, total = expected.fetchone() or (0, 0)
@@ -101,7 +102,7 @@ def test_export_the_auditors_mart(
 def test_docs_generate_offline_and_leave_the_transform_record(
     pipeline_folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run_results = pipeline_folder / "dbt" / "target" / "run_results.json"
+    run_results = Settings(data_folder=pipeline_folder).run_results_file
     before = hashlib.sha256(run_results.read_bytes()).hexdigest()
     relations = json.loads(run(pipeline_folder, capsys, "status", "--format", "json"))["relations"]
     assert main(["--data-folder", str(pipeline_folder), "docs"]) == 0

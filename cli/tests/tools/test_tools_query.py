@@ -10,10 +10,11 @@ import duckdb
 import pytest
 
 from jump.data_platform.cli.main import main
+from jump.data_platform.settings import Settings
 
 
 def lakehouse_of(data_folder: Path) -> Path:
-    return data_folder / "lakehouse" / "lakehouse.duckdb"
+    return Settings(data_folder=data_folder).lakehouse_file
 
 
 def digest(path: Path) -> str:
@@ -170,7 +171,7 @@ def test_locked_lakehouse_is_one_line_naming_the_file(
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1
-    assert f"Error: lakehouse {lakehouse} is locked by process {pid}" in err
+    assert f"Error: lakehouse {lakehouse} is locked by another process (PID {pid}," in err
 
 
 def test_a_log_file_records_the_run(data_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

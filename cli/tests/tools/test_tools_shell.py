@@ -12,8 +12,9 @@ import pytest
 from rich.console import Console
 
 from jump.data_platform.cli.main import main
-from jump.data_platform.lakehouse_tools import shell
-from jump.data_platform.lakehouse_tools.connection import open_read_only
+from jump.data_platform.lakehouse import connect
+from jump.data_platform.settings import Settings
+from jump.data_platform.tools import shell
 
 ENTRY_POINT = Path(sys.executable).parent / "data-platform"
 
@@ -24,7 +25,7 @@ def digest(path: Path) -> str:
 
 @pytest.mark.skipif(shell.duckdb_cli_binary() is None, reason="the duckdb-cli package is absent")
 def test_duckdb_shell_reads_but_cannot_write(data_folder: Path) -> None:
-    lakehouse = data_folder / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=data_folder).lakehouse_file
     before = digest(lakehouse)
     script = (
         "select sum(turnover) as total from marts.monthly_turnover;\n"
@@ -59,7 +60,7 @@ def test_builtin_shell_when_duckdb_cli_is_absent(
             "select 'never reached';\n"
         ),
     )
-    lakehouse = data_folder / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=data_folder).lakehouse_file
     before = digest(lakehouse)
     assert main(["--data-folder", str(data_folder), "query"]) == 0
     out = capsys.readouterr().out
@@ -71,7 +72,7 @@ def test_builtin_shell_when_duckdb_cli_is_absent(
 
 
 def test_builtin_shell_runs_a_statement_left_without_semicolon(data_folder: Path) -> None:
-    lakehouse = data_folder / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=data_folder).lakehouse_file
     lines = iter(["select 'last' as word", ""])
 
     def read_line(_prompt: str) -> str:
@@ -81,7 +82,7 @@ def test_builtin_shell_runs_a_statement_left_without_semicolon(data_folder: Path
             raise EOFError from None
 
     out = io.StringIO()
-    connection = open_read_only(lakehouse)
+    connection = connect(lakehouse, read_only=True)
     try:
         shell.run_builtin_shell(connection, lakehouse, Console(file=out, width=100), read_line)
     finally:

@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from jump.data_platform.cli.main import main
-from jump.data_platform.lakehouse_tools.run_results import read_run_results
+from jump.data_platform.settings import Settings
+from jump.data_platform.transform.run_results import read_run_results
 
 
 def status(data_folder: Path, *args: str) -> int:
@@ -47,7 +48,7 @@ def test_json_for_scripts(data_folder: Path, capsys: pytest.CaptureFixture[str])
         "sources.app__extract_metadata": 1,
         "sources.app__users": 3,
         "staging.app__users": 3,
-        "intermediate.freelances": 3,
+        "intermediate.freelancers": 3,
         "marts.monthly_turnover": 3,
     }
     app = document["sources"]["app"]
@@ -77,7 +78,7 @@ def test_missing_lakehouse_is_a_message_not_an_error(
 
 
 def test_empty_lakehouse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    lakehouse = tmp_path / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=tmp_path).lakehouse_file
     lakehouse.parent.mkdir()
     duckdb.connect(str(lakehouse)).close()
     assert status(tmp_path) == 0
@@ -87,15 +88,15 @@ def test_empty_lakehouse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_stale_sources_and_a_failed_transform_warn(
     fresh_data_folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lakehouse = fresh_data_folder / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=fresh_data_folder).lakehouse_file
     with duckdb.connect(str(lakehouse)) as connection:
         for table in ("app__users", "app__extract_metadata"):
             connection.execute(
                 f"update sources.{table} set _loaded_at = _loaded_at - interval 3 day"
             )
-        connection.execute("drop table intermediate.freelances")  # the view above it still counts
+        connection.execute("drop table intermediate.freelancers")  # the view above it still counts
         connection.execute("drop table marts.monthly_turnover")
-    results = fresh_data_folder / "dbt" / "target" / "run_results.json"
+    results = Settings(data_folder=fresh_data_folder).run_results_file
     document = json.loads(results.read_text(encoding="utf-8"))
     document["results"] += [
         {"unique_id": "model.jump.marts__nps", "status": "error"},
@@ -121,7 +122,7 @@ def test_locked_lakehouse(
     folder, pid = locked_data_folder
     assert status(folder) == 1
     err = capsys.readouterr().err
-    assert err.startswith("Error: lakehouse ") and f"locked by process {pid}" in err
+    assert err.startswith("Error: lakehouse ") and f"locked by another process (PID {pid}," in err
     assert err.count("\n") == 1
 
 
@@ -137,7 +138,7 @@ def test_stale_thresholds_match_the_dbt_source_freshness() -> None:
     """`status` and `dbt source freshness` must call the same sources stale."""
     import yaml  # dbt's own dependency
 
-    from jump.data_platform.lakehouse_tools.status import STALE_AFTER
+    from jump.data_platform.tools.status import STALE_AFTER
     from jump.data_platform.transform.dbt_project import find_dbt_project
 
     declared = yaml.safe_load(

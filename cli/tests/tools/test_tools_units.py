@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from jump.data_platform.cli.main import main
-from jump.data_platform.lakehouse_tools.connection import quote_identifier, quote_literal
-from jump.data_platform.lakehouse_tools.run_results import _short_name
-from jump.data_platform.lakehouse_tools.values import to_json, to_text
+from jump.data_platform.lakehouse import quote_identifier, quote_literal
+from jump.data_platform.settings import Settings
+from jump.data_platform.tools.values import to_json, to_text
+from jump.data_platform.transform.run_results import _short_name
 
 
 def test_to_text_matches_duckdb_csv_conventions() -> None:
@@ -89,7 +90,7 @@ def test_a_command_after_the_sql_runs_next(
 def test_a_corrupt_lakehouse_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lakehouse = tmp_path / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=tmp_path).lakehouse_file
     lakehouse.parent.mkdir()
     lakehouse.write_text("not a database", encoding="utf-8")
     assert main(["--data-folder", str(tmp_path), "status"]) == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from jump.data_platform.cli.main import main
+from jump.data_platform.settings import Settings
 from transform.handmade_lakehouse import build_lakehouse
 
 
@@ -25,7 +26,7 @@ class Run:
 
     @property
     def lakehouse(self) -> Path:
-        return self.data_folder / "lakehouse" / "lakehouse.duckdb"
+        return Settings(data_folder=self.data_folder).lakehouse_file
 
 
 def run_cli(data_folder: Path, *args: str) -> Run:
@@ -38,7 +39,7 @@ def run_cli(data_folder: Path, *args: str) -> Run:
 
 def handmade_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     folder = tmp_path_factory.mktemp(name)
-    build_lakehouse(folder / "lakehouse" / "lakehouse.duckdb")
+    build_lakehouse(Settings(data_folder=folder).lakehouse_file)
     return folder
 
 

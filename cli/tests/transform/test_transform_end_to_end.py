@@ -52,7 +52,7 @@ def test_crm_scores_match(end_to_end_run: Run, sources: expected.Sources) -> Non
     actual = dict(
         rows(
             end_to_end_run,
-            "select freelancer_id, satisfaction_score from intermediate.freelances"
+            "select freelancer_id, satisfaction_score from intermediate.freelancers"
             " where crm_customer_id is not null",
         )
     )

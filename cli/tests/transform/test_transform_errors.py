@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jump.data_platform.lakehouse_tools.run_results import read_run_results
+from jump.data_platform.settings import Settings
+from jump.data_platform.transform.run_results import read_run_results
 from transform.conftest import Run, handmade_folder, run_cli
 from transform.handmade_lakehouse import build_lakehouse
 
@@ -22,13 +23,13 @@ def test_missing_lakehouse_says_to_load_first(tmp_path: Path) -> None:
     run = run_cli(tmp_path, "transform")
     assert run.exit_code == 1
     assert run.stderr.strip().splitlines() == [
-        f"Error: no lakehouse at {tmp_path / 'lakehouse' / 'lakehouse.duckdb'}: "
+        f"Error: no lakehouse at {Settings(data_folder=tmp_path).lakehouse_file}: "
         "run `data-platform load` first"
     ]
 
 
 def test_lakehouse_without_sources_says_to_load_first(tmp_path: Path) -> None:
-    lakehouse = tmp_path / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=tmp_path).lakehouse_file
     lakehouse.parent.mkdir()
     duckdb.connect(str(lakehouse)).close()
     run = run_cli(tmp_path, "transform")
@@ -62,13 +63,13 @@ def test_project_dir_without_a_dbt_project(tmp_path: Path) -> None:
 
 
 def handmade_folder_at(folder: Path) -> Path:
-    return build_lakehouse(folder / "lakehouse" / "lakehouse.duckdb")
+    return build_lakehouse(Settings(data_folder=folder).lakehouse_file)
 
 
 @pytest.mark.slow
 def test_failing_error_test_exits_1_and_names_it(tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = handmade_folder(tmp_path_factory, "overlap")
-    with duckdb.connect(str(folder / "lakehouse" / "lakehouse.duckdb")) as connection:
+    with duckdb.connect(str(Settings(data_folder=folder).lakehouse_file)) as connection:
         # Contract 5 (user 4, from 2024-05-20) now overlaps a second contract of user 4.
         connection.execute(
             "insert into sources.app__job_contracts values (6, 4, 'green', '2024-06-01', null,"
@@ -88,7 +89,7 @@ def test_dropped_source_column_is_one_line_naming_the_model_and_the_column(
     tmp_path_factory: pytest.TempPathFactory, handmade_run: Run
 ) -> None:
     folder = tmp_path_factory.mktemp("dropped_column")
-    lakehouse = folder / "lakehouse" / "lakehouse.duckdb"
+    lakehouse = Settings(data_folder=folder).lakehouse_file
     # Freshly loaded and without the reference gap: no warning, only the error may reach stderr.
     loaded_at = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}"
     build_lakehouse(lakehouse, loaded_at=loaded_at)
@@ -132,7 +133,7 @@ def test_run_results_are_complete_after_a_failed_compilation(
     assert run.exit_code == 1
     assert "Compilation Error in model staging__app__invoices" in run.stderr
     assert "no invoices today" in run.stderr
-    target = folder / "dbt" / "target"
+    target = Settings(data_folder=folder).dbt_target_folder
     files = {path: path.stat().st_mtime_ns for path in target.rglob("*")}
     time.sleep(0.5)
     assert {path: path.stat().st_mtime_ns for path in target.rglob("*")} == files
@@ -140,7 +141,7 @@ def test_run_results_are_complete_after_a_failed_compilation(
     assert outcome is not None
     assert outcome.failed == ["staging__app__invoices"]
     assert outcome.skipped
-    complete = handmade_run.data_folder / "dbt" / "target" / "run_results.json"
+    complete = Settings(data_folder=handmade_run.data_folder).run_results_file
     assert len(json.loads((target / "run_results.json").read_text())["results"]) == len(
         json.loads(complete.read_text())["results"]
     )
@@ -153,7 +154,7 @@ def test_layers_builds_only_the_selected_layer(tmp_path_factory: pytest.TempPath
     folder = handmade_folder(tmp_path_factory, "staging_only")
     run = run_cli(folder, "transform", "--layers", "staging")
     assert run.exit_code == 0, run.stderr
-    with duckdb.connect(str(folder / "lakehouse" / "lakehouse.duckdb")) as connection:
+    with duckdb.connect(str(Settings(data_folder=folder).lakehouse_file)) as connection:
         schemas = {
             schema
             for (schema,) in connection.execute(
@@ -170,7 +171,7 @@ def test_broken_project_is_one_line_naming_the_model(tmp_path: Path) -> None:
     project = tmp_path / "dbt"
     shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
     model = project / "models" / "marts" / "marts__nps.sql"
-    model.write_text(model.read_text().replace("intermediate__freelances", "intermediate__nope"))
+    model.write_text(model.read_text().replace("intermediate__freelancers", "intermediate__nope"))
     run = run_cli(tmp_path / "data", "transform", "--project-dir", str(project))
     assert run.exit_code == 1
     [line] = run.stderr.strip().splitlines()

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import (
     LAKEHOUSE_ENV_VAR,
@@ -58,7 +59,7 @@ def test_layers_are_schemas_with_the_guide_names(handmade_run: Run) -> None:
         "staging.app__users",
         "staging.app__invoices",
         "staging.crm__customers",
-        "intermediate.freelances",
+        "intermediate.freelancers",
         "intermediate.job_contracts",
         "intermediate.clients",
         "intermediate.invoices",
@@ -72,7 +73,7 @@ def test_layers_are_schemas_with_the_guide_names(handmade_run: Run) -> None:
 
 def test_run_results_are_in_the_data_folder(handmade_run: Run) -> None:
     results = json.loads(
-        (handmade_run.data_folder / "dbt" / "target" / "run_results.json").read_text()
+        (Settings(data_folder=handmade_run.data_folder).run_results_file).read_text()
     )
     assert results["args"]["which"] == "build"
     statuses = {result["status"] for result in results["results"]}
@@ -102,7 +103,7 @@ def test_crm_matching_by_email_then_unique_name(handmade_run: Run) -> None:
     matches = rows(
         handmade_run,
         "select freelancer_id, crm_customer_id, crm_match_method, satisfaction_score"
-        " from intermediate.freelances order by freelancer_id",
+        " from intermediate.freelancers order by freelancer_id",
     )
     assert matches == [
         (1, 2, "email", 9),  # duplicate CRM rows: the latest update wins
@@ -173,7 +174,7 @@ def test_mart_contracts(handmade_run: Run, mart: str, column: str, expected: str
 
 def test_transform_runs_no_unit_test(handmade_run: Run) -> None:
     results = json.loads(
-        (handmade_run.data_folder / "dbt" / "target" / "run_results.json").read_text()
+        (Settings(data_folder=handmade_run.data_folder).run_results_file).read_text()
     )
     kinds = {result["unique_id"].split(".")[0] for result in results["results"]}
     assert kinds == {"model", "test"}

@@ -12,9 +12,7 @@ from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import (
     NodeOutcome,
     TransformSummary,
-    log_folder,
     one_line,
-    target_folder,
 )
 
 CHECKOUT_PROJECT = Path(__file__).resolve().parents[3] / "dbt"
@@ -55,8 +53,8 @@ def test_falls_back_to_the_checkout_of_the_package(tmp_path: Path) -> None:
 
 def test_artifacts_go_to_the_data_folder(tmp_path: Path) -> None:
     settings = Settings(data_folder=tmp_path)
-    assert target_folder(settings) == tmp_path / "dbt" / "target"
-    assert log_folder(settings) == tmp_path / "dbt" / "logs"
+    assert settings.dbt_target_folder == tmp_path / "dbt" / "target"
+    assert settings.dbt_logs_folder == tmp_path / "dbt" / "logs"
 
 
 def test_warnings_do_not_fail_the_run() -> None:

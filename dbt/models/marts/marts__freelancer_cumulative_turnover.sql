@@ -26,8 +26,8 @@ with contracts as (
     from {{ ref('intermediate__job_contracts') }}
 ),
 
-freelances as (
-    select freelancer_id, last_name, first_name from {{ ref('intermediate__freelances') }}
+freelancers as (
+    select freelancer_id, last_name, first_name from {{ ref('intermediate__freelancers') }}
 ),
 
 invoiced as (
@@ -135,8 +135,8 @@ monthly as (
 
 select
     monthly.freelancer_id,
-    freelances.last_name,
-    freelances.first_name,
+    freelancers.last_name,
+    freelancers.first_name,
     monthly.job_contract_id,
     monthly.start_date as job_contract_start_date,
     monthly.end_date as job_contract_end_date,
@@ -147,4 +147,4 @@ select
     as turnover,
     cast(monthly.cumulative_turnover as decimal(18, 2)) as cumulative_turnover
 from monthly
-left join freelances on monthly.freelancer_id = freelances.freelancer_id
+left join freelancers on monthly.freelancer_id = freelancers.freelancer_id

@@ -2,7 +2,7 @@
 -- percentage of detractors (0-6) among the freelancers who answered the survey, rounded to two
 -- decimals. With no respondent the score is undefined: NULL, and every count is 0.
 with answers as (
-    select satisfaction_score from {{ ref('intermediate__freelances') }}
+    select satisfaction_score from {{ ref('intermediate__freelancers') }}
     where satisfaction_score is not null
 ),
 

@@ -3,9 +3,9 @@
 -- `entity` is that of the latest contract started by the end of the month: the running contract,
 -- or during a gap between contracts the one that ended last. The rows run from the first
 -- contract's month, which is the cohort month.
-with freelances as (
+with freelancers as (
     select freelancer_id, last_name, first_name, cohort
-    from {{ ref('intermediate__freelances') }}
+    from {{ ref('intermediate__freelancers') }}
     -- A user who never held a contract has no cohort and no turnover.
     where cohort is not null
 ),
@@ -60,14 +60,14 @@ freelancer_months as (
 
 select
     freelancer_months.freelancer_id,
-    freelances.last_name,
-    freelances.first_name,
-    freelances.cohort,
+    freelancers.last_name,
+    freelancers.first_name,
+    freelancers.cohort,
     freelancer_months.entity,
     freelancer_months.month,
     cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover
 from freelancer_months
-inner join freelances on freelancer_months.freelancer_id = freelances.freelancer_id
+inner join freelancers on freelancer_months.freelancer_id = freelancers.freelancer_id
 left join turnover
     on
         freelancer_months.freelancer_id = turnover.freelancer_id

@@ -12,11 +12,11 @@ SOURCE_NAMES: tuple[str, ...] = ("app", "crm")
 
 @dataclass(frozen=True)
 class Settings:
-    """Options shared by every command: the data folder and the random seed."""
+    """Options shared by every command (the data folder, the random seed), and every path the
+    platform reads or writes, derived from the data folder: nothing else builds a path."""
 
     data_folder: Path = DEFAULT_DATA_FOLDER
     random_seed: int = DEFAULT_RANDOM_SEED
-    quiet: bool = False
 
     @property
     def sources_folder(self) -> Path:
@@ -41,3 +41,17 @@ class Settings:
     @property
     def docs_folder(self) -> Path:
         return self.data_folder / "docs"
+
+    @property
+    def dbt_target_folder(self) -> Path:
+        """dbt's artifacts (manifest, compiled SQL, run_results.json): `status` reads them."""
+        return self.data_folder / "dbt" / "target"
+
+    @property
+    def dbt_logs_folder(self) -> Path:
+        return self.data_folder / "dbt" / "logs"
+
+    @property
+    def run_results_file(self) -> Path:
+        """What the last transform did, as dbt recorded it."""
+        return self.dbt_target_folder / "run_results.json"

@@ -16,9 +16,4 @@ class RunContext:
     reporter: Reporter = field(default_factory=Reporter)
 
 
-def run_context() -> RunContext:
-    """The RunContext that the `data-platform` group stored for this invocation."""
-    return click.get_current_context().ensure_object(RunContext)
-
-
 pass_run_context = click.make_pass_decorator(RunContext)

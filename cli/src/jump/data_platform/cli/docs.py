@@ -8,7 +8,7 @@ import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import project_dir_option
-from jump.data_platform.lakehouse_tools.dbt_docs import generate_docs, serve_docs
+from jump.data_platform.transform.dbt_docs import generate_docs, serve_docs
 from jump.data_platform.transform.dbt_project import find_dbt_project
 
 

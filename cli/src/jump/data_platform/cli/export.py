@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
-from jump.data_platform.lakehouse_tools.connection import open_read_only
-from jump.data_platform.lakehouse_tools.export import FORMATS, export_relation, guess_format
-from jump.data_platform.lakehouse_tools.relations import find_relation
+from jump.data_platform.lakehouse import connect
+from jump.data_platform.tools.export import FORMATS, export_relation, guess_format
+from jump.data_platform.tools.relations import find_relation
 
 
 class ArgumentsThenOptions(click.Command):
@@ -71,7 +71,7 @@ def export(run: RunContext, relation: str, output: Path, file_format: str | None
     """
     file_format = file_format or guess_format(output)
     lakehouse = run.settings.lakehouse_file
-    connection = open_read_only(lakehouse)
+    connection = connect(lakehouse, read_only=True)
     try:
         found = find_relation(connection, relation, lakehouse)
         with run.reporter.step(f"Exporting {found} to {output} ({file_format})"):

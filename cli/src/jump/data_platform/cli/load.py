@@ -6,7 +6,7 @@ import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import selected_sources, sources_option
-from jump.data_platform.lakehouse.loader import load_sources
+from jump.data_platform.load.loader import load_sources
 
 
 @click.command()

@@ -53,7 +53,7 @@ def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) ->
         data-platform extract load transform
     """
     arguments: list[str] = ctx.obj if isinstance(ctx.obj, list) else sys.argv[1:]
-    settings = Settings(data_folder=data_folder, random_seed=random_seed, quiet=quiet)
+    settings = Settings(data_folder=data_folder, random_seed=random_seed)
     ctx.obj = RunContext(settings=settings, reporter=Reporter(quiet=quiet))
     # Asking for help runs nothing, so it leaves no log behind.
     asks_help = any(argument in ("--help", "-h") for argument in arguments)

@@ -10,8 +10,8 @@ from rich.console import Console
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.export import ArgumentsThenOptions
-from jump.data_platform.lakehouse_tools.connection import open_read_only
-from jump.data_platform.lakehouse_tools.query import (
+from jump.data_platform.lakehouse import connect
+from jump.data_platform.tools.query import (
     FORMATS,
     execute_one,
     fetch_batches,
@@ -19,7 +19,7 @@ from jump.data_platform.lakehouse_tools.query import (
     write_csv,
     write_json,
 )
-from jump.data_platform.lakehouse_tools.shell import open_shell
+from jump.data_platform.tools.shell import open_shell
 
 logger = logging.getLogger("jump.data_platform")
 
@@ -58,7 +58,7 @@ def query(run: RunContext, sql: str | None, output_format: str, max_rows: int) -
             raise click.exceptions.Exit(code)
         return
     logger.info("query: %s", sql)
-    connection = open_read_only(lakehouse)
+    connection = connect(lakehouse, read_only=True)
     try:
         columns = execute_one(connection, sql, lakehouse)
         if columns is None:

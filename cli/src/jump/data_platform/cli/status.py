@@ -9,8 +9,8 @@ import click
 from rich.console import Console
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
-from jump.data_platform.lakehouse_tools.status import gather_status
-from jump.data_platform.lakehouse_tools.status_report import (
+from jump.data_platform.tools.status import gather_status
+from jump.data_platform.tools.status_report import (
     freshness_lines,
     render_status,
     status_as_json,

@@ -15,7 +15,6 @@ from jump.data_platform.transform.dbt_runner import (
     LAYERS,
     NodeOutcome,
     TransformSummary,
-    log_folder,
     run_transform,
 )
 from jump.data_platform.transform.preflight import check_sources
@@ -42,7 +41,7 @@ def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None
     report(run.reporter, summary)
     if not summary.success:
         raise DataPlatformError(
-            f"transform failed: {_failures(summary)}; dbt's log is in {log_folder(run.settings)}"
+            f"transform failed: {_failures(summary)}; dbt's log is in {run.settings.dbt_logs_folder}"
         )
 
 

@@ -13,21 +13,12 @@ from typing import Any
 import duckdb
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse_tools.connection import open_read_only
+from jump.data_platform.lakehouse import connect
 from jump.data_platform.settings import Settings
 
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts")
 LAKEHOUSE_ENV_VAR = "DATA_PLATFORM_LAKEHOUSE"  # read by dbt/profiles.yml
 SAMPLE_ROWS = 5  # failing rows shown per warning or failing test
-
-
-def target_folder(settings: Settings) -> Path:
-    """dbt's artifacts (run_results.json, manifest, compiled SQL); `status` reads them here."""
-    return settings.data_folder / "dbt" / "target"
-
-
-def log_folder(settings: Settings) -> Path:
-    return settings.data_folder / "dbt" / "logs"
 
 
 @dataclass(frozen=True)
@@ -153,7 +144,7 @@ def _sample_failing_rows(
     if not results:
         return
     samples: dict[str, tuple[str, ...]] = {}
-    connection = open_read_only(lakehouse)
+    connection = connect(lakehouse, read_only=True)
     try:
         for result in results:
             sql = getattr(result.node, "compiled_code", None)
@@ -216,7 +207,7 @@ def run_transform(
 
     started = time.perf_counter()
     lakehouse = settings.lakehouse_file.resolve()
-    common = dbt_arguments(project_dir, target_folder(settings), log_folder(settings))
+    common = dbt_arguments(project_dir, settings.dbt_target_folder, settings.dbt_logs_folder)
     selection = ["--select", *(f"tag:{layer}" for layer in layers)]
     summary = TransformSummary()
     try:

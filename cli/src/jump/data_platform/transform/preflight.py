@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse_tools.connection import first_line, open_read_only
+from jump.data_platform.lakehouse import connect, first_line
 
 # The tables that `load` copies (docs/sources.md) and the dbt sources declare.
 SOURCE_TABLES: tuple[str, ...] = (
@@ -28,7 +28,7 @@ def check_sources(lakehouse: Path) -> None:
     """
     if not lakehouse.is_file():
         raise DataPlatformError(f"no lakehouse at {lakehouse}: run `data-platform load` first")
-    connection = open_read_only(lakehouse)
+    connection = connect(lakehouse, read_only=True)
     try:
         present = {
             name

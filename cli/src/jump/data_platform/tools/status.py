@@ -8,11 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-from jump.data_platform.lakehouse_tools.connection import first_line, open_read_only
-from jump.data_platform.lakehouse_tools.relations import Relation, list_relations
-from jump.data_platform.lakehouse_tools.run_results import TransformOutcome, read_run_results
+from jump.data_platform.lakehouse import connect, first_line
 from jump.data_platform.settings import Settings
-from jump.data_platform.transform.dbt_runner import target_folder
+from jump.data_platform.tools.relations import Relation, list_relations
+from jump.data_platform.transform.run_results import TransformOutcome, read_run_results
 
 # A source loaded longer ago than this is stale: the `warn_after` of the dbt project's source
 # freshness (dbt/models/staging/_sources.yml; a test checks they agree). The App is extracted
@@ -54,7 +53,7 @@ class LakehouseStatus:
 
 def run_results_file(settings: Settings) -> Path:
     """dbt's record of the last transform, in the `--target-path` the transform step gives."""
-    return target_folder(settings) / "run_results.json"
+    return settings.run_results_file
 
 
 def _utc_now() -> dt.datetime:
@@ -68,7 +67,7 @@ def gather_status(settings: Settings) -> LakehouseStatus:
     status.transform = read_run_results(run_results_file(settings))
     if not status.exists:
         return status
-    connection = open_read_only(lakehouse)
+    connection = connect(lakehouse, read_only=True)
     try:
         relations = list_relations(connection)
         status.relations = [_count(connection, relation) for relation in relations]

@@ -15,9 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse_tools.connection import sql_error
-from jump.data_platform.lakehouse_tools.duckdb_types import INTEGER_TYPES, NUMERIC_TYPES
-from jump.data_platform.lakehouse_tools.values import to_json, to_text
+from jump.data_platform.lakehouse import sql_error
+from jump.data_platform.tools.duckdb_types import INTEGER_TYPES, NUMERIC_TYPES
+from jump.data_platform.tools.values import to_json, to_text
 
 FORMATS = ("table", "csv", "json")
 BATCH_ROWS = 10_000

@@ -15,12 +15,11 @@ from pathlib import Path
 import duckdb
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse.connection import open_lakehouse
-from jump.data_platform.lakehouse.sqlite_reader import (
+from jump.data_platform.lakehouse import first_line, open_lakehouse, quote_identifier
+from jump.data_platform.load.sqlite_reader import (
     ReadTable,
     SqliteFile,
     TableInfo,
-    quote_identifier,
     read_tables,
 )
 from jump.data_platform.reporting import Reporter
@@ -148,7 +147,7 @@ def _write(
             connection.execute("COMMIT")
         except duckdb.Error as error:
             raise DataPlatformError(
-                f"cannot write{current} to lakehouse {lakehouse}: {_first_line(error)}; "
+                f"cannot write{current} to lakehouse {lakehouse}: {first_line(error)}; "
                 "the lakehouse was left as it was"
             ) from error
         try:
@@ -157,7 +156,7 @@ def _write(
             connection.execute("CHECKPOINT")
         except duckdb.Error as error:
             reporter.warning(
-                f"lakehouse {lakehouse} loaded, but not checkpointed: {_first_line(error)}"
+                f"lakehouse {lakehouse} loaded, but not checkpointed: {first_line(error)}"
             )
     return tuple(loaded)
 
@@ -195,10 +194,6 @@ def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[LoadedTabl
         [SCHEMA],
     ).fetchall()
     return sorted(name for (name,) in rows if name.startswith(prefixes) and name not in current)
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def _summarize(result: LoadResult, reporter: Reporter) -> None:

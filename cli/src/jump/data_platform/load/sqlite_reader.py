@@ -19,6 +19,7 @@ import adbc_driver_sqlite.dbapi
 import pyarrow as pa
 
 from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.lakehouse import quote_identifier
 
 # Rows per Arrow batch: large batches are faster and make the driver's type inference (which
 # looks at the first batch) see more rows.
@@ -76,10 +77,6 @@ def column_affinity(declared_type: str) -> str:
     if any(word in declared for word in ("REAL", "FLOA", "DOUB")):
         return "REAL"
     return "NUMERIC"
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def worker_count() -> int:

@@ -10,10 +10,10 @@ import duckdb
 
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse_tools.connection import first_line, quote_literal
-from jump.data_platform.lakehouse_tools.duckdb_types import NUMERIC_TYPES
-from jump.data_platform.lakehouse_tools.relations import Relation
-from jump.data_platform.lakehouse_tools.values import to_text
+from jump.data_platform.lakehouse import first_line, quote_literal
+from jump.data_platform.tools.duckdb_types import NUMERIC_TYPES
+from jump.data_platform.tools.relations import Relation
+from jump.data_platform.tools.values import to_text
 
 FORMATS = ("csv", "parquet", "xlsx")
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}

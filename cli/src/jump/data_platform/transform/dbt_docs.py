@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse_tools.connection import lock_error, open_read_only
+from jump.data_platform.lakehouse import connect, lock_error
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_runner import (
     LAKEHOUSE_ENV_VAR,
     close_duckdb,
     dbt_arguments,
     environment_variable,
-    log_folder,
     one_line,
 )
 
@@ -61,7 +60,7 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
     lakehouse = settings.lakehouse_file.resolve()
     # The same one-line errors as every command for a missing or locked lakehouse, before dbt
     # (which would print its own, longer ones).
-    open_read_only(lakehouse).close()
+    connect(lakehouse, read_only=True).close()
     docs = settings.docs_folder.resolve()
     scratch = docs.with_name(f".{docs.name}.{os.getpid()}.build")
     shutil.rmtree(scratch, ignore_errors=True)
@@ -72,7 +71,7 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
                     "docs",
                     "generate",
                     "--static",
-                    *dbt_arguments(project_dir, scratch / "target", log_folder(settings)),
+                    *dbt_arguments(project_dir, scratch / "target", settings.dbt_logs_folder),
                     "--no-send-anonymous-usage-stats",
                     # No worker threads: after a failed compilation dbt returns at once, and
                     # threads still compiling would go on writing into the scratch folder.
@@ -88,7 +87,7 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
         if not result.success:
             raise DataPlatformError(
                 f"dbt docs generate failed for {project_dir}: {_failure(result.result)} "
-                f"(dbt's log is in {log_folder(settings)})"
+                f"(dbt's log is in {settings.dbt_logs_folder})"
             )
         site = _assemble(scratch, docs)
         return _describe(site, result.result)

@@ -17,8 +17,8 @@ import duckdb
 from rich.console import Console
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse_tools.connection import first_line, open_read_only
-from jump.data_platform.lakehouse_tools.query import execute_one, fetch_batches, render_table
+from jump.data_platform.lakehouse import connect, first_line
+from jump.data_platform.tools.query import execute_one, fetch_batches, render_table
 
 SHELL_MAX_ROWS = 1_000
 _QUIT = frozenset({".quit", ".exit", "quit", "exit", r"\q"})
@@ -119,7 +119,7 @@ def _run_text(
 def open_shell(lakehouse: Path, console: Console) -> int:
     """The interactive shell: DuckDB's if installed, else the built-in one. Returns an exit code."""
     # Opening first gives the same one-line errors (missing, locked) as every other command.
-    connection = open_read_only(lakehouse)
+    connection = connect(lakehouse, read_only=True)
     binary = duckdb_cli_binary()
     if binary is not None:
         connection.close()

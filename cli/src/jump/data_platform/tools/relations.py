@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse_tools.connection import quote_identifier
+from jump.data_platform.lakehouse import quote_identifier
 
 # The layers, in the order data flows through them.
 LAYERS: tuple[str, ...] = ("sources", "staging", "intermediate", "marts")

@@ -8,9 +8,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from jump.data_platform.lakehouse_tools.relations import LAYERS
-from jump.data_platform.lakehouse_tools.run_results import TransformOutcome
-from jump.data_platform.lakehouse_tools.status import LakehouseStatus, stale_after
+from jump.data_platform.tools.relations import LAYERS
+from jump.data_platform.tools.status import LakehouseStatus, stale_after
+from jump.data_platform.transform.run_results import TransformOutcome
 
 
 def freshness_lines(status: LakehouseStatus) -> list[str]:
