@@ -58,8 +58,10 @@ run: $(STAMP) ## Set up .venv if needed, then run extract, load and transform in
 	$(BIN)/data-platform --data-folder "$(DATA_DIR)" $(DP_OPTS) \
 		extract $(EXTRACT_ARGS) load $(LOAD_ARGS) transform $(TRANSFORM_ARGS)
 
-lint: $(STAMP) ## Check the Python code: ruff (lint and format) and mypy.
+lint: $(STAMP) ## Check the code: ruff (lint and format) and mypy, sqlfluff on the dbt SQL.
 	cd cli && $(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+	@# The dbt templater compiles the project; an in-memory database stands in for the lakehouse.
+	cd dbt && DATA_PLATFORM_LAKEHOUSE=:memory: $(BIN)/sqlfluff lint --disable-progress-bar .
 
 test: lint ## Run the checks, then every test (pytest).
 	cd cli && $(BIN)/pytest

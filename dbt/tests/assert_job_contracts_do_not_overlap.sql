@@ -13,7 +13,7 @@ with contracts as (
 
 select
     earlier.freelancer_id,
-    earlier.job_contract_id as job_contract_id,
+    earlier.job_contract_id,
     later.job_contract_id as overlapping_job_contract_id,
     earlier.start_date,
     earlier.end_date,
@@ -25,4 +25,4 @@ inner join contracts as later
         earlier.freelancer_id = later.freelancer_id
         and earlier.job_contract_id < later.job_contract_id
         and earlier.start_date <= later.end_date
-        and later.start_date <= earlier.end_date
+        and earlier.end_date >= later.start_date

@@ -139,6 +139,8 @@ def test_generate_while_another_process_reads_the_lakehouse(
     folder, pid = read_data_folder
     assert main(["--data-folder", str(folder), "docs"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("Error: lakehouse ") and f"is locked by another process (PID {pid}," in err
+    assert (
+        err.startswith("Error: lakehouse ") and f"is locked by another process (PID {pid}," in err
+    )
     assert err.count("\n") == 1
     assert not (folder / "docs").exists()

@@ -36,7 +36,10 @@ unmatched_user_names as (
     where
         last_name_normalized is not null
         and first_name_normalized is not null
-        and not exists (select 1 from email_matches where email_matches.user_id = users.user_id)
+        and not exists (
+            select 1 from email_matches
+            where email_matches.user_id = users.user_id
+        )
     group by last_name_normalized, first_name_normalized
     having count(*) = 1
 ),
@@ -51,7 +54,8 @@ unmatched_customer_names as (
         last_name_normalized is not null
         and first_name_normalized is not null
         and not exists (
-            select 1 from email_matches where email_matches.customer_id = customers.customer_id
+            select 1 from email_matches
+            where email_matches.customer_id = customers.customer_id
         )
     group by last_name_normalized, first_name_normalized
     having count(*) = 1
@@ -71,9 +75,17 @@ name_matches as (
 ),
 
 matches as (
-    select user_id, customer_id, 'email' as crm_match_method from email_matches
+    select
+        user_id,
+        customer_id,
+        'email' as crm_match_method
+    from email_matches
     union all
-    select user_id, customer_id, 'name' as crm_match_method from name_matches
+    select
+        user_id,
+        customer_id,
+        'name' as crm_match_method
+    from name_matches
 )
 
 select

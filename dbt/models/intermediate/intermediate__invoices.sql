@@ -33,7 +33,9 @@ select
         contracts.job_contract_key, {{ surrogate_key(['invoices.job_contract_id']) }}
     ) as job_contract_key,
     invoices.job_contract_id,
-    coalesce(contracts.freelancer_key, {{ surrogate_key(['contracts.user_id']) }}) as freelancer_key,
+    coalesce(
+        contracts.freelancer_key, {{ surrogate_key(['contracts.user_id']) }}
+    ) as freelancer_key,
     contracts.user_id as freelancer_id,
     coalesce(clients.client_key, {{ surrogate_key(['invoices.client_id']) }}) as client_key,
     invoices.client_id,

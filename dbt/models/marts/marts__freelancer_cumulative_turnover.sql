@@ -20,14 +20,24 @@ with contracts as (
         {{ month_of('start_date') }} as first_month,
         -- Cut at the calendar's last month, the as-of month (or a later invoice's).
         least(
-            coalesce({{ month_of('end_date') }}, (select max(as_of_month) from {{ ref('intermediate__months') }})),
-            (select max(month) from {{ ref('intermediate__months') }})
+            coalesce(
+                {{ month_of('end_date') }},
+                (
+                    select max(calendar.as_of_month)
+                    from {{ ref('intermediate__months') }} as calendar
+                )
+            ),
+            (select max(calendar.month) from {{ ref('intermediate__months') }} as calendar)
         ) as last_month
     from {{ ref('intermediate__job_contracts') }}
 ),
 
 freelancers as (
-    select freelancer_id, last_name, first_name from {{ ref('intermediate__freelancers') }}
+    select
+        freelancer_id,
+        last_name,
+        first_name
+    from {{ ref('intermediate__freelancers') }}
 ),
 
 invoiced as (
@@ -120,7 +130,7 @@ stretches as (
         ) as to_month,
         invoiced_months.turnover,
         contracts_after.earlier_turnover + invoiced_months.contract_running_turnover
-        as cumulative_turnover
+            as cumulative_turnover
     from invoiced_months
     inner join contracts_after on invoiced_months.job_contract_id = contracts_after.job_contract_id
 ),
@@ -143,8 +153,12 @@ select
     monthly.entity,
     monthly.month,
     -- The stretch's first month holds its invoices; the months after it, none.
-    cast(case when monthly.month = monthly.from_month then monthly.turnover else 0 end as decimal(18, 2))
-    as turnover,
+    cast(
+        case when monthly.month = monthly.from_month then monthly.turnover else 0 end as decimal(
+            18, 2
+        )
+    )
+        as turnover,
     cast(monthly.cumulative_turnover as decimal(18, 2)) as cumulative_turnover
 from monthly
 left join freelancers on monthly.freelancer_id = freelancers.freelancer_id

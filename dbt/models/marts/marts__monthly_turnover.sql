@@ -5,7 +5,10 @@ with months as (
 ),
 
 invoices as (
-    select issue_month, amount from {{ ref('intermediate__invoices') }}
+    select
+        issue_month,
+        amount
+    from {{ ref('intermediate__invoices') }}
 ),
 
 turnover as (
@@ -21,5 +24,5 @@ select
     cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover
 from months
 left join turnover on months.month = turnover.issue_month
-where months.month >= (select min(issue_month) from invoices)
+where months.month >= (select min(first_invoice.issue_month) from invoices as first_invoice)
 order by months.month

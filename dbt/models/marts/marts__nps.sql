@@ -29,13 +29,14 @@ select
     cast(
         case
             when respondents > 0
-                then sign(promoters - detractors)
-                * cast(
-                    (rounding_numerator - mod(rounding_numerator, rounding_denominator))
-                    / rounding_denominator
-                    as bigint
-                )
-                * 0.01
+                then
+                    sign(promoters - detractors)
+                    * cast(
+                        (rounding_numerator - mod(rounding_numerator, rounding_denominator))
+                        / rounding_denominator
+                        as bigint
+                    )
+                    * 0.01
         end
         as decimal(5, 2)
     ) as nps,

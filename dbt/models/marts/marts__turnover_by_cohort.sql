@@ -4,7 +4,11 @@
 -- or during a gap between contracts the one that ended last. The rows run from the first
 -- contract's month, which is the cohort month.
 with freelancers as (
-    select freelancer_id, last_name, first_name, cohort
+    select
+        freelancer_id,
+        last_name,
+        first_name,
+        cohort
     from {{ ref('intermediate__freelancers') }}
     -- A user who never held a contract has no cohort and no turnover.
     where cohort is not null
@@ -15,7 +19,11 @@ months as (
 ),
 
 contracts as (
-    select freelancer_id, job_contract_id, entity, start_date
+    select
+        freelancer_id,
+        job_contract_id,
+        entity,
+        start_date
     from {{ ref('intermediate__job_contracts') }}
 ),
 
@@ -49,13 +57,13 @@ freelancer_months as (
     from contract_periods
     inner join months
         on
-            months.month >= contract_periods.from_month
+            contract_periods.from_month <= months.month
             and (
                 contract_periods.until_month is null
-                or months.month < contract_periods.until_month
+                or contract_periods.until_month > months.month
             )
-    -- A contract followed by another starting the same month has an empty period: the later
-    -- contract gives that month's entity.
+-- A contract followed by another starting the same month has an empty period: the later
+-- contract gives that month's entity.
 )
 
 select

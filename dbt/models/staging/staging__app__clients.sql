@@ -5,8 +5,8 @@ with source as (
 
 select
     cast(id as bigint) as client_id,
-    trim(name) as client_name,
     cast(created_at as timestamp) as created_at,
     cast(updated_at as timestamp) as updated_at,
-    _loaded_at
+    _loaded_at,
+    trim(name) as client_name
 from source

@@ -6,10 +6,10 @@ with source as (
 select
     cast(id as bigint) as job_contract_id,
     cast(user_id as bigint) as user_id,
-    lower(trim(entity)) as entity,
     cast(start_date as date) as start_date,
     cast(nullif(trim(end_date), '') as date) as end_date,
     cast(created_at as timestamp) as created_at,
     cast(updated_at as timestamp) as updated_at,
-    _loaded_at
+    _loaded_at,
+    lower(trim(entity)) as entity
 from source
