@@ -22,9 +22,15 @@ import duckdb_extension_sqlite_scanner
 
 from benchmarks.measure import run_step_bench, timed
 from jump.data_platform.lakehouse import quote_identifier
-from jump.data_platform.load.loader import LOADED_AT, SCHEMA, lakehouse_table, load_files
+from jump.data_platform.load.loader import load_files
 from jump.data_platform.load.sqlite_reader import SqliteFile
-from jump.data_platform.settings import SOURCE_NAMES, Settings
+from jump.data_platform.settings import Settings
+from jump.data_platform.sources.contract import (
+    LOADED_AT,
+    SOURCE_NAMES,
+    SOURCES_SCHEMA,
+    lakehouse_table,
+)
 
 
 @dataclass(frozen=True)
@@ -63,13 +69,13 @@ def scanner_load(files: dict[str, Path], lakehouse: Path) -> None:
             alias = quote_identifier(f"scan_{source}")
             connection.execute(f"ATTACH '{path}' AS {alias} (TYPE sqlite, READ_ONLY)")
         connection.execute("BEGIN TRANSACTION")
-        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SOURCES_SCHEMA}")
         for source, path in files.items():
             alias = quote_identifier(f"scan_{source}")
             for table in SqliteFile(path).tables():
                 name = quote_identifier(lakehouse_table(source, table.name))
                 connection.execute(
-                    f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS SELECT *, {stamp} AS "
+                    f"CREATE OR REPLACE TABLE {SOURCES_SCHEMA}.{name} AS SELECT *, {stamp} AS "
                     f"{LOADED_AT} FROM {alias}.{quote_identifier(table.name)}"
                 )
         connection.execute("COMMIT")

@@ -24,7 +24,7 @@ def test_missing_lakehouse_says_to_load_first(tmp_path: Path) -> None:
     assert run.exit_code == 1
     assert run.stderr.strip().splitlines() == [
         f"Error: no lakehouse at {Settings(data_folder=tmp_path).lakehouse_file}: "
-        "run `data-platform load` first"
+        "build it with `data-platform extract load transform`"
     ]
 
 
@@ -85,10 +85,10 @@ def test_failing_error_test_exits_1_and_names_it(tmp_path_factory: pytest.TempPa
 
 
 @pytest.mark.slow
-def test_dropped_source_column_is_one_line_naming_the_model_and_the_column(
+def test_a_failing_model_is_one_line_naming_the_model_and_the_reason(
     tmp_path_factory: pytest.TempPathFactory, handmade_run: Run
 ) -> None:
-    folder = tmp_path_factory.mktemp("dropped_column")
+    folder = tmp_path_factory.mktemp("retyped_column")
     lakehouse = Settings(data_folder=folder).lakehouse_file
     # Freshly loaded and without the reference gap: no warning, only the error may reach stderr.
     loaded_at = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}"
@@ -98,7 +98,10 @@ def test_dropped_source_column_is_one_line_naming_the_model_and_the_column(
             "insert into sources.app__invoices values (9, 'JMP00000004', 1, 1, '2023-02-15', 1.0,"
             f" '2023-02-15 09:00:00', '2023-02-15 09:00:00', '{loaded_at}')"
         )
-        connection.execute("alter table sources.app__clients drop column name")
+        # A column of the wrong type passes the preflight (names only) and fails in dbt.
+        connection.execute(
+            "alter table sources.app__clients alter name type struct(v integer) using {'v': 1}"
+        )
     run = run_cli(folder, "--quiet", "transform")
     assert run.exit_code == 1
     [line] = run.stderr.splitlines()  # dbt prints nothing of its own
@@ -106,10 +109,13 @@ def test_dropped_source_column_is_one_line_naming_the_model_and_the_column(
         "Error: transform failed: staging.app__clients (error): Runtime Error in model "
         "staging__app__clients (models/staging/staging__app__clients.sql): Binder Error: "
     )
-    assert 'column "name" not found' in line
-    assert line.endswith(f"dbt's log is in {folder / 'dbt' / 'logs'}")
+    assert "trim(STRUCT(v INTEGER))" in line
+    assert line.endswith(f"dbt's log is in {Settings(data_folder=folder).dbt_logs_folder}")
     # dbt's log file keeps the detail the console does not show.
-    assert 'column "name" not found' in (folder / "dbt" / "logs" / "dbt.log").read_text()
+    assert (
+        "trim(STRUCT(v INTEGER))"
+        in (Settings(data_folder=folder).dbt_logs_folder / "dbt.log").read_text()
+    )
 
 
 @pytest.mark.slow
@@ -178,3 +184,16 @@ def test_broken_project_is_one_line_naming_the_model(tmp_path: Path) -> None:
     assert line.startswith("Error: dbt parse failed: Compilation Error")
     assert "marts__nps" in line
     assert "intermediate__nope" in line
+
+
+def test_a_dropped_source_column_is_named_in_its_table(tmp_path: Path) -> None:
+    lakehouse = handmade_folder_at(tmp_path)
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute("alter table sources.app__invoices drop column amount")
+    run = run_cli(tmp_path, "transform")
+    assert run.exit_code == 1
+    assert run.stderr.strip().splitlines() == [
+        "Error: source table sources.app__invoices has no column amount (loaded from "
+        "app.sqlite, table invoices): the application's extract changed; extract it again "
+        "or update the contract"
+    ]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 DEFAULT_DATA_FOLDER = Path("data")
 DEFAULT_RANDOM_SEED = 42
-SOURCE_NAMES: tuple[str, ...] = ("app", "crm")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from jump.data_platform.settings import SOURCE_NAMES
+from jump.data_platform.sources.contract import SOURCE_NAMES
 from jump.data_platform.transform.dbt_project import PROJECT_ENV_VAR
 
 Command = TypeVar("Command", bound=Callable[..., Any])

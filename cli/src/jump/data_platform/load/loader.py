@@ -24,20 +24,15 @@ from jump.data_platform.load.sqlite_reader import (
 )
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
+from jump.data_platform.sources.contract import (
+    LOADED_AT,
+    SOURCE_NAMES,
+    SOURCES_SCHEMA,
+    lakehouse_table,
+    source_tables,
+)
 
-SCHEMA = "sources"
-LOADED_AT = "_loaded_at"
-# The tables each source file must hold (docs/sources.md); any other table is copied too.
-EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
-    "app": ("users", "job_contracts", "clients", "invoices", "extract_metadata"),
-    "crm": ("customers", "extract_metadata"),
-}
 _ARROW_VIEW = "_jump_load_arrow"
-
-
-def lakehouse_table(source: str, table: str) -> str:
-    """The name of a source table in the `sources` schema: `<source>__<table>`."""
-    return f"{source}__{table}"
 
 
 @dataclass(frozen=True)
@@ -104,7 +99,8 @@ def _checked_file(source: str, path: Path) -> tuple[SqliteFile, list[TableInfo]]
     file = SqliteFile(path)
     tables = file.tables()
     names = {table.name for table in tables}
-    missing = [name for name in EXPECTED_TABLES.get(source, ()) if name not in names]
+    expected = source_tables(source) if source in SOURCE_NAMES else ()
+    missing = [table.name for table in expected if table.name not in names]
     if missing:
         raise DataPlatformError(
             f"source file {path} has no table {', '.join(missing)}; "
@@ -131,19 +127,19 @@ def _write(
         current = ""
         try:
             connection.execute("BEGIN TRANSACTION")
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+            connection.execute(f"CREATE SOURCES_SCHEMA IF NOT EXISTS {SOURCES_SCHEMA}")
             loaded = []
             for table in read:
-                current = f" table {SCHEMA}.{lakehouse_table(table.label, table.info.name)}"
+                current = f" table {SOURCES_SCHEMA}.{lakehouse_table(table.label, table.info.name)}"
                 loaded.append(_replace(connection, table, stamp))
                 reporter.info(
-                    f"wrote {SCHEMA}.{loaded[-1].name}: {loaded[-1].rows:,} rows "
+                    f"wrote {SOURCES_SCHEMA}.{loaded[-1].name}: {loaded[-1].rows:,} rows "
                     f"in {loaded[-1].write_seconds:.2f} s"
                 )
             current = ""
             for name in _vanished(connection, loaded):
-                connection.execute(f"DROP TABLE {SCHEMA}.{quote_identifier(name)}")
-                reporter.info(f"dropped {SCHEMA}.{name}: its source table is gone")
+                connection.execute(f"DROP TABLE {SOURCES_SCHEMA}.{quote_identifier(name)}")
+                reporter.info(f"dropped {SOURCES_SCHEMA}.{name}: its source table is gone")
             connection.execute("COMMIT")
         except duckdb.Error as error:
             raise DataPlatformError(
@@ -168,7 +164,7 @@ def _replace(connection: duckdb.DuckDBPyConnection, table: ReadTable, stamp: str
     connection.register(_ARROW_VIEW, table.data)
     try:
         connection.execute(
-            f"CREATE OR REPLACE TABLE {SCHEMA}.{quote_identifier(name)} AS "
+            f"CREATE OR REPLACE TABLE {SOURCES_SCHEMA}.{quote_identifier(name)} AS "
             f"SELECT *, {stamp} AS {LOADED_AT} FROM {_ARROW_VIEW}"
         )
     finally:
@@ -191,18 +187,18 @@ def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[LoadedTabl
     rows = connection.execute(
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = ? AND table_type = 'BASE TABLE'",
-        [SCHEMA],
+        [SOURCES_SCHEMA],
     ).fetchall()
     return sorted(name for (name,) in rows if name.startswith(prefixes) and name not in current)
 
 
 def _summarize(result: LoadResult, reporter: Reporter) -> None:
     reporter.table(
-        f"Loaded into {result.lakehouse} (schema {SCHEMA})",
+        f"Loaded into {result.lakehouse} (schema {SOURCES_SCHEMA})",
         ["table", "rows", "columns", "read s", "write s"],
         [
             [
-                f"{SCHEMA}.{table.name}",
+                f"{SOURCES_SCHEMA}.{table.name}",
                 f"{table.rows:,}",
                 table.columns,
                 f"{table.read_seconds:.2f}",

@@ -10,6 +10,7 @@ import duckdb
 
 from jump.data_platform.lakehouse import connect, first_line
 from jump.data_platform.settings import Settings
+from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.tools.relations import Relation, list_relations
 from jump.data_platform.transform.run_results import TransformOutcome, read_run_results
 
@@ -18,7 +19,6 @@ from jump.data_platform.transform.run_results import TransformOutcome, read_run_
 # hourly, the CRM daily.
 STALE_AFTER: dict[str, dt.timedelta] = {"app": dt.timedelta(days=1), "crm": dt.timedelta(days=2)}
 DEFAULT_STALE_AFTER = dt.timedelta(days=1)
-LOADED_AT_COLUMN = "_loaded_at"
 
 
 def stale_after(source: str) -> dt.timedelta:
@@ -96,7 +96,7 @@ def _last_loaded(
         where table_catalog = current_database() and table_schema = 'sources'
           and column_name = ?
         """,
-        [LOADED_AT_COLUMN],
+        [LOADED_AT],
     ).fetchall()
     names = {name for (name,) in loaded}
     latest: dict[str, dt.datetime] = {}
@@ -105,7 +105,7 @@ def _last_loaded(
             continue
         try:
             result = connection.execute(
-                f"select max({LOADED_AT_COLUMN})::timestamp from {table.qualified}"
+                f"select max({LOADED_AT})::timestamp from {table.qualified}"
             ).fetchone()
         except duckdb.Error:  # not a timestamp: not a column `load` wrote
             continue

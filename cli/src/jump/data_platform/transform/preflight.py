@@ -1,4 +1,4 @@
-"""Before dbt runs: the lakehouse must exist and hold every table of the `sources` schema."""
+"""Before dbt runs: the lakehouse must exist and hold every table and column of the contract."""
 
 from __future__ import annotations
 
@@ -8,44 +8,47 @@ import duckdb
 
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.lakehouse import connect, first_line
-
-# The tables that `load` copies (docs/sources.md) and the dbt sources declare.
-SOURCE_TABLES: tuple[str, ...] = (
-    "app__users",
-    "app__job_contracts",
-    "app__clients",
-    "app__invoices",
-    "app__extract_metadata",
-    "crm__customers",
-    "crm__extract_metadata",
-)
+from jump.data_platform.sources.contract import SOURCES_SCHEMA, all_source_tables
 
 
 def check_sources(lakehouse: Path) -> None:
-    """Raise a one-line error telling to run `load` when the sources are not there.
+    """Raise a one-line error when a table or a column of the source contract is missing.
 
     The connection is closed on return: dbt must be the only process holding the file.
     """
-    if not lakehouse.is_file():
-        raise DataPlatformError(f"no lakehouse at {lakehouse}: run `data-platform load` first")
     connection = connect(lakehouse, read_only=True)
     try:
-        present = {
-            name
-            for (name,) in connection.execute(
-                "select table_name from information_schema.tables where table_schema = 'sources'"
-            ).fetchall()
-        }
+        present: dict[str, set[str]] = {}
+        for table, column in connection.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = ?",
+            [SOURCES_SCHEMA],
+        ).fetchall():
+            present.setdefault(table, set()).add(column)
     except duckdb.Error as error:
         raise DataPlatformError(
             f"cannot read lakehouse {lakehouse}: {first_line(error)}"
         ) from error
     finally:
         connection.close()
-    missing = [name for name in SOURCE_TABLES if name not in present]
-    if missing:
-        what = "no `sources` schema" if not present else "no table sources." + missing[0]
-        more = f" (and {len(missing) - 1} more)" if present and len(missing) > 1 else ""
+    if not present:
         raise DataPlatformError(
-            f"the lakehouse {lakehouse} has {what}{more}: run `data-platform load` first"
+            f"the lakehouse {lakehouse} has no `{SOURCES_SCHEMA}` schema: "
+            "run `data-platform load` first"
         )
+    expected = all_source_tables()
+    missing = [table for table in expected if table.lakehouse_name not in present]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise DataPlatformError(
+            f"the lakehouse {lakehouse} has no table {SOURCES_SCHEMA}.{missing[0].lakehouse_name}"
+            f"{more}: run `data-platform load` first"
+        )
+    for table in expected:
+        absent = [column for column in table.columns if column not in present[table.lakehouse_name]]
+        if absent:
+            raise DataPlatformError(
+                f"source table {SOURCES_SCHEMA}.{table.lakehouse_name} has no column "
+                f"{', '.join(absent)} (loaded from {table.source}.sqlite, table {table.name}): "
+                "the application's extract changed; extract it again or update the contract"
+            )
