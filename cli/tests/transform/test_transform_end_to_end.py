@@ -9,8 +9,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from support.cli import Run
 from transform import independent_marts as expected
-from transform.conftest import Run
 
 pytestmark = pytest.mark.slow
 

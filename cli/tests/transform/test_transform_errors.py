@@ -13,7 +13,8 @@ import pytest
 
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.run_results import read_run_results
-from transform.conftest import Run, handmade_folder, run_cli
+from support.cli import Run, run_cli
+from transform.conftest import handmade_folder
 from transform.handmade_lakehouse import build_lakehouse
 
 PROJECT = Path(__file__).resolve().parents[3] / "dbt"

@@ -19,7 +19,7 @@ from jump.data_platform.transform.dbt_runner import (
     dbt_arguments,
     environment_variable,
 )
-from transform.conftest import Run
+from support.cli import Run
 
 D = Decimal
 
