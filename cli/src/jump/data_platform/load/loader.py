@@ -127,7 +127,7 @@ def _write(
         current = ""
         try:
             connection.execute("BEGIN TRANSACTION")
-            connection.execute(f"CREATE SOURCES_SCHEMA IF NOT EXISTS {SOURCES_SCHEMA}")
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SOURCES_SCHEMA}")
             loaded = []
             for table in read:
                 current = f" table {SOURCES_SCHEMA}.{lakehouse_table(table.label, table.info.name)}"
