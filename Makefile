@@ -36,7 +36,8 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-.PHONY: help all venv run test lint bench build extract load transform refresh query clean
+
+.PHONY: help all venv run test lint cli-reference bench build extract load transform refresh query clean
 
 help: ## List every target with one line each.
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
@@ -62,6 +63,10 @@ lint: $(STAMP) ## Check the code: ruff (lint and format) and mypy, sqlfluff on t
 	cd cli && $(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 	@# The dbt templater compiles the project; an in-memory database stands in for the lakehouse.
 	cd dbt && DATA_PLATFORM_LAKEHOUSE=:memory: $(BIN)/sqlfluff lint --disable-progress-bar .
+	$(BIN)/python -m jump.data_platform.cli.reference --check docs/cli.md
+
+cli-reference: $(STAMP) ## Write docs/cli.md from the commands' --help (lint checks it).
+	$(BIN)/python -m jump.data_platform.cli.reference docs/cli.md
 
 test: lint ## Run the checks, then every test (pytest).
 	cd cli && $(BIN)/pytest
