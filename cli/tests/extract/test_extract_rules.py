@@ -1,4 +1,4 @@
-"""The business rules of DOMAIN.md hold on generated data."""
+"""The business rules of docs/domain.md hold on generated data."""
 
 from __future__ import annotations
 
