@@ -15,3 +15,10 @@ class DataPlatformError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message: DuckDB's, SQLite's and Arrow's messages span lines
+    (the statement, a caret, hints), and a user error is one line."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -10,18 +10,12 @@ from pathlib import Path
 import duckdb
 
 from jump.data_platform.atomic import create_folder
-from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.errors import DataPlatformError, first_line
 
 # No step may download anything at run time: a statement needing an extension not bundled with
 # DuckDB must fail at once rather than try the network.
 _CONFIG: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False}
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
-
-
-def first_line(error: BaseException) -> str:
-    """DuckDB's and dbt's messages span lines (the statement, a caret); a user error is one."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def missing_lakehouse_error(path: Path) -> DataPlatformError:

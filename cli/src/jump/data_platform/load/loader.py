@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import first_line, open_lakehouse, quote_identifier
+from jump.data_platform.errors import DataPlatformError, first_line
+from jump.data_platform.lakehouse import open_lakehouse, quote_identifier
 from jump.data_platform.load.sqlite_reader import (
     ReadTable,
     SqliteFile,

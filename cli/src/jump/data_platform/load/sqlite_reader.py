@@ -18,7 +18,7 @@ import adbc_driver_sqlite
 import adbc_driver_sqlite.dbapi
 import pyarrow as pa
 
-from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import quote_identifier
 
 # Rows per Arrow batch: large batches are faster and make the driver's type inference (which
@@ -44,7 +44,7 @@ _AFFINITY_TYPES: dict[str, pa.DataType] = {
 
 
 @dataclass(frozen=True)
-class Column:
+class SqliteColumn:
     name: str
     declared_type: str
 
@@ -60,7 +60,7 @@ class TableInfo:
     count(*), which walks the whole table)."""
 
     name: str
-    columns: tuple[Column, ...]
+    columns: tuple[SqliteColumn, ...]
     max_rows: int
     rowid_range: tuple[int, int] | None
 
@@ -103,7 +103,7 @@ class SqliteFile:
         return adbc_driver_sqlite.dbapi.connect(self._uri)
 
     def _unreadable(self, error: Exception) -> DataPlatformError:
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        detail = first_line(error)
         for prefix in ("INVALID_ARGUMENT: ", "IO: ", "[SQLite] ", "Failed to step query: "):
             detail = detail.removeprefix(prefix)
         return DataPlatformError(
@@ -126,7 +126,9 @@ class SqliteFile:
 
     def _table_info(self, cursor: adbc_driver_sqlite.dbapi.Cursor, name: str) -> TableInfo:
         cursor.execute(f"SELECT name, type FROM pragma_table_info({_string_literal(name)})")
-        columns = tuple(Column(str(column), str(kind or "")) for column, kind in cursor.fetchall())
+        columns = tuple(
+            SqliteColumn(str(column), str(kind or "")) for column, kind in cursor.fetchall()
+        )
         try:
             cursor.execute(f"SELECT min(rowid), max(rowid) FROM {quote_identifier(name)}")
             low, high = cursor.fetchone() or (None, None)
@@ -177,7 +179,7 @@ class SqliteFile:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
             raise DataPlatformError(
                 f"source file {self.path}: table {table.name} has values that do not match "
-                f"the declared column types ({str(error).splitlines()[0]})"
+                f"the declared column types ({first_line(error)})"
             ) from error
 
 

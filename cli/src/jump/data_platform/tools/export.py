@@ -9,8 +9,8 @@ from typing import Any
 import duckdb
 
 from jump.data_platform.atomic import atomic_path
-from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import first_line, quote_literal
+from jump.data_platform.errors import DataPlatformError, first_line
+from jump.data_platform.lakehouse import quote_literal
 from jump.data_platform.tools.duckdb_types import NUMERIC_TYPES
 from jump.data_platform.tools.relations import Relation
 from jump.data_platform.tools.values import to_text

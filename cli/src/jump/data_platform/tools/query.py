@@ -24,7 +24,7 @@ BATCH_ROWS = 10_000
 
 
 @dataclass(frozen=True)
-class Column:
+class ResultColumn:
     name: str
     type: str
 
@@ -35,7 +35,7 @@ class Column:
 
 def execute_one(
     connection: duckdb.DuckDBPyConnection, sql: str, lakehouse: Path
-) -> list[Column] | None:
+) -> list[ResultColumn] | None:
     """Execute exactly one statement; return its columns, or None if it returns no rows."""
     try:
         statements = connection.extract_statements(sql)
@@ -55,7 +55,7 @@ def execute_one(
     description = connection.description
     if not description:
         return None
-    return [Column(str(name), str(kind)) for name, kind, *_ in description]
+    return [ResultColumn(str(name), str(kind)) for name, kind, *_ in description]
 
 
 def fetch_batches(
@@ -77,7 +77,7 @@ def fetch_batches(
 
 
 def write_csv(
-    columns: Sequence[Column], batches: Iterator[list[tuple[object, ...]]], out: TextIO
+    columns: Sequence[ResultColumn], batches: Iterator[list[tuple[object, ...]]], out: TextIO
 ) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([column.name for column in columns])
@@ -96,7 +96,7 @@ def write_csv(
     return count
 
 
-def _needs_csv_text(column: Column) -> bool:
+def _needs_csv_text(column: ResultColumn) -> bool:
     """Booleans (`true`, not `True`) and nested values (JSON text, not Python's repr)."""
     kind = column.type.upper()
     return kind == "BOOLEAN" or kind.endswith("]") or kind.startswith(_NESTED)
@@ -107,7 +107,7 @@ _JSON_READY = frozenset({"VARCHAR", "BOOLEAN"}) | INTEGER_TYPES
 
 
 def write_json(
-    columns: Sequence[Column], batches: Iterator[list[tuple[object, ...]]], out: TextIO
+    columns: Sequence[ResultColumn], batches: Iterator[list[tuple[object, ...]]], out: TextIO
 ) -> int:
     """A JSON array of one object per row, written as it streams."""
     names = [column.name for column in columns]
@@ -129,7 +129,7 @@ def write_json(
 
 
 def render_table(
-    columns: Sequence[Column], rows: Sequence[Sequence[object]], console: Console
+    columns: Sequence[ResultColumn], rows: Sequence[Sequence[object]], console: Console
 ) -> None:
     if not console.is_terminal:
         # Into a file or a pipe, show whole values: no terminal width to fit.

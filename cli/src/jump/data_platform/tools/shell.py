@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import connect, first_line
+from jump.data_platform.errors import DataPlatformError, first_line
+from jump.data_platform.lakehouse import connect
 from jump.data_platform.tools.query import execute_one, fetch_batches, render_table
 
 SHELL_MAX_ROWS = 1_000

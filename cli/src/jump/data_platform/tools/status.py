@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from jump.data_platform.lakehouse import connect, first_line
+from jump.data_platform.errors import first_line
+from jump.data_platform.lakehouse import connect
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.tools.relations import Relation, list_relations

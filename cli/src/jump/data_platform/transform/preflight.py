@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
-from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import connect, first_line
+from jump.data_platform.errors import DataPlatformError, first_line
+from jump.data_platform.lakehouse import connect
 from jump.data_platform.sources.contract import SOURCES_SCHEMA, all_source_tables
 
 
