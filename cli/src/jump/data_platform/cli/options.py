@@ -37,3 +37,38 @@ def sources_option(verb: str) -> Callable[[Command], Command]:
 def selected_sources(sources: tuple[str, ...]) -> list[str]:
     """The applications named by `--sources`, in the platform's order; all when none is named."""
     return [name for name in SOURCE_NAMES if not sources or name in sources]
+
+
+class ArgumentsThenOptions(click.Command):
+    """A chained command whose options may follow its arguments: `export RELATION --output PATH`.
+
+    In a chain, click stops a command's options at its first argument. This command reads its
+    options after its arguments too, up to the next command's name (once its arguments are
+    filled), so `export marts.x -o x.csv status` still runs `status` afterwards.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        group = ctx.parent.command if ctx.parent else None
+        commands = set(group.commands) if isinstance(group, click.Group) else set()
+        takes_value = {
+            name
+            for param in self.params
+            if isinstance(param, click.Option) and not param.is_flag
+            for name in param.opts
+        }
+        wanted = sum(1 for param in self.params if isinstance(param, click.Argument))
+        seen, index = 0, 0
+        while index < len(args):
+            token = args[index]
+            if token in takes_value:
+                index += 2
+                continue
+            if not token.startswith("-"):
+                if seen >= wanted and token in commands:
+                    break
+                seen += 1
+            index += 1
+        ctx.allow_interspersed_args = True
+        rest = super().parse_args(ctx, args[:index])
+        ctx.args = [*rest, *args[index:]]
+        return ctx.args

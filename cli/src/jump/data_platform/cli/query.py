@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
-from jump.data_platform.cli.export import ArgumentsThenOptions
+from jump.data_platform.cli.options import ArgumentsThenOptions
 from jump.data_platform.lakehouse import connect
 from jump.data_platform.tools.query import (
     FORMATS,
