@@ -39,13 +39,14 @@ DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 
 .PHONY: help all venv run test lint cli-reference bench build extract load transform refresh query clean
 
-help: ## List every target with one line each.
-	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
-		| awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+help: ## List every target with one line each, by where it runs.
+	@grep -E '^([a-z][a-z-]*:.*## |##@ )' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; \
+		/^##@ / {printf "\n%s\n", substr($$0, 5); next} {printf "  make %-14s %s\n", $$1, $$2}'
 
 all: build refresh ## (default) Build the image, then extract, load and transform into ./data.
 
 # ---- without Docker --------------------------------------------------------------------------
+##@ On this machine (a virtual environment in .venv):
 
 # Reinstall only when the pins change: the stamp is newer than both files otherwise.
 $(STAMP): cli/pyproject.toml cli/constraints.txt
@@ -75,6 +76,7 @@ bench: $(STAMP) ## Measure each step at growing scales (cli/benchmarks; BENCH_AR
 	cd cli && $(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
 # ---- with Docker -----------------------------------------------------------------------------
+##@ In containers (the Docker image; `make` alone = build + refresh):
 
 build: ## Build the Docker image (the CLI, the dbt project and a DuckDB shell).
 	$(DOCKER) build $(BUILD_ARGS) --file docker/Dockerfile --tag $(IMAGE) .
