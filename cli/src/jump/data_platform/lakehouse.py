@@ -18,12 +18,6 @@ _CONFIG: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_e
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
-def missing_lakehouse_error(path: Path) -> DataPlatformError:
-    return DataPlatformError(
-        f"no lakehouse at {path}: build it with `data-platform extract load transform`"
-    )
-
-
 def lock_error(path: Path, detail: str) -> DataPlatformError | None:
     """The one-line error for DuckDB's lock conflict, naming who holds it; None otherwise."""
     if "could not set lock" not in detail.lower():
@@ -42,7 +36,9 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     Writing creates the file and its folder; reading needs an existing lakehouse.
     """
     if read_only and not path.is_file():
-        raise missing_lakehouse_error(path)
+        raise DataPlatformError(
+            f"no lakehouse at {path}: build it with `data-platform extract load transform`"
+        )
     if not read_only:
         create_folder(path.parent)
     try:
