@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import statistics
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +27,12 @@ def _rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
         return connection.execute(sql).fetchall()
     finally:
         connection.close()
+
+
+def fold(name: str) -> str:
+    """A name as matching compares it: no accents, lower case, single blanks."""
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def _month(day: str) -> str:

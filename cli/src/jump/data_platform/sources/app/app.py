@@ -40,7 +40,7 @@ MONTHLY_BILLING_SIGMA = 0.45
 INVOICE_SIGMA = 0.25  # each invoice around its contract's monthly level
 SKIP_SHARE = 0.06  # a full running month without invoice (illness, a mission gap)
 # The chance to invoice at all, by calendar month: holidays in August, Christmas in December.
-INVOICING_SEASON = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.55, 1.0, 1.0, 1.0, 0.85)
+INVOICING_SEASON = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.55, 1.0, 1.0, 1.0, 0.8)
 EXTRA_INVOICE_SHARES = (0.15, 0.04)  # a month with a second invoice; with a third
 SPLIT_AMOUNT = 0.6  # each of several invoices in a month bills that share of the level
 OTHER_CLIENT_SHARE = 0.15  # invoices to another client than the contract's main one
@@ -92,25 +92,35 @@ def simulate_clients(seed: int, scale: int, timeline: Timeline) -> Clients:
     )
 
 
-def client_names(seed: int, count: int) -> pa.StringArray:
-    """'Martin-Durand Conseil'-like names, one per client index, unique but one planted homonym.
+def permuted(index: Int64Array, size: int, seed: int) -> Int64Array:
+    """A fixed one-to-one map of 0..size-1 onto itself (an affine permutation)."""
+    step = next(p for p in (1_000_003, 1_000_033, 1_000_037) if np.gcd(p, size) == 1)
+    offset = (seed * 2_654_435_761 + 12_345) % size
+    return np.asarray((index * step + offset) % size, dtype=np.int64)
 
-    Client k's name is a fixed one-to-one function of k (an affine permutation of every
-    combination of words), so that names never depend on how many clients exist.
+
+def client_names(seed: int, count: int) -> pa.StringArray:
+    """'Martin Conseil' or 'Martin-Durand SAS': unique names but one planted homonym.
+
+    Client k's name is a fixed one-to-one function of k, so that names never depend on how many
+    clients exist: two clients in three get a single name while single names last, the others
+    a double-barrelled one.
     """
-    lasts = words(last_names())
-    combinations = len(lasts) * len(lasts) * len(CLIENT_SUFFIXES)
-    step = next(p for p in (1_000_003, 1_000_033, 1_000_037) if np.gcd(p, combinations) == 1)
-    offset = seed % combinations
+    lasts, suffixes = words(last_names()), words(CLIENT_SUFFIXES)
     index = np.arange(count, dtype=np.int64)
     if count > HOMONYM_CLIENT_INDEX:
         index[HOMONYM_CLIENT_INDEX] = 0  # two different companies share a name
-    picks = (index * step + offset) % combinations
-    first, rest = np.divmod(picks, len(lasts) * len(CLIENT_SUFFIXES))
-    second, suffix = np.divmod(rest, len(CLIENT_SUFFIXES))
+    singles = len(lasts) * len(CLIENT_SUFFIXES)
+    single_rank = index - index // 3 - 1  # rank of k among the indexes not divisible by 3
+    single = (index % 3 != 0) & (single_rank < singles)
+    one_name = permuted(np.where(single, single_rank, 0), singles, seed)
+    two_names = permuted(index, len(lasts) * singles, seed)
+    first = np.where(single, one_name // len(CLIENT_SUFFIXES), two_names // singles)
+    second = (two_names % singles) // len(CLIENT_SUFFIXES)
+    suffix = np.where(single, one_name, two_names) % len(CLIENT_SUFFIXES)
     double = pc.binary_join_element_wise(pick(lasts, first), pick(lasts, second), "-")
-    base = pc.if_else(pa.array(first % 3 == 0), double, pick(lasts, first))
-    return pc.binary_join_element_wise(base, pick(words(CLIENT_SUFFIXES), suffix), " ")
+    base = pc.if_else(pa.array(single), pick(lasts, first), double)
+    return pc.binary_join_element_wise(base, pick(suffixes, suffix), " ")
 
 
 @dataclass(frozen=True)

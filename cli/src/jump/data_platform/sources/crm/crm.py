@@ -42,8 +42,8 @@ from jump.data_platform.sources.timeline import (
 )
 
 DUPLICATE_SHARE = 0.03  # freelancers entered a second time, with the same email
-SECOND_PERSONAL_SHARE = 0.03  # freelancers entered a second time, with a personal email
-PERSONAL_EMAIL_SHARE = 0.025  # freelancers known only by a personal email: matched by name
+SECOND_PERSONAL_SHARE = 0.02  # freelancers entered a second time, with a personal email
+PERSONAL_EMAIL_SHARE = 0.02  # freelancers known only by a personal email: matched by name
 MISSING_EMAIL_SHARE = 0.01  # rows typed without an email: matched by name
 PROSPECT_SHARE = 0.05  # people the App does not know, per joiner
 CAPITALIZED_EMAIL_SHARE = 0.05  # 'Jean.martin@gmail.com'
@@ -121,14 +121,15 @@ def survey(
     size = len(created)
     answered = np.full((size, SURVEY_WAVES), NEVER, dtype=np.int64)
     score = np.zeros((size, SURVEY_WAVES), dtype=np.int64)
-    when = created + rng.integers(14, 240, size=size) * SECONDS_PER_DAY
+    day = created // SECONDS_PER_DAY + rng.integers(14, 240, size=size)
     going = answers.copy()
     score_now = rng.choice(11, p=SCORE_WEIGHTS, size=size)
     for wave in range(SURVEY_WAVES):
+        when = day * SECONDS_PER_DAY + time_of_day(rng, size, 8, 22)  # answered online
         answered[:, wave] = np.where(going, when, NEVER)
         score[:, wave] = score_now
         going &= rng.random(size) < NEXT_ANSWER_SHARE
-        when = when + rng.integers(120, 400, size=size) * SECONDS_PER_DAY
+        day = day + rng.integers(120, 400, size=size)
         change = np.rint(rng.normal(0.0, SCORE_CHANGE_SIGMA, size=size)).astype(np.int64)
         score_now = np.clip(score_now + change, 0, 10)
     return answered, score
@@ -140,24 +141,31 @@ def simulate_cohort_customers(
     """The CRM rows of one month's joiners, for as long as the CRM lives."""
     rng = random_generator(seed, scale, "crm", month)
     cohort = np.arange(people.cohort(month).start, people.cohort(month).stop)
+    draw = rng.random(len(cohort))
+    # The first row's email: the App's, a personal one, or none.
+    first_email = np.select(
+        [draw < PERSONAL_EMAIL_SHARE, draw < PERSONAL_EMAIL_SHARE + MISSING_EMAIL_SHARE], [1, 2], 0
+    )
     twice = cohort[rng.random(len(cohort)) < DUPLICATE_SHARE]
-    personal_twice = cohort[rng.random(len(cohort)) < SECOND_PERSONAL_SHARE]
+    # A second row with a personal email only beside a first row with the App's: a person known
+    # by no App email keeps one row, found by name.
+    personal_twice = cohort[(rng.random(len(cohort)) < SECOND_PERSONAL_SHARE) & (first_email == 0)]
     person = np.concatenate([cohort, twice, personal_twice])
     kind = np.repeat([0, 1, 2], [len(cohort), len(twice), len(personal_twice)])
+    email_kind = np.concatenate(
+        [first_email, np.zeros(len(twice), np.int64), np.ones(len(personal_twice), np.int64)]
+    )
     size = len(person)
 
-    # Freelancers enter the CRM within ten days of signing up; second rows up to a year later.
-    delay = rng.integers(3_600, 10 * SECONDS_PER_DAY, size=size)
-    delay += np.where(kind > 0, rng.integers(0, 365 * SECONDS_PER_DAY, size=size), 0)
-    created = people.signup_second[person] + delay
-
-    draw = rng.random(size)
-    email_kind = np.select(
-        [kind == 2, kind == 1, draw < PERSONAL_EMAIL_SHARE,
-         draw < PERSONAL_EMAIL_SHARE + MISSING_EMAIL_SHARE],
-        [1, 0, 1, 2],
-        0,
+    # Freelancers enter the CRM (on a working hour) within ten days of signing up; second rows
+    # up to a year later.
+    days = rng.integers(0, 10, size=size) + np.where(kind > 0, rng.integers(0, 365, size=size), 0)
+    signup = people.signup_second[person]
+    created = np.maximum(
+        (signup // SECONDS_PER_DAY + days) * SECONDS_PER_DAY + time_of_day(rng, size, 9, 18),
+        signup + 3_600,
     )
+
     # Names are mistyped, swapped or missing only on rows that carry the App's email.
     thresholds = np.cumsum(list(NAME_NOISE_SHARES.values()))
     noise = np.searchsorted(thresholds, rng.random(size), side="right")  # len(...) for none
