@@ -273,8 +273,9 @@ def simulate_month_invoices(
         * np.where(count[position] > 1, SPLIT_AMOUNT, 1.0)
         * rng.lognormal(0.0, INVOICE_SIGMA, size=size)
     )
-    other = rng.random(size) < OTHER_CLIENT_SHARE
-    client = np.where(other, clients.pick(created, rng.random(size)), contracts.main_client[contract])
+    other = np.flatnonzero(rng.random(size) < OTHER_CLIENT_SHARE)
+    client = contracts.main_client[contract]
+    client[other] = clients.pick(created[other], rng.random(size)[other])
     order = np.lexsort((contract, created))
     return {
         "contract": contract[order],
