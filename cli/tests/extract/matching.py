@@ -43,7 +43,9 @@ def match(users: Iterable[User], customers: Iterable[Customer]) -> dict[int, int
             latest[email] = row
     kept.extend(latest.values())
     by_email = {normalize_email(row[3]): row[0] for row in kept if normalize_email(row[3])}
-    matched = {uid: by_email[email.lower()] for uid, _, _, email in users if email.lower() in by_email}
+    matched = {
+        uid: by_email[email.lower()] for uid, _, _, email in users if email.lower() in by_email
+    }
     taken = set(matched.values())
 
     def name(last: str | None, first: str | None) -> tuple[str, str] | None:
@@ -72,5 +74,7 @@ def precision_recall(
     known = {user for user in truth.values() if user is not None}
     right = sum(1 for user, customer in matches.items() if truth.get(customer) == user)
     false = len(matches) - right
-    missed = len(known - {user for user, customer in matches.items() if truth.get(customer) == user})
+    missed = len(
+        known - {user for user, customer in matches.items() if truth.get(customer) == user}
+    )
     return right / max(len(matches), 1), right / max(len(known), 1), false, missed

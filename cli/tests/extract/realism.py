@@ -106,7 +106,9 @@ def turnover_per_freelancer_month(app: App) -> float:
     active = app.active_contract_months()
     user_of = {contract: user for contract, user, _, _ in app.contracts}
     freelancer_months = {(user_of[contract], month) for contract, month in active}
-    total = sum(amount for contract, _, day, amount in app.invoices if (contract, _month(day)) in active)
+    total = sum(
+        amount for contract, _, day, amount in app.invoices if (contract, _month(day)) in active
+    )
     return total / len(freelancer_months)
 
 

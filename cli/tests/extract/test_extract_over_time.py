@@ -88,7 +88,10 @@ def test_ten_random_as_of_pairs_over_six_years() -> None:
 
 
 def test_a_later_survey_answer_replaces_an_earlier_score() -> None:
-    before, after = by_id(simulate("2025-06-30")["customers"]), by_id(simulate("2026-11-25")["customers"])
+    before, after = (
+        by_id(simulate("2025-06-30")["customers"]),
+        by_id(simulate("2026-11-25")["customers"]),
+    )
     changed = [
         row_id
         for row_id, row in before.items()
@@ -111,6 +114,17 @@ def test_the_hourly_view_sees_rows_created_before_the_instant() -> None:
         assert row["id"] not in at_two
         assert row["id"] in at_three
     assert max(at_two) < min(row["id"] for row in afternoon)  # ids follow creation order
+
+
+@pytest.mark.parametrize("as_of", ["2024-01-02T12:30", "2024-03-04T13:15", "2026-06-30T09:30"])
+def test_an_hourly_extract_never_points_to_a_row_not_yet_created(as_of: str) -> None:
+    tables = {name: table.to_pylist() for name, table in simulate(as_of).items()}
+    users = {row["id"] for row in tables["users"]}
+    contracts = {row["id"] for row in tables["job_contracts"]}
+    clients = {row["id"] for row in tables["clients"]}
+    assert {row["user_id"] for row in tables["job_contracts"]} <= users
+    assert {row["job_contract_id"] for row in tables["invoices"]} <= contracts
+    assert {row["client_id"] for row in tables["invoices"]} <= clients
 
 
 @pytest.mark.parametrize(

@@ -60,9 +60,13 @@ def test_many_clients_some_much_bigger(app: realism.App, extracted_folder: Path)
 
 
 def test_crm_noise_beyond_case_accents_and_blanks(extracted_folder: Path) -> None:
-    crm, app = extracted_folder / "sources" / "crm.sqlite", extracted_folder / "sources" / "app.sqlite"
+    crm, app = (
+        extracted_folder / "sources" / "crm.sqlite",
+        extracted_folder / "sources" / "app.sqlite",
+    )
     users = {
-        email: (first, last) for email, first, last in rows(app, "select email, first_name, last_name from users")
+        email: (first, last)
+        for email, first, last in rows(app, "select email, first_name, last_name from users")
     }
     customers = rows(crm, "select first_name, last_name, email from customers")
     fold = realism.fold
@@ -82,8 +86,11 @@ def test_crm_noise_beyond_case_accents_and_blanks(extracted_folder: Path) -> Non
     personal = [
         (first, last)
         for first, last, email in customers
-        if email and email.strip().lower() not in users
-        and first and last and (fold(first), fold(last)) in names
+        if email
+        and email.strip().lower() not in users
+        and first
+        and last
+        and (fold(first), fold(last)) in names
     ]
     assert typos >= 10
     assert swapped >= 5

@@ -195,9 +195,7 @@ def test_crm_knows_the_freelancers_with_human_noise(app: Path, crm: Path) -> Non
     raw = sum(1 for email, _, _, _ in customers if email in app_emails)
     assert raw < len(matched_by_email)
     assert any(last and last.isupper() for _, _, last, _ in customers)
-    assert any(
-        first != first.strip() for _, first, _, _ in customers if first is not None
-    )
+    assert any(first != first.strip() for _, first, _, _ in customers if first is not None)
     # Duplicates and prospects.
     assert any(count > 1 for email, count in crm_emails.items() if email in app_emails)
     prospects = [email for email in crm_emails if email and email not in app_emails]
@@ -207,3 +205,17 @@ def test_crm_knows_the_freelancers_with_human_noise(app: Path, crm: Path) -> Non
     assert 0.35 <= len(scores) / len(customers) <= 0.65
     assert set(scores) <= set(range(11))
     assert {0, 10} <= set(scores)
+
+
+def test_no_row_is_created_before_the_rows_it_points_to(app: Path) -> None:
+    """So that an extract at any hour never points to a row not yet created."""
+    checks = [
+        "SELECT count(*) FROM job_contracts c JOIN users u ON u.id = c.user_id"
+        " WHERE c.created_at < u.created_at",
+        "SELECT count(*) FROM invoices i JOIN job_contracts c ON c.id = i.job_contract_id"
+        " WHERE i.created_at < c.created_at",
+        "SELECT count(*) FROM invoices i JOIN clients k ON k.id = i.client_id"
+        " WHERE i.created_at < k.created_at",
+    ]
+    for sql in checks:
+        assert rows(app, sql) == [(0,)], sql

@@ -45,9 +45,7 @@ class AsOf(click.ParamType):  # type: ignore[type-arg]
     help="Volume multiplier: 1 is about 1,200 freelancers, 330 clients, 14,000 invoices by 2026-11.",
 )
 @pass_run_context
-def extract(
-    run: RunContext, sources: tuple[str, ...], as_of: datetime | None, scale: int
-) -> None:
+def extract(run: RunContext, sources: tuple[str, ...], as_of: datetime | None, scale: int) -> None:
     """Simulate the applications and write them as SQLite files in <data-folder>/sources."""
     results = extract_sources(
         run.settings, selected_sources(sources), as_of or now(), scale, reporter=run.reporter

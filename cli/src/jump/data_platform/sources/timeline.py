@@ -98,11 +98,12 @@ class WorkingDays:
         """Working days in [first, last] (0 when last < first)."""
         first = np.clip(first, 0, len(self.before) - 1)
         last = np.clip(last + 1, 0, len(self.before) - 1)
-        return np.maximum(self.before[last] - self.before[first], 0)
+        return np.asarray(np.maximum(self.before[last] - self.before[first], 0), np.int64)
 
     def nth_from(self, first: Int64Array, offset: Int64Array) -> Int64Array:
         """The working day `offset` places after the first working day on or after `first`."""
-        return self.index[self.before[np.clip(first, 0, len(self.before) - 1)] + offset]
+        start = self.before[np.clip(first, 0, len(self.before) - 1)]
+        return np.asarray(self.index[start + offset], np.int64)
 
 
 @cache

@@ -66,12 +66,12 @@ class Clients:
     cumulative_size: np.ndarray  # running sum of the clients' sizes, in creation order
 
     def pick(self, created_second: Int64Array, draw: np.ndarray) -> Int64Array:
-        """For rows created at `created_second`, a client already existing, by size (draw in [0, 1))."""
+        """For rows created at `created_second`, an existing client, by size (draw in [0, 1))."""
         available = np.searchsorted(self.created_second, created_second, side="left")
         available = np.maximum(available, 1)
         target = draw * self.cumulative_size[available - 1]
         chosen = np.searchsorted(self.cumulative_size, target, side="right")
-        return np.minimum(chosen, available - 1).astype(np.int64)
+        return np.asarray(np.minimum(chosen, available - 1), np.int64)
 
 
 def simulate_clients(seed: int, scale: int, timeline: Timeline) -> Clients:
@@ -208,7 +208,9 @@ def simulate_contracts(
     cohorts = [
         simulate_cohort_contracts(seed, scale, people, month) for month in range(timeline.months)
     ]
-    fields = {name: np.concatenate([cohort[name] for cohort in cohorts]) for name in CONTRACT_FIELDS}
+    fields = {
+        name: np.concatenate([cohort[name] for cohort in cohorts]) for name in CONTRACT_FIELDS
+    }
     # Within the simulated months only, in creation order (ties: the freelancer's sign-up order).
     within = fields["start_day"] < timeline.days
     order = np.lexsort((fields["person"][within], fields["created_second"][within]))
@@ -262,10 +264,13 @@ def simulate_month_invoices(
     contract = running[position]
     size = len(contract)
     # Invoices go out on a working day under contract, more often towards the month's end.
-    offset = np.minimum((worked[position] * np.sqrt(rng.random(size))).astype(np.int64),
-                        worked[position] - 1)
+    offset = np.minimum(
+        (worked[position] * np.sqrt(rng.random(size))).astype(np.int64), worked[position] - 1
+    )
     issue_day = calendar.nth_from(low[position], offset)
     created = issue_day * SECONDS_PER_DAY + time_of_day(rng, size, 9, 19)
+    # Never before the contract exists (a contract is created around midday on its first day).
+    created = np.maximum(created, contracts.created_second[contract] + 600)
 
     amount = (
         contracts.monthly_level[contract]

@@ -48,8 +48,13 @@ MISSING_EMAIL_SHARE = 0.01  # rows typed without an email: matched by name
 PROSPECT_SHARE = 0.05  # people the App does not know, per joiner
 CAPITALIZED_EMAIL_SHARE = 0.05  # 'Jean.martin@gmail.com'
 # Noise on the names of rows that carry the App's email, in this order of the draw.
-NAME_NOISE_SHARES = {"typo_first": 0.02, "typo_last": 0.02, "swapped": 0.02, "no_first": 0.01,
-                     "no_last": 0.01}
+NAME_NOISE_SHARES = {
+    "typo_first": 0.02,
+    "typo_last": 0.02,
+    "swapped": 0.02,
+    "no_first": 0.01,
+    "no_last": 0.01,
+}
 # The survey: a first answer from 60 % of the freelancers 2 to 34 weeks after they enter the CRM,
 # then each answer is followed by another 120 to 400 days later with a chance of 45 %.
 SURVEY_WAVES = 4
@@ -108,7 +113,9 @@ NEVER = np.iinfo(np.int64).max // 4
 FIELDS = tuple(Customers.__dataclass_fields__)
 
 
-def case_forms(rng: np.random.Generator, size: int, bare: float, lower: float, upper: float) -> Int64Array:
+def case_forms(
+    rng: np.random.Generator, size: int, bare: float, lower: float, upper: float
+) -> Int64Array:
     """Which CASE_FORMS people used: a share without accents, in lower case, in upper case."""
     draw = rng.random(size)
     return np.select([draw < bare, draw < bare + lower, draw > 1 - upper], [1, 2, 3], 0)
