@@ -7,11 +7,12 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+import holidays
 import pytest
 
 from jump.data_platform.sources.as_of import parse_as_of
 from jump.data_platform.sources.extract import Simulation
-from jump.data_platform.sources.timeline import FIRST_DAY
+from jump.data_platform.sources.timeline import FIRST_DAY, french_holidays
 from support.constants import AS_OF
 from support.sqlite_rows import rows
 
@@ -219,3 +220,9 @@ def test_no_row_is_created_before_the_rows_it_points_to(app: Path) -> None:
     ]
     for sql in checks:
         assert rows(app, sql) == [(0,)], sql
+
+
+def test_the_calendar_knows_french_public_holidays() -> None:
+    years = range(2024, 2040)
+    expected = holidays.country_holidays("FR", years=years)
+    assert sorted(day for year in years for day in french_holidays(year)) == sorted(expected)

@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+from dateutil.easter import easter
 
 # The company's first day: nothing in the App or the CRM is dated before it.
 FIRST_DAY = date(2024, 1, 1)
@@ -106,17 +106,30 @@ class WorkingDays:
         return np.asarray(self.index[start + offset], np.int64)
 
 
+# France's public holidays: fixed days (month, day), and days after Easter Sunday (Easter Monday,
+# Ascension, Whit Monday). Checked against the `holidays` package's calendar in the tests.
+FIXED_HOLIDAYS = ((1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25))
+DAYS_AFTER_EASTER = (1, 39, 50)
+
+
+def french_holidays(year: int) -> list[date]:
+    sunday = easter(year)
+    return sorted(
+        [date(year, month, day) for month, day in FIXED_HOLIDAYS]
+        + [sunday + timedelta(days=days) for days in DAYS_AFTER_EASTER]
+    )
+
+
 @cache
 def working_days(months: int) -> WorkingDays:
     days = day_index(month_start(months))
-    last = FIRST_DAY + timedelta(days=max(days - 1, 0))
-    french = holidays.country_holidays("FR", years=range(FIRST_DAY.year, last.year + 1))
     day = np.arange(days, dtype=np.int64)
     weekday = (day + FIRST_DAY.weekday()) % 7
     holiday = np.zeros(days, dtype=bool)
-    for when in french:
-        if FIRST_DAY <= when <= last:
-            holiday[day_index(when)] = True
+    for year in range(FIRST_DAY.year, month_start(months).year + 1):
+        for when in french_holidays(year):
+            if FIRST_DAY <= when < month_start(months):
+                holiday[day_index(when)] = True
     working = (weekday < 5) & ~holiday
     before = np.concatenate([[0], np.cumsum(working)]).astype(np.int64)
     return WorkingDays(index=np.flatnonzero(working).astype(np.int64), before=before)
