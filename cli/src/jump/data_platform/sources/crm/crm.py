@@ -55,6 +55,7 @@ NAME_NOISE_SHARES = {
     "no_first": 0.01,
     "no_last": 0.01,
 }
+NOISE = tuple(NAME_NOISE_SHARES)
 # The survey: a first answer from 60 % of the freelancers 2 to 34 weeks after they enter the CRM,
 # then each answer is followed by another 120 to 400 days later with a chance of 45 %.
 SURVEY_WAVES = 4
@@ -185,11 +186,11 @@ def simulate_cohort_customers(
         "person": person,
         "first_name": people.first_name[person],
         "last_name": people.last_name[person],
-        "first_form": np.where(noise == 0, typo, first_form),
-        "last_form": np.where(noise == 1, typo, last_form),
-        "swapped": noise == 2,
-        "no_first": noise == 3,
-        "no_last": noise == 4,
+        "first_form": np.where(noise == NOISE.index("typo_first"), typo, first_form),
+        "last_form": np.where(noise == NOISE.index("typo_last"), typo, last_form),
+        "swapped": noise == NOISE.index("swapped"),
+        "no_first": noise == NOISE.index("no_first"),
+        "no_last": noise == NOISE.index("no_last"),
         "email_kind": email_kind,
         "email_number": rng.integers(1, 1000, size=size),
         "email_domain": rng.integers(0, len(OTHER_EMAIL_DOMAINS), size=size),
