@@ -150,3 +150,20 @@ def test_parse_as_of_refuses(text: str) -> None:
 def test_nothing_exists_before_the_first_day() -> None:
     tables = simulate("2023-12-31")
     assert all(tables[name].num_rows == 0 for name in MUTABLE)
+
+
+def test_planted_anomalies_stay_at_their_place_in_history() -> None:
+    for as_of in ["2025-09-30", "2029-03-15"]:
+        tables = simulate(as_of)
+        invoices = tables["invoices"].to_pylist()
+        numbers = {int(row["reference"][3:]) for row in invoices}
+        missing = sorted(set(range(1, max(numbers))) - numbers)
+        assert len(missing) == 1
+        after_gap = min((row for row in invoices if row["id"] > missing[0]), key=lambda r: r["id"])
+        assert after_gap["issue_date"].startswith("2024-03")  # the first of 2024-03 is missing
+        months = {row["issue_date"][:7] for row in invoices}
+        assert "2025-08" not in months
+        assert {"2025-07", "2025-09"} <= months
+        names = tables["clients"].column("name").to_pylist()
+        assert names[0] == names[1]
+        assert len(set(names)) == len(names) - 1
