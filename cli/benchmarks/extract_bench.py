@@ -7,22 +7,19 @@ import time
 from datetime import date
 from pathlib import Path
 
-from jump.data_platform.sources.extract import SIMULATORS
-from jump.data_platform.sources.metadata import METADATA_SCHEMA, metadata_table
-from jump.data_platform.sources.people import simulate_people
+from jump.data_platform.sources.as_of import end_of_day
+from jump.data_platform.sources.extract import SIMULATORS, Simulation
+from jump.data_platform.sources.metadata import METADATA_SCHEMA
 from jump.data_platform.sources.sqlite_writer import write_database
-from jump.data_platform.sources.timeline import Timeline
 
 
 def bare_write_seconds(seed: int, as_of: date, scale: int) -> tuple[float, int]:
     """Seconds to write the tables `extract` writes, the simulation done beforehand; and rows."""
-    timeline = Timeline(as_of)
-    people = simulate_people(seed, scale, timeline)
+    simulation = Simulation(seed, scale, end_of_day(as_of))
     seconds, rows = 0.0, 0
     with tempfile.TemporaryDirectory() as folder:
-        for source, (simulate, schema, indexes) in SIMULATORS.items():
-            tables = simulate(seed, scale, timeline, people)
-            tables["extract_metadata"] = metadata_table(source, as_of, seed, scale)
+        for source, (_, schema, indexes) in SIMULATORS.items():
+            tables = simulation.tables(source)
             rows += sum(table.num_rows for table in tables.values())
             path = Path(folder) / f"{source}.sqlite"
             started = time.perf_counter()

@@ -5,17 +5,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
+import holidays
 import pytest
 
-from jump.data_platform.settings import Settings
-from jump.data_platform.sources.extract import extract_sources
+from jump.data_platform.sources.as_of import parse_as_of
+from jump.data_platform.sources.extract import Simulation
+from jump.data_platform.sources.timeline import FIRST_DAY, french_holidays
 from support.constants import AS_OF
 from support.sqlite_rows import rows
 
-WINDOW_START = "2024-01-01"
+APP_TABLES = ("users", "job_contracts", "clients", "invoices")
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +44,19 @@ def test_tables_and_audit_columns(app: Path, crm: Path) -> None:
             assert {"id", "created_at", "updated_at"} <= names
 
 
-def test_volume_at_scale_one_as_early_as_january(tmp_path: Path) -> None:
-    """The smallest window (as-of on 2 January) still has the original's volume."""
-    extract_sources(Settings(data_folder=tmp_path), ["app"], date(2026, 1, 2), scale=1)
-    app = tmp_path / "sources" / "app.sqlite"
-    [(users,)] = rows(app, "SELECT count(*) FROM users")
-    [(clients,)] = rows(app, "SELECT count(*) FROM clients")
-    [(invoices,)] = rows(app, "SELECT count(*) FROM invoices")
-    assert 900 <= users <= 1_300
-    assert clients == 20
-    assert invoices >= 5_000
+def test_volume_at_scale_one_grows_over_the_years() -> None:
+    """docs/sources.md's volumes: the company grows from nothing on its first day."""
+    counts = {}
+    for as_of in ["2024-12-31", "2025-12-31", "2026-12-31"]:
+        tables = Simulation(42, 1, parse_as_of(as_of)).tables("app")
+        counts[as_of[:4]] = {name: table.num_rows for name, table in tables.items()}
+    assert 250 <= counts["2024"]["users"] <= 400
+    assert 1_100 <= counts["2026"]["users"] <= 1_400
+    assert 1_000 <= counts["2024"]["invoices"] <= 2_500
+    assert 13_000 <= counts["2026"]["invoices"] <= 18_000
+    assert 250 <= counts["2026"]["clients"] <= 450
+    for earlier, later in [("2024", "2025"), ("2025", "2026")]:
+        assert all(counts[earlier][name] < counts[later][name] for name in APP_TABLES)
 
 
 def test_nothing_is_dated_outside_the_window(app: Path, crm: Path) -> None:
@@ -66,8 +70,8 @@ def test_nothing_is_dated_outside_the_window(app: Path, crm: Path) -> None:
     for path, name, fields in checks:
         for field in fields:
             [(low, high)] = rows(path, f"SELECT min({field}), max({field}) FROM {name}")
-            assert low >= WINDOW_START, (name, field)
-            assert high[:10] <= AS_OF.isoformat(), (name, field)
+            assert low >= FIRST_DAY.isoformat(), (name, field)
+            assert high <= AS_OF.strftime("%Y-%m-%d %H:%M:%S"), (name, field)
 
 
 def test_freelancers_are_unique_french_people_with_derived_emails(app: Path) -> None:
@@ -177,12 +181,12 @@ def test_a_month_inside_the_window_has_no_invoice(app: Path) -> None:
 
 
 def test_crm_knows_the_freelancers_with_human_noise(app: Path, crm: Path) -> None:
-    users = rows(app, "SELECT email, lower(first_name), lower(last_name) FROM users")
+    users = rows(app, "SELECT email, first_name, last_name FROM users")
     customers = rows(crm, "SELECT email, first_name, last_name, satisfaction_score FROM customers")
     app_emails = {email for email, _, _ in users}
 
-    def clean(text: str) -> str:
-        return " ".join(text.split()).lower()
+    def clean(text: str | None) -> str:
+        return " ".join((text or "").split()).lower()
 
     crm_emails = Counter(clean(email) for email, _, _, _ in customers)
     matched_by_email = {email for email in app_emails if email in crm_emails}
@@ -191,14 +195,34 @@ def test_crm_knows_the_freelancers_with_human_noise(app: Path, crm: Path) -> Non
     # ...but not before cleaning: case and blanks were typed differently on some rows.
     raw = sum(1 for email, _, _, _ in customers if email in app_emails)
     assert raw < len(matched_by_email)
-    assert any(last.isupper() for _, _, last, _ in customers)
-    assert any(first != first.strip() or last != last.strip() for _, first, last, _ in customers)
+    assert any(last and last.isupper() for _, _, last, _ in customers)
+    assert any(first != first.strip() for _, first, _, _ in customers if first is not None)
     # Duplicates and prospects.
     assert any(count > 1 for email, count in crm_emails.items() if email in app_emails)
-    prospects = [email for email in crm_emails if email not in app_emails]
+    prospects = [email for email in crm_emails if email and email not in app_emails]
     assert len(prospects) >= 0.03 * len(users)
     # About half answered the survey, with scores from 0 to 10.
     scores = [score for _, _, _, score in customers if score is not None]
     assert 0.35 <= len(scores) / len(customers) <= 0.65
     assert set(scores) <= set(range(11))
     assert {0, 10} <= set(scores)
+
+
+def test_no_row_is_created_before_the_rows_it_points_to(app: Path) -> None:
+    """So that an extract at any hour never points to a row not yet created."""
+    checks = [
+        "SELECT count(*) FROM job_contracts c JOIN users u ON u.id = c.user_id"
+        " WHERE c.created_at < u.created_at",
+        "SELECT count(*) FROM invoices i JOIN job_contracts c ON c.id = i.job_contract_id"
+        " WHERE i.created_at < c.created_at",
+        "SELECT count(*) FROM invoices i JOIN clients k ON k.id = i.client_id"
+        " WHERE i.created_at < k.created_at",
+    ]
+    for sql in checks:
+        assert rows(app, sql) == [(0,)], sql
+
+
+def test_the_calendar_knows_french_public_holidays() -> None:
+    years = range(2024, 2040)
+    expected = holidays.country_holidays("FR", years=years)
+    assert sorted(day for year in years for day in french_holidays(year)) == sorted(expected)

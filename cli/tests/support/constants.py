@@ -2,4 +2,6 @@
 
 from datetime import date
 
-AS_OF = date(2026, 11, 25)
+from jump.data_platform.sources.as_of import end_of_day
+
+AS_OF = end_of_day(date(2026, 11, 25))  # the whole of that day, Europe/Paris

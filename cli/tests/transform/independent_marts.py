@@ -10,7 +10,7 @@ import re
 import sqlite3
 import unicodedata
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ class Sources:
     def __init__(self, sources_folder: Path) -> None:
         app, crm = sources_folder / "app.sqlite", sources_folder / "crm.sqlite"
         [(as_of,)] = _rows(app, "select as_of from extract_metadata")
-        self.as_of = date.fromisoformat(as_of)
+        self.as_of = datetime.fromisoformat(as_of).date()  # an instant with its offset
         self.users = {
             uid: (first.strip(), last.strip(), email.strip().lower())
             for uid, first, last, email in _rows(

@@ -2,49 +2,53 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import selected_sources, sources_option
+from jump.data_platform.sources.as_of import now, parse_as_of
 from jump.data_platform.sources.extract import extract_sources
 
 
-class IsoDate(click.ParamType):  # type: ignore[type-arg]
-    name = "YYYY-MM-DD"
+class AsOf(click.ParamType):  # type: ignore[type-arg]
+    """A date or a time, in the company's time zone (Europe/Paris) unless an offset is given."""
+
+    name = "YYYY-MM-DD[THH:MM]"
 
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> date:
-        if isinstance(value, date):
+    ) -> datetime:
+        if isinstance(value, datetime):
             return value
         try:
-            return datetime.strptime(str(value), "%Y-%m-%d").date()
-        except ValueError:
-            self.fail(f"{value!r} is not a date of the form YYYY-MM-DD", param, ctx)
+            return parse_as_of(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
 
 
 @click.command()
 @sources_option("extract")
 @click.option(
     "--as-of",
-    type=IsoDate(),
+    type=AsOf(),
     default=None,
-    help="The simulated 'now': nothing is dated after it. Default: today.",
+    help="The simulated 'now' (Europe/Paris): rows created at or before it. A date means the "
+    "whole day. Default: now.",
 )
 @click.option(
     "--scale",
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Volume multiplier: 1 is about 1,000 freelancers, 20 clients, 5,000+ invoices.",
+    help="Volume multiplier: 1 is about 1,200 freelancers, 330 clients, 14,000 invoices by 2026-11.",
 )
 @pass_run_context
-def extract(run: RunContext, sources: tuple[str, ...], as_of: date | None, scale: int) -> None:
+def extract(run: RunContext, sources: tuple[str, ...], as_of: datetime | None, scale: int) -> None:
     """Simulate the applications and write them as SQLite files in <data-folder>/sources."""
     results = extract_sources(
-        run.settings, selected_sources(sources), as_of or date.today(), scale, reporter=run.reporter
+        run.settings, selected_sources(sources), as_of or now(), scale, reporter=run.reporter
     )
     run.reporter.table(
         "Extracted",

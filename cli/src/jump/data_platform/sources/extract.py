@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from pathlib import Path
+
+import pyarrow as pa
 
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
@@ -25,6 +27,22 @@ SIMULATORS = {
 }
 
 
+class Simulation:
+    """The applications of one company (seed, scale) as they stand at one as-of instant."""
+
+    def __init__(self, seed: int, scale: int, as_of: datetime) -> None:
+        self.seed, self.scale = seed, scale
+        self.timeline = Timeline(as_of)
+        self.people = simulate_people(seed, scale, self.timeline)
+
+    def tables(self, source: str) -> dict[str, pa.Table]:
+        """One application's tables, with its `extract_metadata`."""
+        simulate, _, _ = SIMULATORS[source]
+        tables = simulate(self.seed, self.scale, self.timeline, self.people)
+        tables["extract_metadata"] = metadata_table(source, self.timeline, self.seed, self.scale)
+        return tables
+
+
 @dataclass(frozen=True)
 class ExtractedSource:
     source: str
@@ -36,22 +54,23 @@ class ExtractedSource:
 def extract_sources(
     settings: Settings,
     sources: Sequence[str],
-    as_of: date,
+    as_of: datetime,
     scale: int,
     reporter: Reporter | None = None,
 ) -> list[ExtractedSource]:
-    """Simulate each source at `as_of` and write `<data-folder>/sources/<source>.sqlite`."""
+    """Simulate each source at `as_of` and write `<data-folder>/sources/<source>.sqlite`.
+
+    `as_of` is a timezone-aware instant (see as_of.parse_as_of): the rows created at or before it.
+    """
     reporter = reporter or Reporter(quiet=True)
-    timeline = Timeline(as_of)
-    people = simulate_people(settings.random_seed, scale, timeline)
+    simulation = Simulation(settings.random_seed, scale, as_of)
     results = []
     for source in sources:
         started = time.perf_counter()
-        simulate, schema, indexes = SIMULATORS[source]
+        _, schema, indexes = SIMULATORS[source]
         path = settings.source_file(source)
         with reporter.step(f"Extracting {source} into {path}"):
-            tables = simulate(settings.random_seed, scale, timeline, people)
-            tables["extract_metadata"] = metadata_table(source, as_of, settings.random_seed, scale)
+            tables = simulation.tables(source)
             write_database(path, schema + METADATA_SCHEMA, tables, indexes)
         rows = {name: table.num_rows for name, table in tables.items()}
         results.append(ExtractedSource(source, path, rows, time.perf_counter() - started))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pyarrow as pa
 
-GENERATOR_VERSION = "1"
+from jump.data_platform.sources.timeline import Timeline
+
+# 2: one history from 2024-01-01, cut at an as-of instant (1: a window per as-of year).
+GENERATOR_VERSION = "2"
 
 METADATA_SCHEMA = """
 CREATE TABLE extract_metadata (
@@ -20,12 +21,14 @@ CREATE TABLE extract_metadata (
 """
 
 
-def metadata_table(source: str, as_of: date, seed: int, scale: int) -> pa.Table:
+def metadata_table(source: str, timeline: Timeline, seed: int, scale: int) -> pa.Table:
+    """`as_of`: the instant, ISO with its offset; `extracted_at`: the same, local, like the rows."""
+    as_of = timeline.as_of.replace(microsecond=0)
     return pa.table(
         {
             "source": [source],
             "as_of": [as_of.isoformat()],
-            "extracted_at": [f"{as_of.isoformat()} 23:59:59"],
+            "extracted_at": [timeline.local_as_of.isoformat(sep=" ")],
             "random_seed": pa.array([seed], pa.int64()),
             "scale": pa.array([scale], pa.int64()),
             "generator_version": [GENERATOR_VERSION],

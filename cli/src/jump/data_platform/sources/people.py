@@ -1,4 +1,8 @@
-"""The freelancers as people: names, emails and sign-up times, shared by the App and the CRM."""
+"""The freelancers as people: names, emails and sign-up times, shared by the App and the CRM.
+
+Freelancers join month after month: each month's joiners (a cohort) are drawn from that month's
+own random stream, so a later as-of only adds cohorts.
+"""
 
 from __future__ import annotations
 
@@ -21,26 +25,42 @@ from jump.data_platform.sources.timeline import (
     Int64Array,
     Timeline,
     random_generator,
+    random_working_days,
     time_of_day,
 )
 
-FREELANCERS_PER_SCALE = 1_200
-# Share of the freelancers already with Jump in the window's first month; the rest join evenly.
-FOUNDING_SHARE = 0.4
+# Joiners per month at scale 1: FIRST_MONTH_JOINERS in the first month, growing towards
+# (1 + GROWTH) times that as the company matures (half-way after about two years).
+FIRST_MONTH_JOINERS = 17.0
+GROWTH = 3.0
+GROWTH_MONTHS = 36.0
+# Fewer people start in summer and at Christmas, more at the rentrée and in January.
+JOINER_SEASON = (1.2, 1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.5, 1.3, 1.1, 1.0, 0.7)
+
+
+def joiners_per_month(month_index: int, scale: int) -> float:
+    """The expected number of freelancers signing up in a month of the history."""
+    growth = 1.0 + GROWTH * (1.0 - np.exp(-month_index / GROWTH_MONTHS))
+    season = JOINER_SEASON[month_index % 12]
+    return float(FIRST_MONTH_JOINERS * scale * growth * season)
 
 
 @dataclass(frozen=True)
 class People:
-    """Every freelancer of the simulated horizon, in sign-up order (index i has App id i + 1)."""
+    """Every freelancer up to the end of the as-of month, in sign-up order (index i: id i + 1)."""
 
     first_name: Int64Array  # index into names.first_names()
     last_name: Int64Array  # index into names.last_names()
     email: pa.StringArray
     signup_day: Int64Array  # day index in the timeline
     signup_second: Int64Array  # seconds since the timeline's start
+    cohort_start: Int64Array  # cohort_start[m]: index of month m's first joiner (length months+1)
 
     def __len__(self) -> int:
         return len(self.email)
+
+    def cohort(self, month_index: int) -> slice:
+        return slice(int(self.cohort_start[month_index]), int(self.cohort_start[month_index + 1]))
 
 
 def occurrence_rank(keys: Int64Array) -> Int64Array:
@@ -55,24 +75,30 @@ def occurrence_rank(keys: Int64Array) -> Int64Array:
     return np.asarray(ranks, dtype=np.int64)
 
 
-def simulate_people(seed: int, scale: int, timeline: Timeline) -> People:
-    rng = random_generator(seed, scale, timeline, "people")
-    count = FREELANCERS_PER_SCALE * scale
-    founders = int(count * FOUNDING_SHARE)
-    signup_day = np.concatenate(
-        [
-            rng.integers(0, 31, size=founders),
-            rng.integers(0, timeline.days, size=count - founders),
-        ]
-    ).astype(np.int64)
-    signup_second = signup_day * SECONDS_PER_DAY + time_of_day(rng, count, 8, 12)
-    order = np.argsort(signup_second, kind="stable")
-    signup_day, signup_second = signup_day[order], signup_second[order]
-
-    firsts, lasts = first_names(), last_names()
-    first_name = rng.integers(0, len(firsts), size=count)
-    last_name = rng.integers(0, len(lasts), size=count)
+def simulate_cohort(
+    seed: int, scale: int, timeline: Timeline, month: int
+) -> tuple[Int64Array, Int64Array, Int64Array, Int64Array]:
+    """One month's joiners, in sign-up order: first name, last name, domain, sign-up second."""
+    rng = random_generator(seed, scale, "people", month)
+    count = int(rng.poisson(joiners_per_month(month, scale)))
+    day = random_working_days(rng, timeline.calendar, month, count)
+    second = np.sort(day * SECONDS_PER_DAY + time_of_day(rng, count, 8, 12))
+    first = rng.integers(0, len(first_names()), size=count)
+    last = rng.integers(0, len(last_names()), size=count)
     domain = rng.integers(0, len(EMAIL_DOMAINS), size=count)
+    return first, last, domain, second
+
+
+def simulate_people(seed: int, scale: int, timeline: Timeline) -> People:
+    cohorts = [simulate_cohort(seed, scale, timeline, month) for month in range(timeline.months)]
+    sizes = [len(cohort[0]) for cohort in cohorts]
+
+    def joined(position: int) -> Int64Array:
+        parts = [cohort[position] for cohort in cohorts]
+        return np.concatenate(parts).astype(np.int64)
+
+    first_name, last_name, domain, signup_second = (joined(i) for i in range(4))
+    firsts, lasts = first_names(), last_names()
     # Namesakes on the same domain get a number, in sign-up order: 'jean.martin2@gmail.com'.
     key = (first_name * len(lasts) + last_name) * len(EMAIL_DOMAINS) + domain
     rank = occurrence_rank(key)
@@ -90,6 +116,7 @@ def simulate_people(seed: int, scale: int, timeline: Timeline) -> People:
         first_name=first_name,
         last_name=last_name,
         email=email,
-        signup_day=signup_day,
+        signup_day=signup_second // SECONDS_PER_DAY,
         signup_second=signup_second,
+        cohort_start=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
     )

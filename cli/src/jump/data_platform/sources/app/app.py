@@ -1,9 +1,10 @@
 """The simulated App: users, job contracts, clients and invoices, as its database stores them.
 
-Every row is drawn over the whole horizon of the timeline (see timeline.py) with NumPy, then cut
-at the as-of date, so that the same seed, scale and as-of give the same rows and a later as-of
-adds rows without changing earlier ones. Only documented mutable fields change with the as-of:
-a contract's `end_date` (unknown until it ends) and its `updated_at`.
+Every entity is drawn month by month from its own random stream (timeline.py): a cohort of
+freelancers with all their contracts in the month they join, the clients created in a month, the
+invoices issued in a month. The whole history up to the end of the as-of month is drawn, then cut
+at the as-of instant, so that a later as-of keeps every earlier row. Only documented mutable fields
+change with the as-of: a contract's `end_date` (unknown until recorded) and its `updated_at`.
 """
 
 from __future__ import annotations
@@ -18,43 +19,146 @@ from jump.data_platform.sources.names import CLIENT_SUFFIXES, first_names, last_
 from jump.data_platform.sources.people import People
 from jump.data_platform.sources.timeline import (
     SECONDS_PER_DAY,
+    BoolArray,
     Int64Array,
     Timeline,
     random_generator,
+    random_working_days,
     time_of_day,
 )
 
-CLIENTS_PER_SCALE = 20
 MAX_CONTRACTS_PER_FREELANCER = 3
 CONTRACT_COUNT_WEIGHTS = (0.7, 0.2, 0.1)  # share of freelancers with 1, 2 or 3 contracts
 MEAN_CONTRACT_DAYS = 420
-OPEN_ENDED_SHARE = 0.5  # share of last contracts that never end within the horizon
+OPEN_ENDED_SHARE = 0.5  # share of last contracts that never end
 BLUE_SHARE = 0.6
 ENTITY_SWITCH_SHARE = 0.2  # a later contract switches entity (blue <-> green)
-MEAN_INVOICES_PER_CONTRACT_DAY = 0.013
-SAME_CLIENT_SHARE = 0.8  # share of a contract's invoices billed to its main client
-# Planted anomalies (docs/sources.md): the window's month 19 (August of the middle year) has no
-# invoice, and the first invoice of month 2 was deleted, leaving a gap in the references.
+NEVER_INVOICING_SHARE = 0.02  # contracts whose mission fell through: no invoice ever
+# What a contract bills in a full month: log-normal per contract (daily rate times days worked).
+MONTHLY_BILLING_MEDIAN = 4_300.0
+MONTHLY_BILLING_SIGMA = 0.45
+INVOICE_SIGMA = 0.25  # each invoice around its contract's monthly level
+SKIP_SHARE = 0.06  # a full running month without invoice (illness, a mission gap)
+# The chance to invoice at all, by calendar month: holidays in August, Christmas in December.
+INVOICING_SEASON = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.55, 1.0, 1.0, 1.0, 0.8)
+EXTRA_INVOICE_SHARES = (0.15, 0.04)  # a month with a second invoice; with a third
+SPLIT_AMOUNT = 0.6  # each of several invoices in a month bills that share of the level
+OTHER_CLIENT_SHARE = 0.15  # invoices to another client than the contract's main one
+# Clients: the company's book on its first day, then new clients every month. Their size (the
+# chance to be picked by a contract) is log-normal: a few big accounts, many small ones.
+FIRST_DAY_CLIENTS = 40
+NEW_CLIENTS_PER_MONTH = 10
+CLIENT_SIZE_SIGMA = 1.3
+# Planted anomalies (docs/sources.md), at fixed places in history: no invoice at all in month 19
+# (2025-08); the first invoice of month 2 (2024-03) was deleted, leaving a gap in the references;
+# client 2 is named like client 1.
 EMPTY_MONTH_INDEX = 19
 GAP_MONTH_INDEX = 2
+HOMONYM_CLIENT_INDEX = 1
 NEVER = np.iinfo(np.int64).max // 4  # end day of a contract that has not ended
 
 
 @dataclass(frozen=True)
+class Clients:
+    """Every client up to the end of the as-of month, in creation order (index i: id i + 1)."""
+
+    created_second: Int64Array
+    cumulative_size: np.ndarray  # running sum of the clients' sizes, in creation order
+
+    def pick(self, created_second: Int64Array, draw: np.ndarray) -> Int64Array:
+        """For rows created at `created_second`, an existing client, by size (draw in [0, 1))."""
+        available = np.searchsorted(self.created_second, created_second, side="left")
+        available = np.maximum(available, 1)
+        target = draw * self.cumulative_size[available - 1]
+        chosen = np.searchsorted(self.cumulative_size, target, side="right")
+        return np.asarray(np.minimum(chosen, available - 1), np.int64)
+
+
+def simulate_clients(seed: int, scale: int, timeline: Timeline) -> Clients:
+    created, sizes = [], []
+    for month in range(timeline.months):
+        rng = random_generator(seed, scale, "clients", month)
+        mean = FIRST_DAY_CLIENTS if month == 0 else NEW_CLIENTS_PER_MONTH
+        count = int(rng.poisson(mean * scale))
+        if month == 0:  # the book the company starts with: there on its first working morning
+            day = np.full(count, timeline.calendar.index[0], dtype=np.int64)
+        else:
+            day = random_working_days(rng, timeline.calendar, month, count)
+        created.append(np.sort(day * SECONDS_PER_DAY + time_of_day(rng, count, 8, 9)))
+        sizes.append(rng.lognormal(0.0, CLIENT_SIZE_SIGMA, size=count))
+    return Clients(
+        created_second=np.concatenate(created).astype(np.int64),
+        cumulative_size=np.cumsum(np.concatenate(sizes).astype(float)),
+    )
+
+
+def permuted(index: Int64Array, size: int, seed: int) -> Int64Array:
+    """A fixed one-to-one map of 0..size-1 onto itself (an affine permutation)."""
+    step = next(p for p in (1_000_003, 1_000_033, 1_000_037) if np.gcd(p, size) == 1)
+    offset = (seed * 2_654_435_761 + 12_345) % size
+    return np.asarray((index * step + offset) % size, dtype=np.int64)
+
+
+def client_names(seed: int, count: int) -> pa.StringArray:
+    """'Martin Conseil' or 'Martin-Durand SAS': unique names but one planted homonym.
+
+    Client k's name is a fixed one-to-one function of k, so that names never depend on how many
+    clients exist: two clients in three get a single name while single names last, the others
+    a double-barrelled one.
+    """
+    lasts, suffixes = words(last_names()), words(CLIENT_SUFFIXES)
+    index = np.arange(count, dtype=np.int64)
+    if count > HOMONYM_CLIENT_INDEX:
+        index[HOMONYM_CLIENT_INDEX] = 0  # two different companies share a name
+    singles = len(lasts) * len(CLIENT_SUFFIXES)
+    single_rank = index - index // 3 - 1  # rank of k among the indexes not divisible by 3
+    single = (index % 3 != 0) & (single_rank < singles)
+    one_name = permuted(np.where(single, single_rank, 0), singles, seed)
+    two_names = permuted(index, len(lasts) * singles, seed)
+    first = np.where(single, one_name // len(CLIENT_SUFFIXES), two_names // singles)
+    second = (two_names % singles) // len(CLIENT_SUFFIXES)
+    suffix = np.where(single, one_name, two_names) % len(CLIENT_SUFFIXES)
+    double = pc.binary_join_element_wise(pick(lasts, first), pick(lasts, second), "-")
+    base = pc.if_else(pa.array(single), pick(lasts, first), double)
+    return pc.binary_join_element_wise(base, pick(suffixes, suffix), " ")
+
+
+@dataclass(frozen=True)
 class Contracts:
-    """Every job contract of the horizon, in creation order (index i has id i + 1)."""
+    """Every job contract up to the end of the as-of month, in creation order (index i: id i + 1)."""
 
     person: Int64Array
-    entity_is_blue: np.ndarray
+    entity_is_blue: BoolArray
     start_day: Int64Array
     end_day: Int64Array  # NEVER when open-ended
     created_second: Int64Array
     end_recorded_second: Int64Array
+    never_invoices: BoolArray
+    monthly_level: np.ndarray  # euros billed in a full month
+    main_client: Int64Array
 
 
-def simulate_contracts(people: People, rng: np.random.Generator, timeline: Timeline) -> Contracts:
-    count = len(people)
-    slots = MAX_CONTRACTS_PER_FREELANCER
+CONTRACT_FIELDS = (
+    "person",
+    "entity_is_blue",
+    "start_day",
+    "end_day",
+    "created_second",
+    "end_recorded_second",
+    "never_invoices",
+    "monthly_level",
+    "client_draw",
+)
+
+
+def simulate_cohort_contracts(
+    seed: int, scale: int, people: People, month: int
+) -> dict[str, np.ndarray]:
+    """Every contract a month's joiners will ever have, drawn when they join."""
+    rng = random_generator(seed, scale, "contracts", month)
+    cohort = people.cohort(month)
+    signup = people.signup_second[cohort]
+    count, slots = len(signup), MAX_CONTRACTS_PER_FREELANCER
     per_person = rng.choice(np.arange(1, slots + 1), p=CONTRACT_COUNT_WEIGHTS, size=count)
     duration = 30 + rng.exponential(MEAN_CONTRACT_DAYS, size=(count, slots)).astype(np.int64)
     gap = rng.integers(15, 180, size=(count, slots))
@@ -63,7 +167,7 @@ def simulate_contracts(people: People, rng: np.random.Generator, timeline: Timel
 
     start = np.empty((count, slots), dtype=np.int64)
     end = np.empty((count, slots), dtype=np.int64)
-    start[:, 0] = people.signup_day  # the first contract starts the day the freelancer signs up
+    start[:, 0] = signup // SECONDS_PER_DAY  # the first contract starts the day they sign up
     for slot in range(slots):  # a loop over 3 columns, vectorised over every freelancer
         end[:, slot] = np.where(open_ended[:, slot], NEVER, start[:, slot] + duration[:, slot] - 1)
         if slot + 1 < slots:
@@ -75,52 +179,58 @@ def simulate_contracts(people: People, rng: np.random.Generator, timeline: Timel
     for slot in range(1, slots):
         blue[:, slot] = blue[:, slot - 1] ^ switch[:, slot]
 
-    exists = (np.arange(slots)[None, :] < per_person[:, None]) & (start < timeline.days)
-    person = np.broadcast_to(np.arange(count)[:, None], (count, slots))[exists]
-    start_day, end_day = start[exists], end[exists]
-    created = start_day * SECONDS_PER_DAY + time_of_day(rng, len(start_day), 12, 14)
-    recorded = np.minimum(end_day, NEVER // SECONDS_PER_DAY) * SECONDS_PER_DAY + time_of_day(
-        rng, len(end_day), 16, 20
-    )
-    order = np.lexsort((person, created))
+    # The first contract is created minutes after sign-up; later ones on their first day.
+    created = start * SECONDS_PER_DAY + time_of_day(rng, count * slots, 12, 14).reshape(count, -1)
+    created[:, 0] = signup + rng.integers(300, 3_600, size=count)
+    recorded = np.minimum(end, NEVER // SECONDS_PER_DAY) * SECONDS_PER_DAY + time_of_day(
+        rng, count * slots, 16, 20
+    ).reshape(count, -1)
+    exists = np.arange(slots)[None, :] < per_person[:, None]
+    person = np.broadcast_to(np.arange(cohort.start, cohort.stop)[:, None], (count, slots))
+    return {
+        "person": person[exists],
+        "entity_is_blue": blue[exists],
+        "start_day": start[exists],
+        "end_day": end[exists],
+        "created_second": created[exists],
+        "end_recorded_second": recorded[exists],
+        "never_invoices": (rng.random((count, slots)) < NEVER_INVOICING_SHARE)[exists],
+        "monthly_level": rng.lognormal(
+            np.log(MONTHLY_BILLING_MEDIAN), MONTHLY_BILLING_SIGMA, size=(count, slots)
+        )[exists],
+        "client_draw": rng.random((count, slots))[exists],
+    }
+
+
+def simulate_contracts(
+    seed: int, scale: int, people: People, clients: Clients, timeline: Timeline
+) -> Contracts:
+    cohorts = [
+        simulate_cohort_contracts(seed, scale, people, month) for month in range(timeline.months)
+    ]
+    fields = {
+        name: np.concatenate([cohort[name] for cohort in cohorts]) for name in CONTRACT_FIELDS
+    }
+    # Within the simulated months only, in creation order (ties: the freelancer's sign-up order).
+    within = fields["start_day"] < timeline.days
+    order = np.lexsort((fields["person"][within], fields["created_second"][within]))
+    kept = {name: values[within][order] for name, values in fields.items()}
     return Contracts(
-        person=person[order],
-        entity_is_blue=blue[exists][order],
-        start_day=start_day[order],
-        end_day=end_day[order],
-        created_second=created[order],
-        end_recorded_second=recorded[order],
+        person=kept["person"],
+        entity_is_blue=kept["entity_is_blue"],
+        start_day=kept["start_day"],
+        end_day=kept["end_day"],
+        created_second=kept["created_second"],
+        end_recorded_second=kept["end_recorded_second"],
+        never_invoices=kept["never_invoices"],
+        monthly_level=kept["monthly_level"],
+        main_client=clients.pick(kept["created_second"], kept["client_draw"]),
     )
-
-
-def client_weights(count: int, rng: np.random.Generator) -> np.ndarray:
-    """A few clients weigh much more than the others (Zipf-like), in random id order."""
-    weights = 1.0 / np.arange(1, count + 1) ** 1.2
-    rng.shuffle(weights)
-    return np.asarray(weights / weights.sum())
-
-
-def simulate_client_names(count: int, rng: np.random.Generator) -> pa.StringArray:
-    """'Martin-Durand Conseil'-like unique names, except one planted homonym (the last client)."""
-    lasts = words(last_names())
-    combinations = len(lasts) * len(lasts) * len(CLIENT_SUFFIXES)
-    picks = rng.choice(combinations, size=count, replace=False)
-    first, rest = np.divmod(picks, len(lasts) * len(CLIENT_SUFFIXES))
-    second, suffix = np.divmod(rest, len(CLIENT_SUFFIXES))
-    double = pc.binary_join_element_wise(pick(lasts, first), pick(lasts, second), "-")
-    base = pc.if_else(pa.array(first % 3 == 0), double, pick(lasts, first))
-    names = pc.binary_join_element_wise(base, pick(words(CLIENT_SUFFIXES), suffix), " ")
-    if count >= 2:
-        # Two different companies may share a name: the last client is named like another.
-        twin = np.arange(count)
-        twin[-1] = count // 2
-        names = names.take(pa.array(twin))
-    return names
 
 
 @dataclass(frozen=True)
 class Invoices:
-    """Every invoice of the horizon in issue order, the planted gap already removed."""
+    """Every invoice up to the end of the as-of month in issue order, the planted gap removed."""
 
     number: Int64Array  # reference number and id
     contract: Int64Array
@@ -130,49 +240,76 @@ class Invoices:
     amount_cents: Int64Array
 
 
+def simulate_month_invoices(
+    seed: int, scale: int, contracts: Contracts, clients: Clients, timeline: Timeline, month: int
+) -> dict[str, Int64Array]:
+    """The invoices issued in one month, by the contracts running that month, in creation order."""
+    rng = random_generator(seed, scale, "invoices", month)
+    calendar = timeline.calendar
+    first, last = timeline.month_start_day(month), timeline.month_start_day(month + 1) - 1
+    running = np.flatnonzero((contracts.start_day <= last) & (contracts.end_day >= first))
+    low = np.maximum(contracts.start_day[running], first)
+    high = np.minimum(contracts.end_day[running], last)
+    worked = calendar.between(low, high)  # working days under contract this month
+    coverage = worked / max(int(calendar.between(np.array([first]), np.array([last]))[0]), 1)
+
+    chance = np.minimum(coverage * 1.25, 1.0) * (1 - SKIP_SHARE) * INVOICING_SEASON[month % 12]
+    chance[contracts.never_invoices[running] | (worked == 0)] = 0.0
+    count = (rng.random(len(running)) < chance) * (
+        1
+        + (rng.random(len(running)) < EXTRA_INVOICE_SHARES[0])
+        + (rng.random(len(running)) < EXTRA_INVOICE_SHARES[1])
+    )
+    position = np.repeat(np.arange(len(running)), count)
+    contract = running[position]
+    size = len(contract)
+    # Invoices go out on a working day under contract, more often towards the month's end.
+    offset = np.minimum(
+        (worked[position] * np.sqrt(rng.random(size))).astype(np.int64), worked[position] - 1
+    )
+    issue_day = calendar.nth_from(low[position], offset)
+    created = issue_day * SECONDS_PER_DAY + time_of_day(rng, size, 9, 19)
+    # Never before the contract exists (a contract is created around midday on its first day).
+    created = np.maximum(created, contracts.created_second[contract] + 600)
+
+    amount = (
+        contracts.monthly_level[contract]
+        * np.clip(coverage[position], 0.2, 1.0)
+        * np.where(count[position] > 1, SPLIT_AMOUNT, 1.0)
+        * rng.lognormal(0.0, INVOICE_SIGMA, size=size)
+    )
+    other = np.flatnonzero(rng.random(size) < OTHER_CLIENT_SHARE)
+    client = contracts.main_client[contract]
+    client[other] = clients.pick(created[other], rng.random(size)[other])
+    order = np.lexsort((contract, created))
+    return {
+        "contract": contract[order],
+        "client": client[order],
+        "issue_day": issue_day[order],
+        "created_second": created[order],
+        "amount_cents": np.maximum(np.rint(amount * 100).astype(np.int64), 5_000)[order],
+    }
+
+
 def simulate_invoices(
-    contracts: Contracts, client_count: int, rng: np.random.Generator, timeline: Timeline
+    seed: int, scale: int, contracts: Contracts, clients: Clients, timeline: Timeline
 ) -> Invoices:
-    last_day = np.minimum(contracts.end_day, timeline.days - 1)
-    active_days = last_day - contracts.start_day + 1
-    activity = rng.gamma(2.0, MEAN_INVOICES_PER_CONTRACT_DAY / 2.0, size=len(active_days))
-    per_contract = rng.poisson(activity * active_days)
-    contract = np.repeat(np.arange(len(active_days)), per_contract)
-    issue_day = contracts.start_day[contract] + (
-        rng.random(len(contract)) * active_days[contract]
-    ).astype(np.int64)
-
-    weights = client_weights(client_count, rng)
-    main_client = rng.choice(client_count, p=weights, size=len(active_days))
-    other_client = rng.choice(client_count, p=weights, size=len(contract))
-    same = rng.random(len(contract)) < SAME_CLIENT_SHARE
-    client = np.where(same, main_client[contract], other_client)
-
-    base = rng.lognormal(np.log(1800.0), 0.5, size=len(active_days))
-    amount = base[contract] * rng.lognormal(0.0, 0.25, size=len(contract))
-    amount_cents = np.maximum(np.rint(amount * 100).astype(np.int64), 5_000)
-    created = issue_day * SECONDS_PER_DAY + time_of_day(rng, len(contract), 14, 20)
-
-    empty_month = (issue_day >= timeline.month_start_day(EMPTY_MONTH_INDEX)) & (
-        issue_day < timeline.month_start_day(EMPTY_MONTH_INDEX + 1)
-    )
-    keep = ~empty_month
-    order = np.lexsort((contract[keep], created[keep]))
-    selected = np.flatnonzero(keep)[order]
-    number = np.arange(1, len(selected) + 1, dtype=np.int64)
-    gap_day = timeline.month_start_day(GAP_MONTH_INDEX)
+    months = [
+        simulate_month_invoices(seed, scale, contracts, clients, timeline, month)
+        for month in range(timeline.months)
+        if month != EMPTY_MONTH_INDEX  # the planted empty month: nothing was invoiced
+    ]
+    names = ("contract", "client", "issue_day", "created_second", "amount_cents")
+    fields = {
+        name: np.concatenate([month[name] for month in months]).astype(np.int64) for name in names
+    }
+    number = np.arange(1, len(fields["contract"]) + 1, dtype=np.int64)
     # Remove the first invoice issued in the gap month: its reference never appears.
-    gap_position = int(np.searchsorted(issue_day[selected], gap_day, side="left"))
-    if gap_position < len(selected):
-        selected, number = np.delete(selected, gap_position), np.delete(number, gap_position)
-    return Invoices(
-        number=number,
-        contract=contract[selected],
-        client=client[selected],
-        issue_day=issue_day[selected],
-        created_second=created[selected],
-        amount_cents=amount_cents[selected],
-    )
+    gap = int(np.searchsorted(fields["issue_day"], timeline.month_start_day(GAP_MONTH_INDEX)))
+    keep = np.ones(len(number), dtype=bool)
+    if timeline.months > GAP_MONTH_INDEX and gap < len(number):
+        keep[gap] = False
+    return Invoices(number=number[keep], **{name: values[keep] for name, values in fields.items()})
 
 
 def invoice_references(numbers: Int64Array) -> pa.Array:
@@ -182,16 +319,16 @@ def invoice_references(numbers: Int64Array) -> pa.Array:
 
 
 def as_of_tables(
+    seed: int,
     people: People,
     contracts: Contracts,
-    client_names: pa.StringArray,
-    client_created: Int64Array,
+    clients: Clients,
     invoices: Invoices,
     timeline: Timeline,
 ) -> dict[str, pa.Table]:
-    """Cut the horizon at the as-of date and shape the rows as the App's tables."""
+    """Cut the history at the as-of instant and shape the rows as the App's tables."""
     cutoff = timeline.cutoff_second
-    users = people.signup_second < cutoff
+    users = people.signup_second <= cutoff
     user_created = timeline.timestamps(people.signup_second[users])
     users_table = pa.table(
         {
@@ -204,8 +341,8 @@ def as_of_tables(
         }
     )
 
-    visible = contracts.created_second < cutoff
-    ended = contracts.end_day[visible] <= timeline.as_of_day
+    visible = contracts.created_second <= cutoff
+    ended = contracts.end_recorded_second[visible] <= cutoff
     created = contracts.created_second[visible]
     contracts_table = pa.table(
         {
@@ -221,17 +358,18 @@ def as_of_tables(
         }
     )
 
-    clients_created = timeline.timestamps(client_created)
+    existing = clients.created_second <= cutoff
+    clients_created = timeline.timestamps(clients.created_second[existing])
     clients_table = pa.table(
         {
-            "id": np.arange(1, len(client_names) + 1),
-            "name": client_names,
+            "id": np.flatnonzero(existing) + 1,
+            "name": client_names(seed, int(existing.sum())),
             "created_at": clients_created,
             "updated_at": clients_created,
         }
     )
 
-    issued = invoices.created_second < cutoff
+    issued = invoices.created_second <= cutoff
     invoice_created = timeline.timestamps(invoices.created_second[issued])
     invoices_table = pa.table(
         {
@@ -254,16 +392,8 @@ def as_of_tables(
 
 
 def simulate_app(seed: int, scale: int, timeline: Timeline, people: People) -> dict[str, pa.Table]:
-    """The App's four tables as they stand at the end of the as-of day."""
-    contracts = simulate_contracts(
-        people, random_generator(seed, scale, timeline, "contracts"), timeline
-    )
-    client_rng = random_generator(seed, scale, timeline, "clients")
-    client_count = CLIENTS_PER_SCALE * scale
-    client_names = simulate_client_names(client_count, client_rng)
-    # Every client exists from the window's first morning, before the first invoice (afternoons).
-    client_created = np.sort(time_of_day(client_rng, client_count, 8, 9))
-    invoices = simulate_invoices(
-        contracts, client_count, random_generator(seed, scale, timeline, "invoices"), timeline
-    )
-    return as_of_tables(people, contracts, client_names, client_created, invoices, timeline)
+    """The App's four tables as they stand at the as-of instant."""
+    clients = simulate_clients(seed, scale, timeline)
+    contracts = simulate_contracts(seed, scale, people, clients, timeline)
+    invoices = simulate_invoices(seed, scale, contracts, clients, timeline)
+    return as_of_tables(seed, people, contracts, clients, invoices, timeline)
