@@ -109,9 +109,7 @@ def expected_figures(run: Run) -> dict[str, Any]:
         if month == as_of.replace(day=1) and (end is None or end >= as_of):
             running.add(freelancer)
     stagnating = sorted(
-        names[f]
-        for f in running
-        if len(window_months[f]) == 3 and invoiced_since[f] == 0
+        names[f] for f in running if len(window_months[f]) == 3 and invoiced_since[f] == 0
     )
     return {
         "months": sorted(months.items()),
@@ -135,16 +133,21 @@ def test_the_report_in_chromium(browser: Any, scale_one_run: Run, tmp_path: Path
     requests: list[str] = []
     errors: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    # Errors and warnings alike (Plotly warns of a bad attribute on the console).
+    page.on(
+        "console",
+        lambda message: message.type in ("error", "warning") and errors.append(message.text),
+    )
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     page.goto(report.resolve().as_uri(), wait_until="load")
-    # Every chart drawn: each Plotly div holds its SVG.
+    # Every chart drawn: each Plotly div holds its SVG with its traces (bars, lines, cells).
     page.wait_for_function(
         """() => {
             const charts = [...document.querySelectorAll('.plotly-graph-div')];
             return charts.length === Number(document.body.dataset.charts)
-                && charts.every(chart => chart.querySelector('.main-svg .plot'));
+                && charts.every(chart => chart.querySelector(
+                    '.main-svg .cartesianlayer .trace, .main-svg .heatmaplayer .hm'));
         }""",
         timeout=30_000,
     )

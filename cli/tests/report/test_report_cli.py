@@ -146,7 +146,9 @@ def test_transform_regenerates_the_report_from_scale_one(scale_one_run: Run) -> 
     assert scale_one_run.exit_code == 0, scale_one_run.stderr
     html = scale_one_run.settings.report_file.read_text(encoding="utf-8")
     with duckdb.connect(str(scale_one_run.lakehouse), read_only=True) as connection:
-        ((total,),) = connection.execute("select sum(turnover) from marts.monthly_turnover").fetchall()
+        ((total,),) = connection.execute(
+            "select sum(turnover) from marts.monthly_turnover"
+        ).fetchall()
     shown = [
         Decimal(text.replace(NNBSP, "").replace(",", "."))
         for text in re.findall(

@@ -28,7 +28,10 @@ NNBSP = "\u202f"  # narrow no-break space
         (Decimal("1000"), f"1{NNBSP}000,00{NNBSP}EUR"),
         (Decimal("-4250.05"), f"-4{NNBSP}250,05{NNBSP}EUR"),
         # Beyond a float's exact range, a Decimal keeps every cent.
-        (Decimal("12345678901234567.89"), f"12{NNBSP}345{NNBSP}678{NNBSP}901{NNBSP}234{NNBSP}567,89{NNBSP}EUR"),
+        (
+            Decimal("12345678901234567.89"),
+            f"12{NNBSP}345{NNBSP}678{NNBSP}901{NNBSP}234{NNBSP}567,89{NNBSP}EUR",
+        ),
     ],
 )
 def test_euros_in_french(value: Decimal, text: str) -> None:

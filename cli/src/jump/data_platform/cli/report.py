@@ -41,6 +41,5 @@ def refresh_report(settings: Settings, reporter: Reporter) -> None:
 
 def _announce(reporter: Reporter, built: BuiltReport) -> None:
     reporter.info(
-        f"Report written to {built.path} ({built.bytes / 1_000_000:.1f} MB, "
-        f"{built.seconds:.2f} s)"
+        f"Report written to {built.path} ({built.bytes / 1_000_000:.1f} MB, {built.seconds:.2f} s)"
     )

@@ -56,24 +56,36 @@ def _amounts(values: Sequence[Decimal]) -> list[float]:
 
 
 def monthly_turnover(months: Sequence[MonthTurnover]) -> str:
-    """Bars per month; the unfinished month hatched and grey, so it is not read as a drop."""
+    """Bars per month; the unfinished month hatched and grey (its own legend entry), so that it
+    is not read as a drop."""
     labels = [month_label(m.month) for m in months]
-    figure = go.Figure(
-        go.Bar(
-            x=labels,
-            y=_amounts([m.turnover for m in months]),
-            marker={
-                "color": [TOTAL if m.complete else UNFINISHED for m in months],
-                "pattern": {"shape": ["" if m.complete else "/" for m in months]},
-            },
-            customdata=[
-                [euros(m.turnover), "" if m.complete else " (unfinished month)"] for m in months
-            ],
-            hovertemplate="%{x}: %{customdata[0]}%{customdata[1]}<extra></extra>",
-            name="turnover",
+    figure = go.Figure()
+    for name, complete, marker in (
+        ("turnover", True, {"color": TOTAL}),
+        (
+            "unfinished month, so far",
+            False,
+            {"color": UNFINISHED, "pattern": {"shape": "/", "fgcolor": TOTAL, "solidity": 0.3}},
+        ),
+    ):
+        shown = [m for m in months if m.complete is complete]
+        if not shown:
+            continue
+        figure.add_trace(
+            go.Bar(
+                x=[month_label(m.month) for m in shown],
+                y=_amounts([m.turnover for m in shown]),
+                name=name,
+                marker=marker,
+                customdata=[euros(m.turnover) for m in shown],
+                hovertemplate=f"%{{x}}: %{{customdata}}<extra>{name}</extra>",
+            )
         )
-    )
     for month in months:
+        if month.turnover == 0:  # a bar of height 0 is invisible: say it
+            figure.add_annotation(
+                x=month_label(month.month), y=0, text="0", showarrow=False, yshift=8
+            )
         if not month.complete:
             figure.add_annotation(
                 x=month_label(month.month),
@@ -84,7 +96,8 @@ def monthly_turnover(months: Sequence[MonthTurnover]) -> str:
                 ay=-30,
                 font={"color": "#475569"},
             )
-    figure.update_xaxes(type="category", tickangle=-45)
+    figure.update_layout(barmode="overlay")
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=labels, tickangle=-45)
     figure.update_yaxes(title_text="EUR", rangemode="tozero")
     return _html(figure, "chart-monthly-turnover")
 
@@ -107,7 +120,7 @@ def turnover_by_entity(months: Sequence[MonthTurnover]) -> str:
                 hovertemplate=f"%{{x}} {name}: %{{customdata}}<extra></extra>",
             )
         )
-    figure.update_layout(barmode="stack")
+    figure.update_layout(barmode="stack", legend={"traceorder": "normal"})
     figure.update_xaxes(type="category", tickangle=-45)
     figure.update_yaxes(title_text="EUR", rangemode="tozero")
     return _html(figure, "chart-entity")

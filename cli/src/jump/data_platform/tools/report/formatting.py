@@ -13,7 +13,6 @@ DECIMAL_MARK = ","
 PLOTLY_SEPARATORS = DECIMAL_MARK + THOUSANDS
 
 
-
 def number(value: Decimal | int | float, decimals: int = 2) -> str:
     """`1234567.891` -> `1 234 567,89` (narrow no-break spaces). A Decimal is rounded
     half-even by Python's own formatting, never through a float."""
@@ -37,7 +36,6 @@ def percent_change(current: Decimal, previous: Decimal) -> str:
         return "—"
     change = (current - previous) / previous * 100
     return f"{'+' if change >= 0 else ''}{number(change, 1)}{THOUSANDS}%"
-
 
 
 def month_label(month: dt.date) -> str:

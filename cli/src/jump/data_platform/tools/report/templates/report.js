@@ -20,6 +20,16 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
     });
   });
 });
+// Each chart is drawn as its <div> is parsed, before the page's layout is final: fit them to
+// their boxes once it is, and to the paper's width before printing.
+function fitCharts() {
+  document.querySelectorAll(".js-plotly-plot").forEach(function (chart) {
+    Plotly.Plots.resize(chart);
+  });
+}
+window.addEventListener("load", fitCharts);
 window.addEventListener("beforeprint", function () {
   document.querySelectorAll("details").forEach(function (details) { details.open = true; });
+  fitCharts();
 });
+window.addEventListener("afterprint", fitCharts);
