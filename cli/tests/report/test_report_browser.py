@@ -178,9 +178,11 @@ def test_the_report_in_chromium(browser: Any, scale_one_run: Run, tmp_path: Path
     )
     assert [(cohort, euros(amount)) for cohort, amount in cohorts] == expected["cohorts"]
 
+    # At scale 1 every stagnating freelancer is listed (the page lists up to 250).
+    assert 0 < len(expected["stagnating"]) <= 250
+    assert int(shown("stagnating")) == len(expected["stagnating"])
     stagnating = page.locator("#stagnating-table tbody tr td:first-child").all_inner_texts()
     assert sorted(stagnating) == expected["stagnating"]
-    assert expected["stagnating"], "scale 1 is expected to have stagnating freelancers"
     # The table sorts by a click on a header, numbers by value.
     page.locator("#stagnating-table th", has_text="cumulative turnover").click()
     amounts = [

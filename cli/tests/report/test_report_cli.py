@@ -13,6 +13,9 @@ import pytest
 
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.report import build_report
+from jump.data_platform.tools.report import data as data_module
+from jump.data_platform.tools.report.data import gather_report_data
+from jump.data_platform.tools.report.page import render_page
 from support.cli import Run, run_cli
 from transform.handmade_lakehouse import build_lakehouse
 
@@ -61,7 +64,7 @@ def test_the_page_shows_the_hand_checked_figures(handmade_transformed: Run) -> N
     assert kpi(html, "unfinished-month") == f"12,34{NNBSP}EUR"
     assert kpi(html, "nps") == "33,33"
     assert kpi(html, "respondents") == "3"
-    assert kpi(html, "stagnating") == "1 freelancer"
+    assert kpi(html, "stagnating") == "1"
     assert "assert_invoice_references_consecutive" in html
     assert "Last transform: 20" in " ".join(html.split())
 
@@ -159,3 +162,19 @@ def test_transform_regenerates_the_report_from_scale_one(scale_one_run: Run) -> 
     ]
     assert len(shown) > 12
     assert sum(shown) == total
+
+
+def test_a_long_stagnation_list_is_cut_and_says_so(
+    scale_one_run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everyone = gather_report_data(scale_one_run.settings)
+    monkeypatch.setattr(data_module, "STAGNATION_LISTED", 5)
+    cut = gather_report_data(scale_one_run.settings)
+    assert everyone.stagnating_count == len(everyone.stagnating) > 5
+    assert cut.stagnating_count == everyone.stagnating_count
+    assert cut.stagnating == everyone.stagnating[:5]
+    amounts = [person.cumulative_turnover for person in everyone.stagnating]
+    assert amounts == sorted(amounts, reverse=True)
+    html = render_page(cut)
+    assert html.count("data-freelancer-id=") == 5
+    assert "; the 5 with the highest cumulative turnover are listed." in html

@@ -68,6 +68,7 @@ def test_stagnating_freelancers_follow_the_rule(data: ReportData) -> None:
     assert [(p.freelancer_id, p.last_name, p.first_name) for p in data.stagnating] == [
         (2, "Martin", "Jean")
     ]
+    assert data.stagnating_count == 1
     (jean,) = data.stagnating
     assert jean.entity == "green"
     assert jean.contract_start == dt.date(2023, 2, 1)

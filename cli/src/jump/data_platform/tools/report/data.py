@@ -28,6 +28,9 @@ REQUIRED_MARTS = (
 # A freelancer stagnates when their cumulative turnover has not grown over this many complete
 # months, each under a contract, the last of them still running at the as-of date.
 STAGNATION_MONTHS = 3
+# The page lists this many stagnating freelancers, the highest cumulative turnover first (at
+# scale 100 the rule matches about 23,000: a call list, not a page, for that many).
+STAGNATION_LISTED = 250
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,8 @@ class ReportData:
     months: list[MonthTurnover]
     nps: Nps
     nps_months: list[NpsMonth] | None  # None when the lakehouse has no monthly NPS mart
-    stagnating: list[StagnatingFreelancer]
+    stagnating: list[StagnatingFreelancer]  # the first STAGNATION_LISTED
+    stagnating_count: int  # all of them
     stagnation_window: tuple[dt.date, dt.date] | None
     cohort_months: list[CohortMonth]
     cohorts: list[Cohort]
@@ -203,6 +207,7 @@ def _gather(connection: duckdb.DuckDBPyConnection, lakehouse: Path) -> ReportDat
     months = _months(connection, as_of, has_complete)
     last_complete = max((m.month for m in months if m.complete), default=None)
     window = _stagnation_window(last_complete)
+    stagnating, stagnating_count = _stagnating(connection, as_of, window) if window else ([], 0)
     return ReportData(
         lakehouse=lakehouse,
         as_of=as_of,
@@ -210,7 +215,8 @@ def _gather(connection: duckdb.DuckDBPyConnection, lakehouse: Path) -> ReportDat
         months=months,
         nps=_nps(connection),
         nps_months=_nps_months(connection) if "nps_monthly" in marts else None,
-        stagnating=_stagnating(connection, as_of, window) if window else [],
+        stagnating=stagnating,
+        stagnating_count=stagnating_count,
         stagnation_window=window,
         cohort_months=_cohort_months(connection),
         cohorts=_cohorts(connection),
@@ -338,10 +344,11 @@ def _stagnation_window(last_complete: dt.date | None) -> tuple[dt.date, dt.date]
 
 def _stagnating(
     connection: duckdb.DuckDBPyConnection, as_of: dt.date, window: tuple[dt.date, dt.date]
-) -> list[StagnatingFreelancer]:
-    """Freelancers under a contract in each month of `window` and at the as-of date, who
+) -> tuple[list[StagnatingFreelancer], int]:
+    """The first STAGNATION_LISTED freelancers under a contract in each month of `window` and at the as-of date, who
     invoiced nothing since the window began (cumulative turnover flat); the rule of
-    dbt/analyses/stagnating_freelancers.sql, counted in complete months."""
+    dbt/analyses/stagnating_freelancers.sql, counted in complete months; and how many there
+    are in all."""
     rows = _rows(
         connection,
         """
@@ -375,16 +382,25 @@ def _stagnating(
         select
             totals.freelancer_id, totals.last_name, totals.first_name, running.entity,
             running.job_contract_start_date, totals.cumulative_turnover,
-            totals.last_invoice_month
+            totals.last_invoice_month, count(*) over () as how_many
         from recent
         inner join running on recent.freelancer_id = running.freelancer_id
         inner join totals on recent.freelancer_id = totals.freelancer_id
         where recent.months = $months and recent.turnover = 0
-        order by totals.last_name, totals.first_name, totals.freelancer_id
+        order by
+            totals.cumulative_turnover desc, totals.last_name, totals.first_name,
+            totals.freelancer_id
+        limit $listed
         """,
-        {"first": window[0], "last": window[1], "as_of": as_of, "months": STAGNATION_MONTHS},
+        {
+            "first": window[0],
+            "last": window[1],
+            "as_of": as_of,
+            "months": STAGNATION_MONTHS,
+            "listed": STAGNATION_LISTED,
+        },
     )
-    return [
+    listed = [
         StagnatingFreelancer(
             int(freelancer_id),
             last_name or "",
@@ -394,8 +410,9 @@ def _stagnating(
             Decimal(cumulative),
             last_invoice,
         )
-        for freelancer_id, last_name, first_name, entity, start, cumulative, last_invoice in rows
+        for freelancer_id, last_name, first_name, entity, start, cumulative, last_invoice, _ in rows
     ]
+    return listed, int(rows[0][-1]) if rows else 0
 
 
 def _cohort_months(connection: duckdb.DuckDBPyConnection) -> list[CohortMonth]:
