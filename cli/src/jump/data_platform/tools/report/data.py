@@ -352,44 +352,36 @@ def _stagnating(
     rows = _rows(
         connection,
         """
-        with recent as (
-            -- the window's months under a contract, and what was invoiced since it began
-            -- (the unfinished month included: an invoice this month is not stagnation)
-            select
-                freelancer_id,
-                count(distinct month) filter (where month <= $last) as months,
-                sum(turnover) as turnover
-            from marts.freelancer_cumulative_turnover
-            where month >= $first
-            group by freelancer_id
-        ),
-        running as (
-            select freelancer_id, entity, job_contract_start_date
-            from marts.freelancer_cumulative_turnover
-            where month = date_trunc('month', $as_of::date)::date
-              and (job_contract_end_date is null or job_contract_end_date >= $as_of::date)
-        ),
-        totals as (
+        -- One pass over the mart: per freelancer, the window's months under a contract, what
+        -- was invoiced since the window began (the unfinished month included: an invoice this
+        -- month is not stagnation), and the contract running at the as-of date.
+        with freelancers as (
             select
                 freelancer_id,
                 any_value(last_name) as last_name,
                 any_value(first_name) as first_name,
+                count(distinct month) filter (where month between $first and $last) as months,
+                coalesce(sum(turnover) filter (where month >= $first), 0) as recent_turnover,
                 max(cumulative_turnover) as cumulative_turnover,
-                max(month) filter (where turnover <> 0) as last_invoice_month
-            from marts.freelancer_cumulative_turnover
+                max(month) filter (where turnover <> 0) as last_invoice_month,
+                any_value(entity) filter (where running) as entity,
+                any_value(job_contract_start_date) filter (where running) as contract_start
+            from (
+                select
+                    *,
+                    month = date_trunc('month', $as_of::date)::date
+                    and (job_contract_end_date is null or job_contract_end_date >= $as_of::date)
+                        as running
+                from marts.freelancer_cumulative_turnover
+            )
             group by freelancer_id
         )
         select
-            totals.freelancer_id, totals.last_name, totals.first_name, running.entity,
-            running.job_contract_start_date, totals.cumulative_turnover,
-            totals.last_invoice_month, count(*) over () as how_many
-        from recent
-        inner join running on recent.freelancer_id = running.freelancer_id
-        inner join totals on recent.freelancer_id = totals.freelancer_id
-        where recent.months = $months and recent.turnover = 0
-        order by
-            totals.cumulative_turnover desc, totals.last_name, totals.first_name,
-            totals.freelancer_id
+            freelancer_id, last_name, first_name, entity, contract_start, cumulative_turnover,
+            last_invoice_month, count(*) over () as how_many
+        from freelancers
+        where contract_start is not null and months = $months and recent_turnover = 0
+        order by cumulative_turnover desc, last_name, first_name, freelancer_id
         limit $listed
         """,
         {
