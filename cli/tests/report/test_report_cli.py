@@ -178,3 +178,15 @@ def test_a_long_stagnation_list_is_cut_and_says_so(
     html = render_page(cut)
     assert html.count("data-freelancer-id=") == 5
     assert "; the 5 with the highest cumulative turnover are listed." in html
+
+
+def test_empty_marts_give_a_page_of_zeros(copy_of_handmade: Path) -> None:
+    settings = Settings(data_folder=copy_of_handmade)
+    with duckdb.connect(str(settings.lakehouse_file)) as connection:
+        for mart in ("monthly_turnover", "turnover_by_cohort", "freelancer_cumulative_turnover"):
+            connection.execute(f"delete from marts.{mart}")
+        connection.execute("update marts.nps set nps = null, respondents = 0, promoters = 0")
+    html = build_report(settings).read_text(encoding="utf-8")
+    assert kpi(html, "ytd-current") == f"0,00{NNBSP}EUR"
+    assert kpi(html, "nps") == "—"
+    assert kpi(html, "stagnating") == "0"
