@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from jump.data_platform.cli.report import refresh_report
+from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.report import build_report
 from jump.data_platform.tools.report import data as data_module
@@ -190,3 +192,12 @@ def test_empty_marts_give_a_page_of_zeros(copy_of_handmade: Path) -> None:
     assert kpi(html, "ytd-current") == f"0,00{NNBSP}EUR"
     assert kpi(html, "nps") == "—"
     assert kpi(html, "stagnating") == "0"
+
+
+def test_a_report_that_cannot_be_written_after_transform_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What `transform` calls after a successful build: the lakehouse is fine, only the page
+    # failed, so the transform must not fail.
+    refresh_report(Settings(data_folder=tmp_path), Reporter())
+    assert "Warning: the report was not regenerated: no lakehouse at" in capsys.readouterr().err
