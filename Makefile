@@ -36,8 +36,7 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-
-.PHONY: help all venv run test lint cli-reference bench build extract load transform refresh query clean
+.PHONY: help all venv run test lint cli-reference bench build extract load transform refresh report query clean
 
 help: ## List every target with one line each, by where it runs.
 	@grep -E '^([a-z][a-z-]*:.*## |##@ )' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; \
@@ -96,6 +95,9 @@ transform: | $(DATA_DIR) ## Build and test the dbt layers in the lakehouse (in a
 
 refresh: | $(DATA_DIR) ## Extract, load and transform, in that order (one container).
 	$(DOCKER_RUN) extract $(EXTRACT_ARGS) load $(LOAD_ARGS) transform $(TRANSFORM_ARGS)
+
+report: | $(DATA_DIR) ## Write the dashboard ./data/reports/index.html from the marts (in a container).
+	$(DOCKER_RUN) report
 
 query: ## Open an interactive DuckDB shell on the lakehouse (read-only, in a container).
 	@[ -f "$(LAKEHOUSE)" ] || { echo "Error: no lakehouse at $(LAKEHOUSE): run 'make' first" >&2; exit 1; }

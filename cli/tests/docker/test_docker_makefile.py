@@ -61,7 +61,7 @@ def test_default_target_builds_then_refreshes(tmp_path: Path) -> None:
     assert "--file docker/Dockerfile" in commands[build]
 
 
-@pytest.mark.parametrize("step", ["extract", "load", "transform"])
+@pytest.mark.parametrize("step", ["extract", "load", "transform", "report"])
 def test_each_step_runs_in_a_container_as_the_caller(tmp_path: Path, step: str) -> None:
     data = tmp_path / "data"
     result = make(step, "DOCKER=echo", "IMAGE=test-image", f"DATA={data}")

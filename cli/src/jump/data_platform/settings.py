@@ -42,6 +42,15 @@ class Settings:
         return self.data_folder / "docs"
 
     @property
+    def reports_folder(self) -> Path:
+        return self.data_folder / "reports"
+
+    @property
+    def report_file(self) -> Path:
+        """The self-contained HTML dashboard that `report` (and each transform) writes."""
+        return self.reports_folder / "index.html"
+
+    @property
     def dbt_target_folder(self) -> Path:
         """dbt's artifacts (manifest, compiled SQL, run_results.json): `status` reads them."""
         return self.data_folder / "dbt" / "target"

@@ -8,6 +8,7 @@ import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import project_dir_option
+from jump.data_platform.cli.report import refresh_report
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.transform.dbt_project import find_dbt_project
@@ -43,6 +44,7 @@ def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None
         raise DataPlatformError(
             f"transform failed: {_failures(summary)}; dbt's log is in {run.settings.dbt_logs_folder}"
         )
+    refresh_report(run.settings, run.reporter)
 
 
 def report(reporter: Reporter, summary: TransformSummary) -> None:

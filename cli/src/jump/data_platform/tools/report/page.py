@@ -1,0 +1,100 @@
+"""The report page: the gathered figures rendered into one self-contained HTML file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from jump.data_platform import __version__
+from jump.data_platform.atomic import atomic_path
+from jump.data_platform.settings import Settings
+from jump.data_platform.tools.report import charts
+from jump.data_platform.tools.report.data import (
+    STAGNATION_MONTHS,
+    ReportData,
+    gather_report_data,
+)
+from jump.data_platform.tools.report.formatting import (
+    count,
+    euros,
+    month_label,
+    number,
+    percent_change,
+)
+
+_TEMPLATES = resources.files("jump.data_platform.tools.report") / "templates"
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    path: Path
+    bytes: int
+    seconds: float
+
+
+def build_report(settings: Settings) -> Path:
+    """Write `<data-folder>/reports/index.html` from the marts; the lakehouse is closed on
+    return. What `report`, `transform` and a scheduled refresh call."""
+    return write_report(settings).path
+
+
+def write_report(settings: Settings) -> BuiltReport:
+    """`build_report`, with the page's size and the seconds it took."""
+    started = time.perf_counter()
+    html = render_page(gather_report_data(settings))
+    target = settings.report_file
+    with atomic_path(target) as temporary:
+        temporary.write_text(html, encoding="utf-8")
+    return BuiltReport(target, len(html.encode("utf-8")), time.perf_counter() - started)
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: (_TEMPLATES / name).read_text("utf-8")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(
+        euros=euros, count=count, number=number, month=month_label, instant=_instant
+    )
+    return environment
+
+
+def _instant(value: dt.datetime | None) -> str:
+    """A UTC instant as `2024-06-15 23:59 UTC` (naive values are UTC, as `load` writes them)."""
+    if value is None:
+        return "unknown"
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render_page(data: ReportData) -> str:
+    """The whole page as text: styles, Plotly and the sorting script inlined, no URL fetched."""
+    ytd = data.year_to_date()
+    chart_html = {
+        "monthly": charts.monthly_turnover(data.months),
+        "entity": charts.turnover_by_entity(data.months),
+        "cohorts": charts.cohort_heat_map(data.cohort_months),
+    }
+    if data.nps_months:
+        chart_html["nps"] = charts.nps_trend(data.nps_months)
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        data=data,
+        ytd=ytd,
+        ytd_change=percent_change(ytd.current, ytd.previous),
+        charts=chart_html,
+        stagnation_months=STAGNATION_MONTHS,
+        version=__version__,
+        style=(_TEMPLATES / "report.css").read_text("utf-8"),
+        script=(_TEMPLATES / "report.js").read_text("utf-8"),
+        plotly_js=charts.plotly_js(),
+    )

@@ -1,0 +1,203 @@
+"""`data-platform report` and the report `transform` writes, through the real entry point."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import webbrowser
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from jump.data_platform.cli.report import refresh_report
+from jump.data_platform.reporting import Reporter
+from jump.data_platform.settings import Settings
+from jump.data_platform.tools.report import build_report
+from jump.data_platform.tools.report import data as data_module
+from jump.data_platform.tools.report.data import gather_report_data
+from jump.data_platform.tools.report.page import render_page
+from support.cli import Run, run_cli
+from transform.handmade_lakehouse import build_lakehouse
+
+NNBSP = "\u202f"
+
+
+def kpi(html: str, name: str) -> str:
+    match = re.search(rf'data-kpi="{name}"[^>]*>([^<]*)<', html)
+    assert match, name
+    return match.group(1)
+
+
+@pytest.fixture
+def copy_of_handmade(handmade_transformed: Run, tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(handmade_transformed.data_folder, folder)
+    return folder
+
+
+def test_transform_writes_the_report(handmade_transformed: Run) -> None:
+    assert handmade_transformed.exit_code == 0, handmade_transformed.stderr
+    report = handmade_transformed.settings.report_file
+    assert report == handmade_transformed.data_folder / "reports" / "index.html"
+    assert report.is_file()
+    assert f"Report written to {report}" in " ".join(handmade_transformed.stderr.split())
+
+
+def test_the_page_is_self_contained(handmade_transformed: Run) -> None:
+    html = handmade_transformed.settings.report_file.read_text(encoding="utf-8")
+    # Nothing to fetch: no external script, style sheet, font or image.
+    assert not re.search(r"<script[^>]+src=", html)
+    assert "<link" not in html
+    assert "@import" not in html
+    assert "@font-face" not in html
+    assert not re.search(r"<img[^>]+src=", html)
+    # Plotly's bundle is inlined once for the page, not once per chart.
+    assert html.count("plotly.js v") == 1
+    assert html.count('class="plotly-graph-div"') == 3
+
+
+def test_the_page_shows_the_hand_checked_figures(handmade_transformed: Run) -> None:
+    html = handmade_transformed.settings.report_file.read_text(encoding="utf-8")
+    assert kpi(html, "ytd-current") == f"4{NNBSP}000,00{NNBSP}EUR"
+    assert kpi(html, "ytd-previous") == f"3{NNBSP}250,24{NNBSP}EUR"
+    assert kpi(html, "ytd-change") == f"+23,1{NNBSP}%"
+    assert kpi(html, "unfinished-month") == f"12,34{NNBSP}EUR"
+    assert kpi(html, "nps") == "33,33"
+    assert kpi(html, "respondents") == "3"
+    assert kpi(html, "stagnating") == "1"
+    assert "assert_invoice_references_consecutive" in html
+    assert "Last transform: 20" in " ".join(html.split())
+
+
+def test_report_command_writes_and_prints_the_path(copy_of_handmade: Path) -> None:
+    report = Settings(data_folder=copy_of_handmade).report_file
+    report.unlink()
+    run = run_cli(copy_of_handmade, "--quiet", "report")
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout.strip() == str(report)
+    assert report.is_file()
+    assert not list(report.parent.glob(".*.tmp"))
+
+
+def test_open_hands_the_file_to_the_browser(
+    copy_of_handmade: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    run = run_cli(copy_of_handmade, "report", "--open")
+    assert run.exit_code == 0, run.stderr
+    assert opened == [Settings(data_folder=copy_of_handmade).report_file.resolve().as_uri()]
+
+
+def test_without_a_lakehouse_one_line(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, "report")
+    assert run.exit_code == 1
+    assert run.stderr.strip().splitlines() == [
+        f"Error: no lakehouse at {Settings(data_folder=tmp_path).lakehouse_file}: "
+        "build it with `data-platform extract load transform`"
+    ]
+
+
+def test_without_marts_one_line_and_no_page(tmp_path: Path) -> None:
+    settings = Settings(data_folder=tmp_path)
+    build_lakehouse(settings.lakehouse_file)
+    run = run_cli(tmp_path, "report")
+    assert run.exit_code == 1
+    assert run.stderr.strip().splitlines() == [
+        f"Error: lakehouse {settings.lakehouse_file} has no marts.monthly_turnover: "
+        "build the marts with `data-platform transform` first"
+    ]
+    assert not settings.report_file.exists()
+
+
+def test_a_failed_rebuild_keeps_the_previous_page(copy_of_handmade: Path) -> None:
+    settings = Settings(data_folder=copy_of_handmade)
+    before = settings.report_file.read_bytes()
+    with duckdb.connect(str(settings.lakehouse_file)) as connection:
+        connection.execute("drop table marts.nps")
+    assert run_cli(copy_of_handmade, "report").exit_code == 1
+    assert settings.report_file.read_bytes() == before
+
+
+def test_the_monthly_nps_mart_is_used_when_present(copy_of_handmade: Path) -> None:
+    settings = Settings(data_folder=copy_of_handmade)
+    with duckdb.connect(str(settings.lakehouse_file)) as connection:
+        connection.execute(
+            "create table marts.nps_monthly as select * from (values "
+            "(date '2024-05-01', 50.00::decimal(5,2), 2::bigint), "
+            "(date '2024-06-01', null::decimal(5,2), 0::bigint)) as t(month, nps, respondents)"
+        )
+    html = build_report(settings).read_text(encoding="utf-8")
+    assert 'id="chart-nps"' in html
+    assert html.count('class="plotly-graph-div"') == 4
+
+
+def test_the_completeness_column_is_used_when_present(copy_of_handmade: Path) -> None:
+    settings = Settings(data_folder=copy_of_handmade)
+    with duckdb.connect(str(settings.lakehouse_file)) as connection:
+        # As if the as-of were the month's last day: June counts as complete.
+        connection.execute(
+            "create or replace table marts.monthly_turnover as "
+            "select month, turnover, true as is_complete from marts.monthly_turnover"
+        )
+    html = build_report(settings).read_text(encoding="utf-8")
+    assert 'data-kpi="unfinished-month"' not in html
+    assert kpi(html, "ytd-current") == f"4{NNBSP}012,34{NNBSP}EUR"
+
+
+def test_transform_regenerates_the_report_from_scale_one(scale_one_run: Run) -> None:
+    assert scale_one_run.exit_code == 0, scale_one_run.stderr
+    html = scale_one_run.settings.report_file.read_text(encoding="utf-8")
+    with duckdb.connect(str(scale_one_run.lakehouse), read_only=True) as connection:
+        ((total,),) = connection.execute(
+            "select sum(turnover) from marts.monthly_turnover"
+        ).fetchall()
+    shown = [
+        Decimal(text.replace(NNBSP, "").replace(",", "."))
+        for text in re.findall(
+            r'<tr(?: class="unfinished")?>\s*<td>\d{4}-\d\d</td>\s*<td class="amount"'
+            r' data-sort="[^"]*">([^<]*)EUR</td>',
+            html,
+        )
+    ]
+    assert len(shown) > 12
+    assert sum(shown) == total
+
+
+def test_a_long_stagnation_list_is_cut_and_says_so(
+    scale_one_run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everyone = gather_report_data(scale_one_run.settings)
+    monkeypatch.setattr(data_module, "STAGNATION_LISTED", 5)
+    cut = gather_report_data(scale_one_run.settings)
+    assert everyone.stagnating_count == len(everyone.stagnating) > 5
+    assert cut.stagnating_count == everyone.stagnating_count
+    assert cut.stagnating == everyone.stagnating[:5]
+    amounts = [person.cumulative_turnover for person in everyone.stagnating]
+    assert amounts == sorted(amounts, reverse=True)
+    html = render_page(cut)
+    assert html.count("data-freelancer-id=") == 5
+    assert "; the 5 with the highest cumulative turnover are listed." in html
+
+
+def test_empty_marts_give_a_page_of_zeros(copy_of_handmade: Path) -> None:
+    settings = Settings(data_folder=copy_of_handmade)
+    with duckdb.connect(str(settings.lakehouse_file)) as connection:
+        for mart in ("monthly_turnover", "turnover_by_cohort", "freelancer_cumulative_turnover"):
+            connection.execute(f"delete from marts.{mart}")
+        connection.execute("update marts.nps set nps = null, respondents = 0, promoters = 0")
+    html = build_report(settings).read_text(encoding="utf-8")
+    assert kpi(html, "ytd-current") == f"0,00{NNBSP}EUR"
+    assert kpi(html, "nps") == "—"
+    assert kpi(html, "stagnating") == "0"
+
+
+def test_a_report_that_cannot_be_written_after_transform_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What `transform` calls after a successful build: the lakehouse is fine, only the page
+    # failed, so the transform must not fail.
+    refresh_report(Settings(data_folder=tmp_path), Reporter())
+    assert "Warning: the report was not regenerated: no lakehouse at" in capsys.readouterr().err
