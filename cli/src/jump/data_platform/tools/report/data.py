@@ -11,8 +11,8 @@ from typing import Any
 
 import duckdb
 
-from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import first_line, open_lakehouse
+from jump.data_platform.errors import DataPlatformError, first_line
+from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.transform.run_results import read_run_results
