@@ -10,7 +10,8 @@ import duckdb
 
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import first_line, quote_literal
+from jump.data_platform.lakehouse import first_line, open_lakehouse, quote_literal
+from jump.data_platform.settings import Settings
 from jump.data_platform.tools.duckdb_types import NUMERIC_TYPES
 from jump.data_platform.tools.relations import Relation
 from jump.data_platform.tools.values import to_text
@@ -33,17 +34,29 @@ def guess_format(output: Path) -> str:
         ) from None
 
 
-def export_relation(
-    connection: duckdb.DuckDBPyConnection, relation: Relation, output: Path, file_format: str
-) -> int:
-    """Write `relation` to `output`; return the number of rows.
-
-    The file appears only when complete: an error leaves any previous file untouched.
-    """
+def check_output(settings: Settings, output: Path) -> None:
+    """Refuse an output that is a folder or lies among the platform's own files."""
     if output.is_dir():
         raise DataPlatformError(f"cannot write {output}: it is a folder")
+    managed = settings.managed_folder_of(output)
+    if managed is not None:
+        raise DataPlatformError(
+            f"refused to write {output}: it is inside {managed}, which the platform manages "
+            "(an export there could destroy the lakehouse or the sources); choose another path"
+        )
+
+
+def export_relation(lakehouse: Path, relation: Relation, output: Path, file_format: str) -> int:
+    """Write `relation` to `output`; return the number of rows.
+
+    The file appears only when complete: an error leaves any previous file untouched. The
+    reading connection may write the temporary file and nothing else.
+    """
     try:
-        with atomic_path(output) as temporary:
+        with (
+            atomic_path(output) as temporary,
+            open_lakehouse(lakehouse, read_only=True, output=temporary) as connection,
+        ):
             if file_format == "xlsx":
                 return _write_xlsx(connection, relation, temporary)
             return _copy(connection, relation, temporary, file_format)
