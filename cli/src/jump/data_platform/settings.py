@@ -8,6 +8,9 @@ from pathlib import Path
 
 DEFAULT_DATA_FOLDER = Path("data")
 DEFAULT_RANDOM_SEED = 42
+# The simulation draws its streams from 32-bit seeds: a larger one would silently give the data
+# of a smaller one, so it is refused.
+MAX_RANDOM_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)

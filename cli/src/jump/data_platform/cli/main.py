@@ -19,27 +19,53 @@ from jump.data_platform.cli.status import status
 from jump.data_platform.cli.transform import transform
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.reporting import Reporter, start_log_file
-from jump.data_platform.settings import DEFAULT_DATA_FOLDER, DEFAULT_RANDOM_SEED, Settings
+from jump.data_platform.settings import (
+    DEFAULT_DATA_FOLDER,
+    DEFAULT_RANDOM_SEED,
+    MAX_RANDOM_SEED,
+    Settings,
+)
 
 logger = logging.getLogger("jump.data_platform")
+DATA_FOLDER_ENV_VAR = "DATA_PLATFORM_DATA_FOLDER"
+
+
+def data_folder_option(ctx: click.Context, param: click.Parameter, value: str) -> Path:
+    """An exact one-line error for an empty path or a file, whichever way it was given."""
+    source = ctx.get_parameter_source(param.name or "")
+    given = (
+        f"the environment variable {DATA_FOLDER_ENV_VAR}"
+        if source is click.core.ParameterSource.ENVIRONMENT
+        else "--data-folder"
+    )
+    if not str(value).strip():
+        raise click.UsageError(f"{given} is empty: give the path of the data folder")
+    folder = Path(value)
+    if folder.exists() and not folder.is_dir():
+        raise click.UsageError(
+            f"{given} names {folder}, which is a file: the data folder must be a folder"
+        )
+    return folder
 
 
 @click.group(chain=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data-folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_DATA_FOLDER,
+    type=click.Path(path_type=str),
+    callback=data_folder_option,
+    default=str(DEFAULT_DATA_FOLDER),
     show_default=True,
-    envvar="DATA_PLATFORM_DATA_FOLDER",
+    envvar=DATA_FOLDER_ENV_VAR,
     show_envvar=True,
     help="Folder of the generated sources, the lakehouse, the logs and the docs.",
 )
 @click.option(
     "--random-seed",
-    type=int,
+    type=click.IntRange(0, MAX_RANDOM_SEED),
     default=DEFAULT_RANDOM_SEED,
     show_default=True,
-    help="Seed of the simulated applications: the same seed gives the same data.",
+    help=f"Seed of the simulated applications (0 to {MAX_RANDOM_SEED}): the same seed "
+    "gives the same data.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and results.")
 @click.version_option(__version__, prog_name="data-platform")
