@@ -18,7 +18,13 @@ from jump.data_platform.cli.query import query
 from jump.data_platform.cli.status import status
 from jump.data_platform.cli.transform import transform
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.reporting import Reporter, start_log_file
+from jump.data_platform.reporting import (
+    DEFAULT_KEEP_LOGS,
+    KEEP_LOGS_ENV_VAR,
+    Reporter,
+    redact,
+    start_log_file,
+)
 from jump.data_platform.settings import (
     DEFAULT_DATA_FOLDER,
     DEFAULT_RANDOM_SEED,
@@ -67,10 +73,21 @@ def data_folder_option(ctx: click.Context, param: click.Parameter, value: str) -
     help=f"Seed of the simulated applications (0 to {MAX_RANDOM_SEED}): the same seed "
     "gives the same data.",
 )
+@click.option(
+    "--keep-logs",
+    type=click.IntRange(min=0),
+    default=DEFAULT_KEEP_LOGS,
+    show_default=True,
+    envvar=KEEP_LOGS_ENV_VAR,
+    show_envvar=True,
+    help="Run logs kept in <data-folder>/logs, the oldest deleted first (0: write none).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and results.")
 @click.version_option(__version__, prog_name="data-platform")
 @click.pass_context
-def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) -> None:
+def cli(
+    ctx: click.Context, data_folder: Path, random_seed: int, keep_logs: int, quiet: bool
+) -> None:
     """Jump's data platform: extract the App and the CRM, load them into the DuckDB
     lakehouse, transform them with dbt.
 
@@ -84,7 +101,7 @@ def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) ->
     # Asking for help runs nothing, so it leaves no log behind.
     asks_help = any(argument in ("--help", "-h") for argument in arguments)
     if ctx.invoked_subcommand is not None and not ctx.resilient_parsing and not asks_help:
-        log_file = start_log_file(settings.logs_folder)
+        log_file = start_log_file(settings.logs_folder, keep_logs)
         logger.info("data-platform %s: %s (log %s)", __version__, " ".join(arguments), log_file)
 
 
@@ -109,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"Error: {error.format_message()}", err=True)
         return error.exit_code
     except DataPlatformError as error:
-        logger.error("%s", error.message)
-        click.echo(f"Error: {error.message}", err=True)
+        # A user error names a file, a row by its id or reference, never a person.
+        message = redact(error.message)
+        logger.error("%s", message)
+        click.echo(f"Error: {message}", err=True)
         return error.exit_code
     except click.exceptions.Abort:
         click.echo("Error: aborted", err=True)
