@@ -13,6 +13,7 @@ from jump.data_platform.cli.context import RunContext
 from jump.data_platform.cli.docs import docs
 from jump.data_platform.cli.export import export
 from jump.data_platform.cli.extract import extract
+from jump.data_platform.cli.interrupt import StepGroup
 from jump.data_platform.cli.load import load
 from jump.data_platform.cli.query import query
 from jump.data_platform.cli.status import status
@@ -54,7 +55,7 @@ def data_folder_option(ctx: click.Context, param: click.Parameter, value: str) -
     return folder
 
 
-@click.group(chain=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=StepGroup, chain=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data-folder",
     type=click.Path(path_type=str),
@@ -114,8 +115,16 @@ cli.add_command(status)
 cli.add_command(docs)
 
 
+def _quiet_cleanup(unraisable: sys.UnraisableHookArgs) -> None:
+    """A file that failed to write (a full disk) fails again when the garbage collector closes
+    it: that error was already reported in one line, so it is not printed again."""
+    if not isinstance(unraisable.exc_value, OSError):
+        sys.__unraisablehook__(unraisable)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the CLI and turn every user error into one line on stderr."""
+    sys.unraisablehook = _quiet_cleanup
     try:
         arguments = sys.argv[1:] if argv is None else argv
         # The arguments ride in `obj` so that the group can log them (and see a --help).
@@ -131,11 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         logger.error("%s", message)
         click.echo(f"Error: {message}", err=True)
         return error.exit_code
-    except click.exceptions.Abort:
-        click.echo("Error: aborted", err=True)
-        return 130
-    except KeyboardInterrupt:
-        click.echo("Error: interrupted; files being written were left as they were", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):  # between steps, or in click itself
+        click.echo("Error: interrupted", err=True)
         return 130
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,27 @@ def _write_xlsx(connection: duckdb.DuckDBPyConnection, relation: Relation, path:
             f"{relation} has {total:,} rows, more than an Excel sheet holds "
             f"({XLSX_MAX_ROWS:,}): export it as csv or parquet"
         )
+    # XlsxWriter's scratch files go beside the output, named after it, not in the system's
+    # temporary folder: a killed export's leftovers are then found and removed by the next one.
+    scratch = path.with_name(f"{path.name}.d")
+    scratch.mkdir()
+    try:
+        return _write_workbook(connection, relation, path, scratch, xlsxwriter)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _write_workbook(
+    connection: duckdb.DuckDBPyConnection,
+    relation: Relation,
+    path: Path,
+    scratch: Path,
+    xlsxwriter: Any,
+) -> int:
     workbook = xlsxwriter.Workbook(
         str(path),
         {
+            "tmpdir": str(scratch),
             "constant_memory": True,
             # Values are data, never formulas, links or numbers parsed from text.
             "strings_to_formulas": False,
@@ -106,22 +125,25 @@ def _write_xlsx(connection: duckdb.DuckDBPyConnection, relation: Relation, path:
             "nan_inf_to_errors": True,
         },
     )
+    # On a failure half-way the workbook is not closed: closing would write the zip anyway.
+    sheet = workbook.add_worksheet(_sheet_name(relation.name))
+    connection.execute(f"SELECT * FROM {relation.qualified}")
+    description = connection.description or []
+    bold = workbook.add_format({"bold": True})
+    sheet.write_row(0, 0, [str(column[0]) for column in description], bold)
+    writers = [_cell_writer(sheet, workbook, str(column[1])) for column in description]
+    count = 0
+    while rows := connection.fetchmany(_BATCH_ROWS):
+        for row in rows:
+            count += 1
+            for index, value in enumerate(row):
+                if value is not None:  # NULL: an empty cell
+                    writers[index](count, index, value)
     try:
-        sheet = workbook.add_worksheet(_sheet_name(relation.name))
-        connection.execute(f"SELECT * FROM {relation.qualified}")
-        description = connection.description or []
-        bold = workbook.add_format({"bold": True})
-        sheet.write_row(0, 0, [str(column[0]) for column in description], bold)
-        writers = [_cell_writer(sheet, workbook, str(column[1])) for column in description]
-        count = 0
-        while rows := connection.fetchmany(_BATCH_ROWS):
-            for row in rows:
-                count += 1
-                for index, value in enumerate(row):
-                    if value is not None:  # NULL: an empty cell
-                        writers[index](count, index, value)
-    finally:
         workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as error:  # wraps the OSError (a full disk)
+        cause = error.args[0] if error.args else error
+        raise (cause if isinstance(cause, OSError) else OSError(str(cause))) from error
     return count
 
 
