@@ -134,3 +134,16 @@ def test_extract_on_a_full_disk(tmp_path: Path, size_kib: int) -> None:
     assert ".sqlite: " in errors[0] and "database or disk is full" in errors[0]
     assert "Traceback" not in run.stderr
     assert leftovers == []
+
+
+def test_a_whole_data_folder_on_a_full_disk(tmp_path: Path) -> None:
+    """The disk fills during the transform: dbt's own log fails too (612 lines before)."""
+    data = tmp_path / "data"
+    with tiny_disk(data, 3 * 1024):
+        process = start(data, "extract", "load", "transform")  # as a user runs it
+        _, err = process.communicate(timeout=300)
+    assert process.returncode == 1
+    assert "Traceback" not in err and "Logging error" not in err
+    errors = [line for line in err.splitlines() if line.startswith("Error:")]
+    assert errors == [err.strip().splitlines()[-1]]
+    assert "No space left on device" in errors[0]

@@ -125,6 +125,9 @@ def _quiet_cleanup(unraisable: sys.UnraisableHookArgs) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the CLI and turn every user error into one line on stderr."""
     sys.unraisablehook = _quiet_cleanup
+    # A log handler that cannot write (dbt's log on a full disk) must not print a traceback per
+    # line: the run's own log says so once (reporting), and the step's error says why it failed.
+    logging.raiseExceptions = False
     try:
         arguments = sys.argv[1:] if argv is None else argv
         # The arguments ride in `obj` so that the group can log them (and see a --help).
