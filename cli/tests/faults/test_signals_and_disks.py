@@ -93,6 +93,26 @@ def test_ctrl_c_during_load(tmp_path: Path) -> None:
     assert after == before
 
 
+def test_ctrl_c_during_transform(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run_cli(data, "-q", "extract", "load").exit_code == 0
+    dbt_log = Settings(data_folder=data).dbt_logs_folder / "dbt.log"
+    process = start(data, "transform")
+
+    def building() -> bool:  # dbt has started running models
+        return dbt_log.exists() and " START " in dbt_log.read_text(errors="replace")
+
+    wait_for(building, process)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        "Error: interrupted during transform: the sources are intact; "
+        "run `data-platform transform` again to rebuild the layers"
+    )
+
+
 def test_a_killed_extract_leaves_nothing_after_the_next_run(tmp_path: Path) -> None:
     data = tmp_path / "data"
     sources = Settings(data_folder=data).sources_folder

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import functools
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import click
@@ -44,6 +48,32 @@ def caused_by_interrupt(error: BaseException) -> bool:
     return False
 
 
+class _Watch:
+    """Whether SIGINT arrived during the step, even if a library swallowed the KeyboardInterrupt
+    (dbt cancels its run and returns a failure that names a closed connection instead)."""
+
+    interrupted = False
+
+
+@contextmanager
+def _watching_sigint() -> Iterator[_Watch]:
+    watch = _Watch()
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        watch.interrupted = True
+        signal.default_int_handler(signum, frame)  # KeyboardInterrupt, as Python does
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread: nothing to watch
+        yield watch
+        return
+    try:
+        yield watch
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class StepGroup(click.Group):
     """A group whose every command turns an interrupt, however wrapped, into `StepInterruptedError`
     (before click would turn it into a bare `Abort`)."""
@@ -55,14 +85,18 @@ class StepGroup(click.Group):
 
             @functools.wraps(callback)
             def interruptible(*args: Any, **kwargs: Any) -> Any:
-                try:
-                    return callback(*args, **kwargs)
-                except StepInterruptedError:
-                    raise
-                except BaseException as error:
-                    if caused_by_interrupt(error):
-                        raise StepInterruptedError(command_name) from error
-                    raise
+                with _watching_sigint() as watch:
+                    try:
+                        result = callback(*args, **kwargs)
+                    except StepInterruptedError:
+                        raise
+                    except BaseException as error:
+                        if watch.interrupted or caused_by_interrupt(error):
+                            raise StepInterruptedError(command_name) from error
+                        raise
+                if watch.interrupted:  # swallowed, yet the user asked to stop: no next step
+                    raise StepInterruptedError(command_name)
+                return result
 
             cmd.callback = interruptible
         super().add_command(cmd, name)
