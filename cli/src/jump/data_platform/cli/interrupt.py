@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from types import FrameType
 from typing import Any
 
@@ -23,6 +23,11 @@ LEFT_INTACT = {
     "export": "the output file is as it was (it is renamed into place only when complete)",
     "docs": "the docs folder is as it was",
 }
+
+
+# The steps that write, watched for a SIGINT a library swallows. Not `query` (its built-in shell
+# takes Ctrl-C as "drop the line being typed") nor `docs` (Ctrl-C is how its server stops).
+WATCHED = frozenset({"extract", "load", "transform", "export"})
 
 
 class StepInterruptedError(DataPlatformError):
@@ -85,7 +90,8 @@ class StepGroup(click.Group):
 
             @functools.wraps(callback)
             def interruptible(*args: Any, **kwargs: Any) -> Any:
-                with _watching_sigint() as watch:
+                watching = _watching_sigint() if command_name in WATCHED else nullcontext(_Watch())
+                with watching as watch:
                     try:
                         result = callback(*args, **kwargs)
                     except StepInterruptedError:
