@@ -104,7 +104,8 @@ def test_query_without_a_lakehouse_says_what_to_do(tmp_path: Path) -> None:
     assert "make" in result.stderr
 
 
-def test_query_opens_the_duckdb_shell_of_the_image_read_only(tmp_path: Path) -> None:
+def test_query_opens_the_duckdb_shell_of_the_image_read_only_and_safe(tmp_path: Path) -> None:
+    """Safe mode: no `.open` of a writable file, no `.system`, no file outside the lakehouse."""
     lakehouse = Settings(data_folder=tmp_path).lakehouse_file
     lakehouse.parent.mkdir(parents=True)
     lakehouse.touch()
@@ -112,7 +113,7 @@ def test_query_opens_the_duckdb_shell_of_the_image_read_only(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     command = result.stdout.split()
     assert command[command.index("--entrypoint") + 1] == "duckdb"
-    assert command[-3:] == ["test-image", "-readonly", "/data/lakehouse/lakehouse.duckdb"]
+    assert command[-4:] == ["test-image", "-safe", "-readonly", "/data/lakehouse/lakehouse.duckdb"]
 
 
 def test_clean_removes_the_data_folder(tmp_path: Path) -> None:

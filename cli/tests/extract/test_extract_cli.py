@@ -66,7 +66,7 @@ def test_data_folder_comes_from_the_environment(
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["extract", "--scale", "0"], "'--scale': 0 is not in the range x>=1"),
+        (["extract", "--scale", "0"], "'--scale': 0 is not in the range 1<=x<=10000"),
         (["extract", "--scale", "-3"], "'--scale'"),
         (["extract", "--as-of", "2026-02-30"], "'--as-of': '2026-02-30' is not a date"),
         (["extract", "--as-of", "2026-02-10T25:00"], "'--as-of': '2026-02-10T25:00' is not a"),

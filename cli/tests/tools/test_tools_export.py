@@ -145,10 +145,10 @@ def test_a_failing_export_leaves_the_previous_file_and_no_partial_file(
     connection = connect(lakehouse, read_only=True)
     try:
         relation = find_relation(connection, "marts.monthly_turnover", lakehouse)
-        with pytest.raises(DataPlatformError, match="No space left on device"):
-            export_module.export_relation(connection, relation, output, file_format)
     finally:
         connection.close()
+    with pytest.raises(DataPlatformError, match="No space left on device"):
+        export_module.export_relation(lakehouse, relation, output, file_format)
     assert output.read_text(encoding="utf-8") == "the previous export"
     assert [path.name for path in tmp_path.iterdir()] == [output.name]
 

@@ -30,10 +30,15 @@ def lock_error(path: Path, detail: str) -> DataPlatformError | None:
     )
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, read_only: bool = False, *, output: Path | None = None
+) -> duckdb.DuckDBPyConnection:
     """A connection to the lakehouse file; the caller closes it.
 
-    Writing creates the file and its folder; reading needs an existing lakehouse.
+    Writing creates the file and its folder; reading needs an existing lakehouse. A reading
+    connection is a sandbox: it reaches no file but the lakehouse (no `COPY ... TO`, `EXPORT
+    DATABASE`, `read_csv`, `ATTACH`, extension), except `output`, the one file an export
+    writes, and its configuration is locked so that no statement can lift that.
     """
     if read_only and not path.is_file():
         raise DataPlatformError(
@@ -42,7 +47,7 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not read_only:
         create_folder(path.parent)
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
+        connection = duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
     except duckdb.Error as error:
         detail = first_line(error)
         raise (
@@ -51,13 +56,30 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
                 f"cannot open lakehouse {path}: {detail.removeprefix('IO Error: ')}"
             )
         ) from error
+    if read_only:
+        _sandbox(connection, output)
+    return connection
+
+
+def _sandbox(connection: duckdb.DuckDBPyConnection, output: Path | None) -> None:
+    """Shut a reader off the file system, `output` aside, for good.
+
+    The allowed path must be set while external access is still on (DuckDB refuses it after),
+    hence SET statements rather than the connection's config.
+    """
+    if output is not None:
+        connection.execute(f"SET allowed_paths = [{quote_literal(str(output))}]")
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
 
 
 @contextlib.contextmanager
-def open_lakehouse(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_lakehouse(
+    path: Path, read_only: bool = False, *, output: Path | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """`connect`, always closed on exit: DuckDB allows one writing process, and dbt runs right
     after in the same process."""
-    connection = connect(path, read_only=read_only)
+    connection = connect(path, read_only=read_only, output=output)
     try:
         yield connection
     finally:
@@ -72,6 +94,12 @@ def sql_error(path: Path, error: duckdb.Error) -> DataPlatformError:
         what = f"{kind.group(1)} statements are" if kind else "writing is"
         return DataPlatformError(
             f"the lakehouse {path} is opened read-only: {what} not allowed here"
+        )
+    if message.startswith("Permission Error") or "configuration has been locked" in message:
+        detail = message.removeprefix("Permission Error: ").removeprefix("Invalid Input Error: ")
+        return DataPlatformError(
+            f"refused: a query only reads the lakehouse {path}, never other files, extensions "
+            f"or settings ({detail}); `data-platform export` writes a relation to a file"
         )
     return DataPlatformError(f"query on {path} failed: {message}")
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +20,38 @@ logger = logging.getLogger("jump.data_platform")
 # Python's last-resort handler (which would print errors twice).
 logger.addHandler(logging.NullHandler())
 logger.propagate = False
+
+DEFAULT_KEEP_LOGS = 50
+KEEP_LOGS_ENV_VAR = "DATA_PLATFORM_KEEP_LOGS"
+# `<timestamp>-<pid>.log`: the names this module gives, the only files rotation may delete.
+_LOG_NAME = re.compile(r"\d{8}T\d{6}-\d+\.log")
+
+# Personal data: what a log or a warning never shows (an id or a reference names a row).
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+PERSONAL_COLUMNS = frozenset(
+    {"email", "first_name", "last_name", "firstname", "lastname", "full_name", "phone"}
+)
+_PERSONAL_PAIR = re.compile(
+    r"\b(?P<column>(?:\w+_)?(?:" + "|".join(sorted(PERSONAL_COLUMNS)) + r"))=(?P<value>[^,|;]*)",
+    re.IGNORECASE,
+)
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """`text` without personal data: every email address, and the value of every
+    `column=value` pair whose column holds a name or an email (as a failing test's sample rows
+    are written: `id=7, email=zoe@example.com`)."""
+    text = _PERSONAL_PAIR.sub(lambda match: f"{match['column']}={REDACTED}", text)
+    return _EMAIL.sub(REDACTED, text)
+
+
+def redact_row(columns: Sequence[str], values: Sequence[object]) -> str:
+    """One row as `column=value, ...`, the personal columns' values redacted."""
+    return ", ".join(
+        f"{column}={REDACTED if column.lower() in PERSONAL_COLUMNS else redact(str(value))}"
+        for column, value in zip(columns, values, strict=True)
+    )
 
 
 class Reporter:
@@ -33,6 +67,7 @@ class Reporter:
             self.console.print(message, markup=False, soft_wrap=True)
 
     def warning(self, message: str) -> None:
+        message = redact(message)
         logger.warning(message)
         # Warnings are shown even when quiet: a script's author still needs to see them.
         self.console.print(f"Warning: {message}", style="yellow", markup=False, soft_wrap=True)
@@ -63,8 +98,34 @@ class Reporter:
         self.console.print(table)
 
 
-def start_log_file(logs_folder: Path) -> Path | None:
-    """Send this run's log to `<logs_folder>/<timestamp>-<pid>.log`; None if it cannot be written.
+class _RedactingFormatter(logging.Formatter):
+    """Every line of the log file goes through `redact`, whoever logged it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+class _RunLogHandler(logging.FileHandler):
+    """The run's log file. A log is a convenience: if it cannot be written (a full disk, a
+    folder turned read-only), it says so once on stderr and stops, and the run goes on, instead
+    of Python's `--- Logging error ---` traceback for every later line."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging names it)
+        error = sys.exc_info()[1]
+        reason = getattr(error, "strerror", None) or error
+        logger.removeHandler(self)
+        with suppress(OSError):  # closing flushes, which fails again on a full disk
+            self.close()
+        print(
+            f"Warning: cannot write the log file {self.baseFilename} ({reason}): "
+            "this run goes on without it",
+            file=sys.stderr,
+        )
+
+
+def start_log_file(logs_folder: Path, keep: int = DEFAULT_KEEP_LOGS) -> Path | None:
+    """Send this run's log to `<logs_folder>/<timestamp>-<pid>.log`, keeping the `keep` newest
+    log files (the others are deleted; 0 writes no log); None if no log is written.
 
     A log file is a convenience: an unwritable folder must not stop the run itself.
     """
@@ -74,11 +135,21 @@ def start_log_file(logs_folder: Path) -> Path | None:
         previous.close()
     try:
         logs_folder.mkdir(parents=True, exist_ok=True)
+        remove_old_logs(logs_folder, max(keep - 1, 0))
+        if keep <= 0:
+            return None
         path = logs_folder / f"{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = _RunLogHandler(path, encoding="utf-8")
     except OSError:
         return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     return path
+
+
+def remove_old_logs(logs_folder: Path, keep: int) -> None:
+    """Delete all but the `keep` newest run logs (by the timestamp in their names)."""
+    logs = sorted(path for path in logs_folder.iterdir() if _LOG_NAME.fullmatch(path.name))
+    for old in logs[: max(len(logs) - keep, 0)]:
+        old.unlink(missing_ok=True)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATA_FOLDER = Path("data")
 DEFAULT_RANDOM_SEED = 42
+# The seed is stored as a signed 64-bit integer (extract_metadata) and keys 64-bit random
+# streams: a larger one would silently give the data of a smaller one, so it is refused.
+MAX_RANDOM_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -51,15 +55,39 @@ class Settings:
         return self.reports_folder / "index.html"
 
     @property
+    def dbt_folder(self) -> Path:
+        return self.data_folder / "dbt"
+
+    @property
     def dbt_target_folder(self) -> Path:
         """dbt's artifacts (manifest, compiled SQL, run_results.json): `status` reads them."""
-        return self.data_folder / "dbt" / "target"
+        return self.dbt_folder / "target"
 
     @property
     def dbt_logs_folder(self) -> Path:
-        return self.data_folder / "dbt" / "logs"
+        return self.dbt_folder / "logs"
 
     @property
     def run_results_file(self) -> Path:
         """What the last transform did, as dbt recorded it."""
         return self.dbt_target_folder / "run_results.json"
+
+    @property
+    def managed_folders(self) -> tuple[Path, ...]:
+        """The folders whose files the platform writes and relies on: nothing else may write
+        there (an export over the lakehouse or a source file would destroy it)."""
+        return (
+            self.sources_folder,
+            self.lakehouse_folder,
+            self.logs_folder,
+            self.dbt_folder,
+            self.docs_folder,
+        )
+
+    def managed_folder_of(self, path: Path) -> Path | None:
+        """The managed folder holding `path` (symbolic links and `..` resolved), if any."""
+        real = Path(os.path.realpath(path))
+        for folder in self.managed_folders:
+            if real.is_relative_to(os.path.realpath(folder)):
+                return folder
+        return None

@@ -8,8 +8,13 @@ import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import ArgumentsThenOptions
-from jump.data_platform.lakehouse import connect
-from jump.data_platform.tools.export import FORMATS, export_relation, guess_format
+from jump.data_platform.lakehouse import open_lakehouse
+from jump.data_platform.tools.export import (
+    FORMATS,
+    check_output,
+    export_relation,
+    guess_format,
+)
 from jump.data_platform.tools.relations import find_relation
 
 
@@ -35,13 +40,11 @@ def export(run: RunContext, relation: str, output: Path, file_format: str | None
     \b
         data-platform export marts.turnover_by_cohort --output cohorts.xlsx
     """
+    check_output(run.settings, output)
     file_format = file_format or guess_format(output)
     lakehouse = run.settings.lakehouse_file
-    connection = connect(lakehouse, read_only=True)
-    try:
+    with open_lakehouse(lakehouse, read_only=True) as connection:
         found = find_relation(connection, relation, lakehouse)
-        with run.reporter.step(f"Exporting {found} to {output} ({file_format})"):
-            rows = export_relation(connection, found, output, file_format)
-    finally:
-        connection.close()
+    with run.reporter.step(f"Exporting {found} to {output} ({file_format})"):
+        rows = export_relation(lakehouse, found, output, file_format)
     run.reporter.info(f"Exported {rows:,} row{'s' * (rows != 1)} of {found} to {output}")

@@ -13,39 +13,83 @@ from jump.data_platform.cli.context import RunContext
 from jump.data_platform.cli.docs import docs
 from jump.data_platform.cli.export import export
 from jump.data_platform.cli.extract import extract
+from jump.data_platform.cli.interrupt import StepGroup
 from jump.data_platform.cli.load import load
 from jump.data_platform.cli.query import query
 from jump.data_platform.cli.report import report
 from jump.data_platform.cli.status import status
 from jump.data_platform.cli.transform import transform
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.reporting import Reporter, start_log_file
-from jump.data_platform.settings import DEFAULT_DATA_FOLDER, DEFAULT_RANDOM_SEED, Settings
+from jump.data_platform.reporting import (
+    DEFAULT_KEEP_LOGS,
+    KEEP_LOGS_ENV_VAR,
+    Reporter,
+    redact,
+    start_log_file,
+)
+from jump.data_platform.settings import (
+    DEFAULT_DATA_FOLDER,
+    DEFAULT_RANDOM_SEED,
+    MAX_RANDOM_SEED,
+    Settings,
+)
 
 logger = logging.getLogger("jump.data_platform")
+DATA_FOLDER_ENV_VAR = "DATA_PLATFORM_DATA_FOLDER"
 
 
-@click.group(chain=True, context_settings={"help_option_names": ["-h", "--help"]})
+def data_folder_option(ctx: click.Context, param: click.Parameter, value: str) -> Path:
+    """An exact one-line error for an empty path or a file, whichever way it was given."""
+    source = ctx.get_parameter_source(param.name or "")
+    given = (
+        f"the environment variable {DATA_FOLDER_ENV_VAR}"
+        if source is click.core.ParameterSource.ENVIRONMENT
+        else "--data-folder"
+    )
+    if not str(value).strip():
+        raise click.UsageError(f"{given} is empty: give the path of the data folder")
+    folder = Path(value)
+    if folder.exists() and not folder.is_dir():
+        raise click.UsageError(
+            f"{given} names {folder}, which is a file: the data folder must be a folder"
+        )
+    return folder
+
+
+@click.group(cls=StepGroup, chain=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data-folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_DATA_FOLDER,
+    type=click.Path(path_type=str),
+    callback=data_folder_option,
+    default=str(DEFAULT_DATA_FOLDER),
     show_default=True,
-    envvar="DATA_PLATFORM_DATA_FOLDER",
+    envvar=DATA_FOLDER_ENV_VAR,
     show_envvar=True,
     help="Folder of the generated sources, the lakehouse, the logs and the docs.",
 )
 @click.option(
     "--random-seed",
-    type=int,
+    type=click.IntRange(0, MAX_RANDOM_SEED),
     default=DEFAULT_RANDOM_SEED,
     show_default=True,
-    help="Seed of the simulated applications: the same seed gives the same data.",
+    help=f"Seed of the simulated applications (0 to {MAX_RANDOM_SEED}): the same seed "
+    "gives the same data.",
+)
+@click.option(
+    "--keep-logs",
+    type=click.IntRange(min=0),
+    default=DEFAULT_KEEP_LOGS,
+    show_default=True,
+    envvar=KEEP_LOGS_ENV_VAR,
+    show_envvar=True,
+    help="Run logs kept in <data-folder>/logs, the oldest deleted first (0: write none).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and results.")
 @click.version_option(__version__, prog_name="data-platform")
 @click.pass_context
-def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) -> None:
+def cli(
+    ctx: click.Context, data_folder: Path, random_seed: int, keep_logs: int, quiet: bool
+) -> None:
     """Jump's data platform: extract the App and the CRM, load them into the DuckDB
     lakehouse, transform them with dbt.
 
@@ -59,7 +103,7 @@ def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) ->
     # Asking for help runs nothing, so it leaves no log behind.
     asks_help = any(argument in ("--help", "-h") for argument in arguments)
     if ctx.invoked_subcommand is not None and not ctx.resilient_parsing and not asks_help:
-        log_file = start_log_file(settings.logs_folder)
+        log_file = start_log_file(settings.logs_folder, keep_logs)
         logger.info("data-platform %s: %s (log %s)", __version__, " ".join(arguments), log_file)
 
 
@@ -73,8 +117,19 @@ cli.add_command(docs)
 cli.add_command(report)
 
 
+def _quiet_cleanup(unraisable: sys.UnraisableHookArgs) -> None:
+    """A file that failed to write (a full disk) fails again when the garbage collector closes
+    it: that error was already reported in one line, so it is not printed again."""
+    if not isinstance(unraisable.exc_value, OSError):
+        sys.__unraisablehook__(unraisable)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the CLI and turn every user error into one line on stderr."""
+    sys.unraisablehook = _quiet_cleanup
+    # A log handler that cannot write (dbt's log on a full disk) must not print a traceback per
+    # line: the run's own log says so once (reporting), and the step's error says why it failed.
+    logging.raiseExceptions = False
     try:
         arguments = sys.argv[1:] if argv is None else argv
         # The arguments ride in `obj` so that the group can log them (and see a --help).
@@ -85,14 +140,13 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"Error: {error.format_message()}", err=True)
         return error.exit_code
     except DataPlatformError as error:
-        logger.error("%s", error.message)
-        click.echo(f"Error: {error.message}", err=True)
+        # A user error names a file, a row by its id or reference, never a person.
+        message = redact(error.message)
+        logger.error("%s", message)
+        click.echo(f"Error: {message}", err=True)
         return error.exit_code
-    except click.exceptions.Abort:
-        click.echo("Error: aborted", err=True)
-        return 130
-    except KeyboardInterrupt:
-        click.echo("Error: interrupted; files being written were left as they were", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):  # between steps, or in click itself
+        click.echo("Error: interrupted", err=True)
         return 130
     return 0
 

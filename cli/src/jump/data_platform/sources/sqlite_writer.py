@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
+import adbc_driver_manager
 import adbc_driver_sqlite.dbapi as adbc_sqlite
 import pyarrow as pa
 
@@ -39,5 +40,8 @@ def write_database(
                 with sqlite3.connect(temporary) as indexes:
                     indexes.executescript(index_sql)
                 indexes.close()
-    except (OSError, sqlite3.Error) as error:
-        raise DataPlatformError(f"cannot write {path}: {error}") from error
+    except (OSError, sqlite3.Error, adbc_driver_manager.Error) as error:
+        # ADBC reports a full disk as `INTERNAL: failed to execute: database or disk is full`
+        # and more lines: the first is the user's.
+        lines = str(error).strip().splitlines() or [type(error).__name__]
+        raise DataPlatformError(f"cannot write {path}: {lines[0]}") from error

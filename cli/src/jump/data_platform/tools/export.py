@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ import duckdb
 
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError, first_line
-from jump.data_platform.lakehouse import quote_literal
+from jump.data_platform.lakehouse import open_lakehouse, quote_literal
+from jump.data_platform.settings import Settings
 from jump.data_platform.tools.duckdb_types import NUMERIC_TYPES
 from jump.data_platform.tools.relations import Relation
 from jump.data_platform.tools.values import to_text
@@ -33,17 +35,29 @@ def guess_format(output: Path) -> str:
         ) from None
 
 
-def export_relation(
-    connection: duckdb.DuckDBPyConnection, relation: Relation, output: Path, file_format: str
-) -> int:
-    """Write `relation` to `output`; return the number of rows.
-
-    The file appears only when complete: an error leaves any previous file untouched.
-    """
+def check_output(settings: Settings, output: Path) -> None:
+    """Refuse an output that is a folder or lies among the platform's own files."""
     if output.is_dir():
         raise DataPlatformError(f"cannot write {output}: it is a folder")
+    managed = settings.managed_folder_of(output)
+    if managed is not None:
+        raise DataPlatformError(
+            f"refused to write {output}: it is inside {managed}, which the platform manages "
+            "(an export there could destroy the lakehouse or the sources); choose another path"
+        )
+
+
+def export_relation(lakehouse: Path, relation: Relation, output: Path, file_format: str) -> int:
+    """Write `relation` to `output`; return the number of rows.
+
+    The file appears only when complete: an error leaves any previous file untouched. The
+    reading connection may write the temporary file and nothing else.
+    """
     try:
-        with atomic_path(output) as temporary:
+        with (
+            atomic_path(output) as temporary,
+            open_lakehouse(lakehouse, read_only=True, output=temporary) as connection,
+        ):
             if file_format == "xlsx":
                 return _write_xlsx(connection, relation, temporary)
             return _copy(connection, relation, temporary, file_format)
@@ -80,9 +94,27 @@ def _write_xlsx(connection: duckdb.DuckDBPyConnection, relation: Relation, path:
             f"{relation} has {total:,} rows, more than an Excel sheet holds "
             f"({XLSX_MAX_ROWS:,}): export it as csv or parquet"
         )
+    # XlsxWriter's scratch files go beside the output, named after it, not in the system's
+    # temporary folder: a killed export's leftovers are then found and removed by the next one.
+    scratch = path.with_name(f"{path.name}.d")
+    scratch.mkdir()
+    try:
+        return _write_workbook(connection, relation, path, scratch, xlsxwriter)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _write_workbook(
+    connection: duckdb.DuckDBPyConnection,
+    relation: Relation,
+    path: Path,
+    scratch: Path,
+    xlsxwriter: Any,
+) -> int:
     workbook = xlsxwriter.Workbook(
         str(path),
         {
+            "tmpdir": str(scratch),
             "constant_memory": True,
             # Values are data, never formulas, links or numbers parsed from text.
             "strings_to_formulas": False,
@@ -93,22 +125,25 @@ def _write_xlsx(connection: duckdb.DuckDBPyConnection, relation: Relation, path:
             "nan_inf_to_errors": True,
         },
     )
+    # On a failure half-way the workbook is not closed: closing would write the zip anyway.
+    sheet = workbook.add_worksheet(_sheet_name(relation.name))
+    connection.execute(f"SELECT * FROM {relation.qualified}")
+    description = connection.description or []
+    bold = workbook.add_format({"bold": True})
+    sheet.write_row(0, 0, [str(column[0]) for column in description], bold)
+    writers = [_cell_writer(sheet, workbook, str(column[1])) for column in description]
+    count = 0
+    while rows := connection.fetchmany(_BATCH_ROWS):
+        for row in rows:
+            count += 1
+            for index, value in enumerate(row):
+                if value is not None:  # NULL: an empty cell
+                    writers[index](count, index, value)
     try:
-        sheet = workbook.add_worksheet(_sheet_name(relation.name))
-        connection.execute(f"SELECT * FROM {relation.qualified}")
-        description = connection.description or []
-        bold = workbook.add_format({"bold": True})
-        sheet.write_row(0, 0, [str(column[0]) for column in description], bold)
-        writers = [_cell_writer(sheet, workbook, str(column[1])) for column in description]
-        count = 0
-        while rows := connection.fetchmany(_BATCH_ROWS):
-            for row in rows:
-                count += 1
-                for index, value in enumerate(row):
-                    if value is not None:  # NULL: an empty cell
-                        writers[index](count, index, value)
-    finally:
         workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as error:  # wraps the OSError (a full disk)
+        cause = error.args[0] if error.args else error
+        raise (cause if isinstance(cause, OSError) else OSError(str(cause))) from error
     return count
 
 

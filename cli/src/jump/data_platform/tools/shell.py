@@ -22,6 +22,10 @@ from jump.data_platform.tools.query import execute_one, fetch_batches, render_ta
 
 SHELL_MAX_ROWS = 1_000
 _QUIT = frozenset({".quit", ".exit", "quit", "exit", r"\q"})
+_DOT_COMMAND_REFUSED = (
+    "Error: {command} is not available: this shell only reads the lakehouse "
+    "(SQL statements, and .quit to leave)"
+)
 
 
 def duckdb_cli_binary() -> Path | None:
@@ -38,14 +42,14 @@ def duckdb_cli_binary() -> Path | None:
 
 
 def run_duckdb_shell(binary: Path, lakehouse: Path) -> int:
-    """Run DuckDB's shell read-only on the lakehouse; return its exit code."""
-    command = [
-        str(binary),
-        "-readonly",
-        "-cmd",
-        "SET autoinstall_known_extensions = false;",
-        str(lakehouse),
-    ]
+    """Run DuckDB's shell read-only and in safe mode on the lakehouse; return its exit code.
+
+    Safe mode refuses the dot commands that reach beyond the lakehouse (`.open`, `.system`,
+    `.shell`, `.output`, `.read`, `.import`, ...) and turns external access off with the
+    configuration locked, as every reading connection of the platform (which also means no
+    extension can be downloaded).
+    """
+    command = [str(binary), "-safe", "-readonly", str(lakehouse)]
     # Ctrl-C belongs to the shell (it cancels the running query); this process waits it out.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -81,6 +85,16 @@ def run_builtin_shell(
         if not lines and line.strip() in _QUIT:
             break
         if not lines and not line.strip():
+            continue
+        if not lines and line.lstrip().startswith("."):
+            # DuckDB's shell's dot commands (.open, .system, .shell, ...) are not SQL: say so.
+            command = line.split()[0]
+            console.print(
+                _DOT_COMMAND_REFUSED.format(command=command),
+                style="red",
+                markup=False,
+                highlight=False,
+            )
             continue
         lines.append(line)
         if line.rstrip().endswith(";"):

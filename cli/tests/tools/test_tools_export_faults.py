@@ -1,0 +1,104 @@
+"""export killed or on a full disk: one line, the previous file intact, no leftovers."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from jump.data_platform.settings import Settings
+from support.cli import run_cli
+from support.disks import fill, tiny_disk
+
+ENTRY_POINT = Path(sys.executable).parent / "data-platform"
+pytestmark = pytest.mark.slow
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def start(data: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(ENTRY_POINT), "--data-folder", str(data), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
+    """Poll until `condition` holds (the run is where the test wants it) or the run ended."""
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert process.poll() is None, "the run ended before the point to interrupt it"
+        assert time.monotonic() < deadline, "the run never reached the point to interrupt it"
+        time.sleep(0.02)
+
+
+def temporaries(folder: Path) -> list[Path]:
+    return sorted(folder.glob(".*.tmp*")) if folder.exists() else []
+
+
+def test_a_killed_xlsx_export_leaves_nothing_after_the_next_run(
+    fresh_data_folder: Path, tmp_path: Path
+) -> None:
+    lakehouse = Settings(data_folder=fresh_data_folder).lakehouse_file
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute(
+            "create table marts.big as select range as id, 'row ' || range as label, "
+            "range * 1.5 as amount from range(400000)"
+        )
+    out = tmp_path / "out"
+    out.mkdir()
+    output = out / "big.xlsx"
+    process = start(fresh_data_folder, "export", "marts.big", "-o", str(output))
+
+    def scratch_written() -> bool:
+        return any(path.is_dir() and any(path.iterdir()) for path in temporaries(out))
+
+    wait_for(scratch_written, process)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    assert temporaries(out) != []
+    run = run_cli(fresh_data_folder, "-q", "export", "marts.monthly_turnover", "-o", str(output))
+    assert run.exit_code == 0, run.stderr
+    assert [path.name for path in out.iterdir()] == ["big.xlsx"]
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "csv", "parquet"])
+def test_export_to_a_full_disk(fresh_data_folder: Path, tmp_path: Path, file_format: str) -> None:
+    output = tmp_path / "disk" / f"out.{file_format}"
+    with tiny_disk(output.parent, 64):
+        fill(output.parent)
+        run = run_cli(fresh_data_folder, "export", "sources.app__users", "-o", str(output))
+        left = sorted(path.name for path in output.parent.iterdir())
+    assert run.exit_code == 1
+    assert run.stderr.strip().splitlines() == [
+        line for line in run.stderr.strip().splitlines() if line.startswith("Error: cannot")
+    ]
+    assert "No space left on device" in run.stderr
+    assert left == ["filler"]
+
+
+def test_no_python_temporary_file_outlives_an_export(
+    fresh_data_folder: Path, tmp_path: Path
+) -> None:
+    before = set(Path(os.environ.get("TMPDIR", "/tmp")).iterdir())
+    output = tmp_path / "users.xlsx"
+    assert (
+        run_cli(
+            fresh_data_folder, "-q", "export", "sources.app__users", "-o", str(output)
+        ).exit_code
+        == 0
+    )
+    after = set(Path(os.environ.get("TMPDIR", "/tmp")).iterdir())
+    assert not {path for path in after - before if path.name.startswith("tmp")}
