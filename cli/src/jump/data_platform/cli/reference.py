@@ -7,6 +7,7 @@ differs from what the code would write, so `make lint` catches a reference that 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -23,14 +24,16 @@ Generated from `data-platform --help` and each command's `--help` by
 
 def _help(command: click.Command, name: str, parent: click.Context | None) -> str:
     # A fixed width, so that the page does not depend on the terminal that generated it.
-    context = click.Context(command, info_name=name, parent=parent, terminal_width=100)
+    settings = {"terminal_width": 100, **command.context_settings}
+    context = click.Context(command, info_name=name, parent=parent, **settings)
     context.max_content_width = 100
     return command.get_help(context)
 
 
 def render() -> str:
     """The whole reference page as markdown."""
-    root = click.Context(cli, info_name="data-platform", terminal_width=100)
+    # As the real entry point builds it: the group's settings (`-h`) reach every command.
+    root = click.Context(cli, info_name="data-platform", terminal_width=100, **cli.context_settings)
     sections = [HEADER, "## data-platform\n", f"```\n{_help(cli, 'data-platform', None)}\n```\n"]
     for name in sorted(cli.commands):
         command = cli.commands[name]
@@ -48,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.check:
         current = arguments.path.read_text(encoding="utf-8") if arguments.path.exists() else ""
         if current != expected:
+            diff = difflib.unified_diff(
+                current.splitlines(),
+                expected.splitlines(),
+                "checked in",
+                "from --help",
+                lineterm="",
+            )
+            print("\n".join(list(diff)[:40]), file=sys.stderr)
             print(
                 f"{arguments.path} is out of date: run `make cli-reference` and commit it",
                 file=sys.stderr,
