@@ -54,3 +54,18 @@ class Settings:
     def run_results_file(self) -> Path:
         """What the last transform did, as dbt recorded it."""
         return self.dbt_target_folder / "run_results.json"
+
+    @property
+    def schedule_folder(self) -> Path:
+        """What `data-platform schedule` keeps between runs: its state and its lock."""
+        return self.data_folder / "schedule"
+
+    @property
+    def schedule_state_file(self) -> Path:
+        """Each scheduled job's cron, last run and last success (JSON): `status` reads it."""
+        return self.schedule_folder / "state.json"
+
+    @property
+    def schedule_lock_file(self) -> Path:
+        """Held by the running scheduler: a second one on the same data folder is refused."""
+        return self.schedule_folder / "scheduler.lock"

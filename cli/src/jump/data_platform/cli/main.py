@@ -15,6 +15,7 @@ from jump.data_platform.cli.export import export
 from jump.data_platform.cli.extract import extract
 from jump.data_platform.cli.load import load
 from jump.data_platform.cli.query import query
+from jump.data_platform.cli.schedule import schedule
 from jump.data_platform.cli.status import status
 from jump.data_platform.cli.transform import transform
 from jump.data_platform.errors import DataPlatformError
@@ -69,6 +70,7 @@ cli.add_command(query)
 cli.add_command(export)
 cli.add_command(status)
 cli.add_command(docs)
+cli.add_command(schedule)
 
 
 def main(argv: list[str] | None = None) -> int:
