@@ -83,6 +83,7 @@ def test_first_start_runs_both_jobs_then_hourly_and_daily(harness: Harness) -> N
 
     harness.at(paris(2, 5, 59))  # 19 App fire times passed: one run, coalesced
     assert harness.refresh.sources_called()[4:] == [("app",)]
+    assert "already refreshed" not in harness.output.getvalue()  # not even submitted 19 times
     harness.at(paris(2, 6, 0))
     assert harness.refresh.calls[5:] == [(("crm",), paris(2, 6, 0))]
     harness.at(paris(2, 6, 5))
