@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from jump.data_platform.pipeline import RefreshOptions, RefreshOutcome, Stop
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
-
 from schedule.fake_clock import FakeClock
 
 

@@ -110,7 +110,10 @@ def test_a_failing_run_is_reported_in_status_and_retried_at_the_next_tick(
     harness.at(paris(1, 8, 30))
     harness.refresh.failures = 1
     harness.at(paris(1, 9, 5))
-    assert "schedule: app refresh (app) FAILED after 120.0 s at load: boom" in harness.output.getvalue()
+    assert (
+        "schedule: app refresh (app) FAILED after 120.0 s at load: boom"
+        in harness.output.getvalue()
+    )
     assert "(1 in a row; retried at the next tick)" in harness.output.getvalue()
     job = read_state(harness.settings.schedule_state_file).jobs["app"]
     assert job.failures_in_a_row == 1
@@ -118,7 +121,10 @@ def test_a_failing_run_is_reported_in_status_and_retried_at_the_next_tick(
 
     lines = "\n".join(schedule_lines(harness.settings, now=paris(1, 9, 30)))
     assert "app: '5 * * * *' (Europe/Paris): last run 2026-06-01 09:05 CEST FAILED" in lines
-    assert "at load: boom (1 failure(s) in a row; retried at the next tick); next 2026-06-01 10:05 CEST, due now" in lines
+    assert (
+        "at load: boom (1 failure(s) in a row; retried at the next tick); next 2026-06-01 10:05 CEST, due now"
+        in lines
+    )
     shown = run_cli(harness.settings.data_folder, "status")
     assert shown.exit_code == 0, shown.stderr
     assert "FAILED in 120.0 s at load: boom" in shown.stdout

@@ -112,9 +112,7 @@ def test_stop_during_load_finishes_the_load_and_stops_before_transform(
                 stop.asked.set()
             super().info(message)
 
-    outcome = refresh(
-        settings, ["app"], datetime.now(UTC), StoppingReporter(quiet=True), stop=stop
-    )
+    outcome = refresh(settings, ["app"], datetime.now(UTC), StoppingReporter(quiet=True), stop=stop)
     assert outcome.status == "stopped"
     assert outcome.steps == ("extract", "load")
     after = lakehouse_snapshot(settings.lakehouse_file)

@@ -60,7 +60,7 @@ class NeverStop:
         return False
 
 
-class _StopRequested(Exception):
+class _StopRequestedError(Exception):
     """Raised out of a wait for the lakehouse's lock when a stop is requested."""
 
 
@@ -122,7 +122,7 @@ class _Run:
                     f"(waited {waited:g} s of {self.options.lock_timeout:g} s)"
                 )
                 if self.stop.wait(self.options.lock_retry_every):
-                    raise _StopRequested from error
+                    raise _StopRequestedError from error
                 waited += self.options.lock_retry_every
 
 
@@ -168,7 +168,7 @@ def refresh(
             current = step
             if _run_step(run, step, selected, as_of):
                 run.steps.append(step)
-    except _StopRequested:
+    except _StopRequestedError:
         status = "stopped"
     except DataPlatformError as failure:
         status, error = "failed", failure.message
@@ -186,11 +186,33 @@ def refresh(
     )
 
 
+def extract_step(
+    settings: Settings,
+    sources: Sequence[str],
+    as_of: datetime,
+    scale: int = 1,
+    reporter: Reporter | None = None,
+) -> None:
+    """The extract step of a refresh (Dagster's extract assets call it too)."""
+    extract_sources(settings, sources, extract_date(as_of), scale, reporter)
+
+
+def load_step(
+    settings: Settings,
+    sources: Sequence[str],
+    reporter: Reporter | None = None,
+    options: RefreshOptions | None = None,
+) -> None:
+    """The load step, waiting for a lakehouse another process holds (Dagster's load assets)."""
+    run = _Run(settings, reporter or Reporter(quiet=True), options or RefreshOptions(), NeverStop())
+    run.waiting_for_lock("load", lambda: load_sources(settings, sources, run.reporter))
+
+
 def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> bool:
     """Run one step; False when it had nothing to do (no `report` command yet)."""
     settings, reporter = run.settings, run.reporter
     if step == "extract":
-        extract_sources(settings, sources, extract_date(as_of), run.options.scale, reporter)
+        extract_step(settings, sources, as_of, run.options.scale, reporter)
     elif step == "load":
         run.waiting_for_lock("load", lambda: load_sources(settings, sources, reporter))
     elif step == "transform":
@@ -236,7 +258,9 @@ def _with_unloaded(settings: Settings, sources: tuple[str, ...]) -> tuple[str, .
                 ).fetchall()
             }
         except duckdb.Error as error:
-            raise DataPlatformError(f"cannot read lakehouse {lakehouse}: {first_line(error)}")
+            raise DataPlatformError(
+                f"cannot read lakehouse {lakehouse}: {first_line(error)}"
+            ) from error
         finally:
             connection.close()
         prefixes = {name: lakehouse_table(name, "") for name in SOURCE_NAMES}

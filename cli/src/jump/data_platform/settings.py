@@ -69,3 +69,14 @@ class Settings:
     def schedule_lock_file(self) -> Path:
         """Held by the running scheduler: a second one on the same data folder is refused."""
         return self.schedule_folder / "scheduler.lock"
+
+    @property
+    def dagster_home(self) -> Path:
+        """DAGSTER_HOME of the optional Dagster code location: its runs, schedules, logs."""
+        return self.data_folder / "dagster"
+
+    @property
+    def dagster_dbt_target_folder(self) -> Path:
+        """dbt's manifest and artifacts for Dagster (dagster-dbt runs dbt there, apart from the
+        CLI's own target folder that `status` reads)."""
+        return self.dagster_home / "dbt-target"

@@ -92,9 +92,10 @@ def schedule(
         run.reporter,
         stop,
     )
-    with scheduler_lock(run.settings.schedule_lock_file), SignalHandlers(
-        stop, run.reporter.info
-    ).installed():
+    with (
+        scheduler_lock(run.settings.schedule_lock_file),
+        SignalHandlers(stop, run.reporter.info).installed(),
+    ):
         if not once:
             serve(runner)
             return

@@ -90,9 +90,7 @@ class JobRunner:
         now = now or self.clock()
         state = self.store.read()
         return [
-            name
-            for name, spec in self.jobs.items()
-            if spec.is_due(_last_success(state, name), now)
+            name for name, spec in self.jobs.items() if spec.is_due(_last_success(state, name), now)
         ]
 
     def run_job(self, name: str) -> RefreshOutcome | None:

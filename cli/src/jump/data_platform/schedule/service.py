@@ -13,7 +13,7 @@ import fcntl
 import logging
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.pipeline import RefreshOutcome
 from jump.data_platform.schedule.jobs import time_zone
 from jump.data_platform.schedule.runner import JobRunner, StopSignal
-from jump.data_platform.schedule.state import ScheduleState, SchedulerInfo
+from jump.data_platform.schedule.state import SchedulerInfo, ScheduleState
 
 # APScheduler's own lines go to the run's log file (a child of the platform's logger).
 APSCHEDULER_LOGGER = logging.getLogger("jump.data_platform.apscheduler")
@@ -78,7 +78,7 @@ class SignalHandlers:
     at once (the lakehouse keeps its last committed state: a load is one transaction)."""
 
     stop: StopSignal
-    announce: Any  # Callable[[str], None]
+    announce: Callable[[str], None]
     previous: dict[int, Any] = field(default_factory=dict)
 
     def _handle(self, number: int, frame: FrameType | None) -> None:
@@ -99,8 +99,8 @@ class SignalHandlers:
         try:
             yield
         finally:
-            for number, handler in self.previous.items():
-                signal.signal(number, handler)
+            for previous, handler in self.previous.items():
+                signal.signal(previous, handler)
 
 
 @contextlib.contextmanager

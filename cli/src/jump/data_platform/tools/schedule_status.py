@@ -121,7 +121,9 @@ def schedule_as_json(settings: Settings, now: datetime | None = None) -> dict[st
             "pid": scheduler.pid,
             "mode": scheduler.mode,
             "started_at": scheduler.started_at.isoformat(),
-            "stopped_at": None if scheduler.stopped_at is None else scheduler.stopped_at.isoformat(),
+            "stopped_at": None
+            if scheduler.stopped_at is None
+            else scheduler.stopped_at.isoformat(),
         },
         "jobs": jobs,
     }
