@@ -128,6 +128,7 @@ def test_a_failing_run_is_reported_in_status_and_retried_at_the_next_tick(
     shown = run_cli(harness.settings.data_folder, "status")
     assert shown.exit_code == 0, shown.stderr
     assert "FAILED in 120.0 s at load: boom" in shown.stdout
+    assert "Warning: the scheduled app refresh failed 1 time(s) in a row: boom" in shown.stderr
 
     harness.at(paris(1, 9, 30))  # not before the next fire time
     assert len(harness.refresh.calls) == 3

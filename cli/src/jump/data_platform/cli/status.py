@@ -9,7 +9,11 @@ import click
 from rich.console import Console
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
-from jump.data_platform.tools.schedule_status import schedule_as_json, schedule_lines
+from jump.data_platform.tools.schedule_status import (
+    failed_jobs,
+    schedule_as_json,
+    schedule_lines,
+)
 from jump.data_platform.tools.status import gather_status
 from jump.data_platform.tools.status_report import (
     freshness_lines,
@@ -50,3 +54,5 @@ def status(run: RunContext, output_format: str) -> None:
         run.reporter.warning(f"source {line.strip()}")
     if state.transform is not None and not state.transform.succeeded:
         run.reporter.warning(f"the last transform failed: {', '.join(state.transform.failed)}")
+    for line in failed_jobs(run.settings):
+        run.reporter.warning(line)

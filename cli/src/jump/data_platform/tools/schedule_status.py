@@ -80,6 +80,17 @@ def schedule_lines(settings: Settings, now: datetime | None = None) -> list[str]
     return lines
 
 
+def failed_jobs(settings: Settings) -> list[str]:
+    """One line per scheduled job whose last run failed (for `status`'s warnings)."""
+    state, _ = schedule_state(settings)
+    return [
+        f"the scheduled {name} refresh failed {job.failures_in_a_row} time(s) in a row: "
+        f"{job.last_run.error}"
+        for name, job in sorted(state.jobs.items())
+        if job.last_run is not None and job.last_run.outcome == "failed"
+    ]
+
+
 def schedule_as_json(settings: Settings, now: datetime | None = None) -> dict[str, Any] | None:
     now = now or datetime.now(UTC)
     state, problem = schedule_state(settings)
