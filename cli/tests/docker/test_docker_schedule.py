@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import yaml
+
 from docker.test_docker_makefile import REPO, make
 
 

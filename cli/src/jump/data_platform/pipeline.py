@@ -161,7 +161,10 @@ def refresh(
     current = "start"
     try:
         selected = run.waiting_for_lock("refresh", lambda: _with_unloaded(settings, selected))
-        for step in STEPS:
+        # The report step only once the CLI has the command: a stop after the transform is then
+        # a finished refresh, not a stopped one.
+        steps = [step for step in STEPS if step != "report" or report_command() is not None]
+        for step in steps:
             if run.stop.requested():
                 status = "stopped"
                 break
@@ -268,6 +271,13 @@ def _with_unloaded(settings: Settings, sources: tuple[str, ...]) -> tuple[str, .
     return tuple(name for name in SOURCE_NAMES if name in sources or name not in loaded)
 
 
+def report_command() -> click.Command | None:
+    """`data-platform report` when the CLI has it (issue "Reports"), else None."""
+    from jump.data_platform.cli.main import cli  # the CLI imports this module
+
+    return cli.commands.get("report")
+
+
 def run_report_if_registered(settings: Settings, reporter: Reporter) -> bool:
     """The report step: `data-platform report` (issue "Reports") when the CLI has that command.
 
@@ -275,9 +285,8 @@ def run_report_if_registered(settings: Settings, reporter: Reporter) -> bool:
     needs no change when the command lands. False while it does not exist.
     """
     from jump.data_platform.cli.context import RunContext  # the CLI imports this module
-    from jump.data_platform.cli.main import cli
 
-    command = cli.commands.get("report")
+    command = report_command()
     if command is None:
         return False
     try:

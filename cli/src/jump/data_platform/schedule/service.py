@@ -27,7 +27,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from jump.data_platform.atomic import create_folder
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.pipeline import RefreshOutcome
-from jump.data_platform.schedule.jobs import time_zone
+from jump.data_platform.schedule.jobs import JobSpec, time_zone
 from jump.data_platform.schedule.runner import JobRunner, StopSignal
 from jump.data_platform.schedule.state import SchedulerInfo, ScheduleState
 
@@ -173,20 +173,25 @@ def run_once(runner: JobRunner) -> list[RefreshOutcome]:
     return outcomes
 
 
+def _next_run(spec: JobSpec, now: datetime) -> str:
+    fire = spec.next_fire_time(now)
+    if fire is None:
+        return "no next run"
+    return f"next run {fire.astimezone(time_zone(spec.time_zone)):%Y-%m-%d %H:%M %Z}"
+
+
 def serve(runner: JobRunner, scheduler: BaseScheduler | None = None) -> None:
     """Run the jobs on their cron until SIGTERM or Ctrl-C; return once stopped cleanly."""
     runner.register_jobs()
     _mark_scheduler(runner, "service")
+    due = runner.due_jobs()
+    now = runner.clock()
+    for name, spec in runner.jobs.items():
+        when = "due now: runs at once" if name in due else _next_run(spec, now)
+        runner.reporter.info(f"schedule: {name} at '{spec.cron}' ({spec.time_zone}), {when}")
     scheduler = configure_scheduler(runner, scheduler)
     try:
         scheduler.start()
-        for job in scheduler.get_jobs():
-            spec = runner.jobs[job.id]
-            when = job.next_run_time
-            runner.reporter.info(
-                f"schedule: {job.id} at '{spec.cron}' ({spec.time_zone}), next run "
-                f"{when:%Y-%m-%d %H:%M %Z}" + (" (due now)" if when <= runner.clock() else "")
-            )
         runner.reporter.info("schedule: running; Ctrl-C or SIGTERM stops it between steps")
         runner.stop.event.wait()
         runner.reporter.info("schedule: stopping: the running refresh finishes its current step")
