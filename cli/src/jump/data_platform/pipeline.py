@@ -91,9 +91,9 @@ class RefreshOutcome:
         """`succeeded in 12.3 s`, `FAILED after 2.0 s at load: <why>`, `stopped after load`."""
         if self.status == "succeeded":
             return f"succeeded in {self.seconds:.1f} s"
-        last = self.steps[-1] if self.steps else "nothing"
         if self.status == "stopped":
-            return f"stopped after {last} ({self.seconds:.1f} s), as asked"
+            where = f"after {self.steps[-1]}" if self.steps else "before extract"
+            return f"stopped {where} ({self.seconds:.1f} s), as asked"
         return f"FAILED after {self.seconds:.1f} s at {self.failed_step}: {self.error}"
 
 
