@@ -22,6 +22,7 @@ EXTRACT_ARGS ?=
 LOAD_ARGS ?=
 TRANSFORM_ARGS ?=
 BENCH_ARGS ?=
+SCHEDULE_ARGS ?=
 # Extra options of `docker build` (CI uses them to pass its network settings).
 BUILD_ARGS ?=
 
@@ -36,7 +37,7 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-.PHONY: help all venv run test lint cli-reference bench build extract load transform refresh report query clean
+.PHONY: help all venv run test lint cli-reference bench build extract load transform refresh report schedule query clean
 
 help: ## List every target with one line each, by where it runs.
 	@grep -E '^([a-z][a-z-]*:.*## |##@ )' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; \
@@ -95,6 +96,11 @@ transform: | $(DATA_DIR) ## Build and test the dbt layers in the lakehouse (in a
 
 refresh: | $(DATA_DIR) ## Extract, load and transform, in that order (one container).
 	$(DOCKER_RUN) extract $(EXTRACT_ARGS) load $(LOAD_ARGS) transform $(TRANSFORM_ARGS)
+
+# In the foreground: Ctrl-C (or `docker stop`, SIGTERM) stops it between two steps. As a
+# service that restarts with the machine: `docker compose up -d scheduler` (compose.yaml).
+schedule: | $(DATA_DIR) ## Refresh the App hourly and the CRM daily, in a container (SCHEDULE_ARGS=--once).
+	$(DOCKER_RUN) schedule $(SCHEDULE_ARGS)
 
 report: | $(DATA_DIR) ## Write the dashboard ./data/reports/index.html from the marts (in a container).
 	$(DOCKER_RUN) report

@@ -18,13 +18,18 @@ _CONFIG: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_e
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
+class LakehouseLockedError(DataPlatformError):
+    """DuckDB's lock conflict: another process holds the lakehouse. A person is told to retry;
+    the scheduler waits and retries by itself."""
+
+
 def lock_error(path: Path, detail: str) -> DataPlatformError | None:
     """The one-line error for DuckDB's lock conflict, naming who holds it; None otherwise."""
     if "could not set lock" not in detail.lower():
         return None
     holder = _LOCK_HOLDER.search(detail)
     by = f" (PID {holder['pid']}, {holder['program']})" if holder else ""
-    return DataPlatformError(
+    return LakehouseLockedError(
         f"lakehouse {path} is locked by another process{by} (DuckDB allows one writer); "
         "close it (a DuckDB shell, a notebook, another data-platform run) and retry"
     )

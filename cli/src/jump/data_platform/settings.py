@@ -82,6 +82,9 @@ class Settings:
             self.logs_folder,
             self.dbt_folder,
             self.docs_folder,
+            self.reports_folder,
+            self.schedule_folder,
+            self.dagster_home,
         )
 
     def managed_folder_of(self, path: Path) -> Path | None:
@@ -91,3 +94,29 @@ class Settings:
             if real.is_relative_to(os.path.realpath(folder)):
                 return folder
         return None
+
+    @property
+    def schedule_folder(self) -> Path:
+        """What `data-platform schedule` keeps between runs: its state and its lock."""
+        return self.data_folder / "schedule"
+
+    @property
+    def schedule_state_file(self) -> Path:
+        """Each scheduled job's cron, last run and last success (JSON): `status` reads it."""
+        return self.schedule_folder / "state.json"
+
+    @property
+    def schedule_lock_file(self) -> Path:
+        """Held by the running scheduler: a second one on the same data folder is refused."""
+        return self.schedule_folder / "scheduler.lock"
+
+    @property
+    def dagster_home(self) -> Path:
+        """DAGSTER_HOME of the optional Dagster code location: its runs, schedules, logs."""
+        return self.data_folder / "dagster"
+
+    @property
+    def dagster_dbt_target_folder(self) -> Path:
+        """dbt's manifest and artifacts for Dagster (dagster-dbt runs dbt there, apart from the
+        CLI's own target folder that `status` reads)."""
+        return self.dagster_home / "dbt-target"

@@ -17,6 +17,7 @@ from jump.data_platform.cli.interrupt import StepGroup
 from jump.data_platform.cli.load import load
 from jump.data_platform.cli.query import query
 from jump.data_platform.cli.report import report
+from jump.data_platform.cli.schedule import schedule
 from jump.data_platform.cli.status import status
 from jump.data_platform.cli.transform import transform
 from jump.data_platform.errors import DataPlatformError
@@ -115,6 +116,7 @@ cli.add_command(export)
 cli.add_command(status)
 cli.add_command(docs)
 cli.add_command(report)
+cli.add_command(schedule)
 
 
 def _quiet_cleanup(unraisable: sys.UnraisableHookArgs) -> None:

@@ -9,6 +9,11 @@ import click
 from rich.console import Console
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
+from jump.data_platform.tools.schedule_status import (
+    failed_jobs,
+    schedule_as_json,
+    schedule_lines,
+)
 from jump.data_platform.tools.status import gather_status
 from jump.data_platform.tools.status_report import (
     freshness_lines,
@@ -34,14 +39,20 @@ def status(run: RunContext, output_format: str) -> None:
     the last transform. A missing lakehouse is reported, not an error."""
     state = gather_status(run.settings)
     document = status_as_json(state)
+    document["schedule"] = schedule_as_json(run.settings)
     logger.info("status: %s", json.dumps(document))
     # The status is this command's result: printed on stdout even with --quiet.
     if output_format == "json":
         click.echo(json.dumps(document, indent=2))
     else:
-        render_status(state, Console(highlight=False, soft_wrap=True))
+        console = Console(highlight=False, soft_wrap=True)
+        render_status(state, console)
+        for line in schedule_lines(run.settings):
+            console.print(line, markup=False)
     for source in state.stale_sources:
         line = next(line for line in freshness_lines(state) if line.startswith(f"  {source}:"))
         run.reporter.warning(f"source {line.strip()}")
     if state.transform is not None and not state.transform.succeeded:
         run.reporter.warning(f"the last transform failed: {', '.join(state.transform.failed)}")
+    for line in failed_jobs(run.settings):
+        run.reporter.warning(line)

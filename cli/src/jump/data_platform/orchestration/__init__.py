@@ -1,0 +1,1 @@
+"""Orchestrators the platform grows into (optional): the Dagster code location."""

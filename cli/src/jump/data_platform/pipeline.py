@@ -1,0 +1,301 @@
+"""Refresh sources end to end: extract, load, transform, then the report when the CLI has one.
+
+The one refresh that `data-platform schedule` and the Dagster code location both run. It stops
+only between steps (a load is one transaction, a transform a dbt build: neither is cut short),
+and waits for a lakehouse that another process (a `query` shell, a manual `load`) holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+import duckdb
+
+from jump.data_platform.errors import DataPlatformError, first_line
+from jump.data_platform.lakehouse import LakehouseLockedError, connect
+from jump.data_platform.load.loader import load_sources
+from jump.data_platform.reporting import Reporter
+from jump.data_platform.settings import Settings
+from jump.data_platform.sources.contract import SOURCE_NAMES, SOURCES_SCHEMA, lakehouse_table
+from jump.data_platform.sources.extract import extract_sources
+from jump.data_platform.transform.dbt_project import find_dbt_project
+from jump.data_platform.transform.dbt_runner import LAYERS, TransformSummary, run_transform
+from jump.data_platform.transform.preflight import check_sources
+
+logger = logging.getLogger("jump.data_platform")
+
+# The company's clock: an extract's as-of date is the date in Paris.
+COMPANY_TIME_ZONE = ZoneInfo("Europe/Paris")
+STEPS: tuple[str, ...] = ("extract", "load", "transform", "report")
+Status = Literal["succeeded", "failed", "stopped"]
+Result = TypeVar("Result")
+
+
+class Stop(Protocol):
+    """Asked to stop (SIGTERM, Ctrl-C): a refresh checks it between steps and while it waits."""
+
+    def requested(self) -> bool: ...
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to `seconds`; True as soon as a stop is requested."""
+        ...
+
+
+class NeverStop:
+    """A refresh run by hand or by Dagster: nothing asks it to stop, waits really wait."""
+
+    def requested(self) -> bool:
+        return False
+
+    def wait(self, seconds: float) -> bool:
+        time.sleep(seconds)
+        return False
+
+
+class _StopRequestedError(Exception):
+    """Raised out of a wait for the lakehouse's lock when a stop is requested."""
+
+
+@dataclass(frozen=True)
+class RefreshOptions:
+    scale: int = 1
+    project_dir: Path | None = None  # the dbt project; None: found as `transform` finds it
+    # How long a step waits for a lakehouse another process holds, checking every few seconds.
+    lock_timeout: float = 600.0
+    lock_retry_every: float = 5.0
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    sources: tuple[str, ...]  # what was refreshed: the asked sources and any never loaded
+    status: Status
+    steps: tuple[str, ...]  # the steps completed, in order
+    seconds: float
+    error: str | None = None  # one line, when failed
+    failed_step: str | None = None
+    lock_waits: int = 0  # times a step found the lakehouse locked and waited
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    def describe(self) -> str:
+        """`succeeded in 12.3 s`, `FAILED after 2.0 s at load: <why>`, `stopped after load`."""
+        if self.status == "succeeded":
+            return f"succeeded in {self.seconds:.1f} s"
+        if self.status == "stopped":
+            where = f"after {self.steps[-1]}" if self.steps else "before extract"
+            return f"stopped {where} ({self.seconds:.1f} s), as asked"
+        return f"FAILED after {self.seconds:.1f} s at {self.failed_step}: {self.error}"
+
+
+@dataclass
+class _Run:
+    settings: Settings
+    reporter: Reporter
+    options: RefreshOptions
+    stop: Stop
+    lock_waits: int = 0
+    steps: list[str] = field(default_factory=list)
+
+    def waiting_for_lock(self, what: str, action: Callable[[], Result]) -> Result:
+        """Run `action`; while the lakehouse is locked by another process, wait and retry."""
+        waited = 0.0
+        while True:
+            try:
+                return action()
+            except DataPlatformError as error:
+                if not is_lock_conflict(error) or waited >= self.options.lock_timeout:
+                    raise
+                self.lock_waits += 1
+                self.reporter.warning(
+                    f"{what}: {error.message.split(' (DuckDB')[0]}; waiting "
+                    f"{self.options.lock_retry_every:g} s and retrying "
+                    f"(waited {waited:g} s of {self.options.lock_timeout:g} s)"
+                )
+                if self.stop.wait(self.options.lock_retry_every):
+                    raise _StopRequestedError from error
+                waited += self.options.lock_retry_every
+
+
+def is_lock_conflict(error: DataPlatformError) -> bool:
+    """DuckDB's one-writer lock, as our own connections word it or as dbt reports it."""
+    return isinstance(error, LakehouseLockedError) or "could not set lock" in error.message.lower()
+
+
+def extract_date(as_of: datetime) -> date:
+    """The as-of date of today's extract (a date): the day `as_of` falls on in Paris."""
+    if as_of.tzinfo is None:
+        return as_of.date()
+    return as_of.astimezone(COMPANY_TIME_ZONE).date()
+
+
+def refresh(
+    settings: Settings,
+    sources: Sequence[str],
+    as_of: datetime,
+    reporter: Reporter | None = None,
+    options: RefreshOptions | None = None,
+    stop: Stop | None = None,
+) -> RefreshOutcome:
+    """Extract `sources` at `as_of`, load them, transform, then run the report if the CLI has
+    one. Never raises for a failed step: the outcome says what happened.
+
+    A source the lakehouse has never loaded is refreshed too (the first run of the App's job
+    also brings in the CRM): the transform needs both.
+    """
+    reporter = reporter or Reporter(quiet=True)
+    run = _Run(settings, reporter, options or RefreshOptions(), stop or NeverStop())
+    started = time.perf_counter()
+    selected = tuple(name for name in SOURCE_NAMES if name in sources)
+    status: Status = "succeeded"
+    error: str | None = None
+    current = "start"
+    try:
+        selected = run.waiting_for_lock("refresh", lambda: _with_unloaded(settings, selected))
+        # The report step only once the CLI has the command: a stop after the transform is then
+        # a finished refresh, not a stopped one.
+        steps = [step for step in STEPS if step != "report" or report_command() is not None]
+        for step in steps:
+            if run.stop.requested():
+                status = "stopped"
+                break
+            current = step
+            if _run_step(run, step, selected, as_of):
+                run.steps.append(step)
+    except _StopRequestedError:
+        status = "stopped"
+    except DataPlatformError as failure:
+        status, error = "failed", failure.message
+    except Exception as failure:  # a bug or a crash of a library: recorded, the scheduler goes on
+        logger.exception("refresh of %s failed", ", ".join(selected))
+        status, error = "failed", f"{type(failure).__name__}: {first_line(failure)}"
+    return RefreshOutcome(
+        selected,
+        status,
+        tuple(run.steps),
+        time.perf_counter() - started,
+        error,
+        current if status == "failed" else None,
+        run.lock_waits,
+    )
+
+
+def extract_step(
+    settings: Settings,
+    sources: Sequence[str],
+    as_of: datetime,
+    scale: int = 1,
+    reporter: Reporter | None = None,
+) -> None:
+    """The extract step of a refresh (Dagster's extract assets call it too)."""
+    extract_sources(settings, sources, extract_date(as_of), scale, reporter)
+
+
+def load_step(
+    settings: Settings,
+    sources: Sequence[str],
+    reporter: Reporter | None = None,
+    options: RefreshOptions | None = None,
+) -> None:
+    """The load step, waiting for a lakehouse another process holds (Dagster's load assets)."""
+    run = _Run(settings, reporter or Reporter(quiet=True), options or RefreshOptions(), NeverStop())
+    run.waiting_for_lock("load", lambda: load_sources(settings, sources, run.reporter))
+
+
+def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> bool:
+    """Run one step; False when it had nothing to do (no `report` command yet)."""
+    settings, reporter = run.settings, run.reporter
+    if step == "extract":
+        extract_step(settings, sources, as_of, run.options.scale, reporter)
+    elif step == "load":
+        run.waiting_for_lock("load", lambda: load_sources(settings, sources, reporter))
+    elif step == "transform":
+        project = find_dbt_project(run.options.project_dir)
+        run.waiting_for_lock("transform", lambda: check_sources(settings.lakehouse_file))
+        summary = run.waiting_for_lock(
+            "transform", lambda: _checked(run_transform(settings, project, LAYERS), settings)
+        )
+        reporter.info(
+            f"transform: {summary.models_built} models built, {summary.tests_passed} tests "
+            f"passed, {len(summary.warned_tests)} warned in {summary.seconds:.1f} s"
+        )
+    else:
+        return run.waiting_for_lock("report", lambda: run_report_if_registered(settings, reporter))
+    return True
+
+
+def _checked(summary: TransformSummary, settings: Settings) -> TransformSummary:
+    failed = summary.failed_models + summary.failed_tests
+    if failed:
+        first = failed[0]
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        raise DataPlatformError(
+            f"transform failed: {first.name} ({first.status}): {first.message}{more}; "
+            f"dbt's log is in {settings.dbt_logs_folder}"
+        )
+    return summary
+
+
+def _with_unloaded(settings: Settings, sources: tuple[str, ...]) -> tuple[str, ...]:
+    """`sources`, plus every source whose tables the lakehouse does not hold yet."""
+    lakehouse = settings.lakehouse_file
+    loaded: set[str] = set()
+    if lakehouse.is_file():
+        connection = connect(lakehouse, read_only=True)
+        try:
+            names = {
+                name
+                for (name,) in connection.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_catalog = current_database() and table_schema = ?",
+                    [SOURCES_SCHEMA],
+                ).fetchall()
+            }
+        except duckdb.Error as error:
+            raise DataPlatformError(
+                f"cannot read lakehouse {lakehouse}: {first_line(error)}"
+            ) from error
+        finally:
+            connection.close()
+        prefixes = {name: lakehouse_table(name, "") for name in SOURCE_NAMES}
+        loaded = {s for s, prefix in prefixes.items() if any(n.startswith(prefix) for n in names)}
+    return tuple(name for name in SOURCE_NAMES if name in sources or name not in loaded)
+
+
+def report_command() -> click.Command | None:
+    """`data-platform report` when the CLI has it (issue "Reports"), else None."""
+    from jump.data_platform.cli.main import cli  # the CLI imports this module
+
+    return cli.commands.get("report")
+
+
+def run_report_if_registered(settings: Settings, reporter: Reporter) -> bool:
+    """The report step: `data-platform report` (issue "Reports") when the CLI has that command.
+
+    The hook is the command itself, run with its defaults on this data folder: the refresh
+    needs no change when the command lands. False while it does not exist.
+    """
+    from jump.data_platform.cli.context import RunContext  # the CLI imports this module
+
+    command = report_command()
+    if command is None:
+        return False
+    try:
+        command.main(
+            args=[],
+            prog_name="data-platform report",
+            obj=RunContext(settings=settings, reporter=reporter),
+            standalone_mode=False,
+        )
+    except click.ClickException as error:
+        raise DataPlatformError(f"report failed: {error.format_message()}") from error
+    return True

@@ -1,0 +1,83 @@
+"""The scheduled jobs: one per source, each with a cron expression in a time zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
+from jump.data_platform.errors import DataPlatformError
+
+DEFAULT_TIME_ZONE = "Europe/Paris"
+# The specification's cadence: the App every hour (at minute 5), the CRM every day (06:00).
+DEFAULT_CRONS: dict[str, str] = {"app": "5 * * * *", "crm": "0 6 * * *"}
+TIME_ZONE_ENV_VAR = "DATA_PLATFORM_SCHEDULE_TIMEZONE"
+
+
+def cron_env_var(job: str) -> str:
+    """`DATA_PLATFORM_SCHEDULE_APP`: the environment variable that sets a job's cron."""
+    return f"DATA_PLATFORM_SCHEDULE_{job.upper()}"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled refresh: its name (the source it refreshes), cron expression, time zone."""
+
+    name: str
+    cron: str
+    time_zone: str = DEFAULT_TIME_ZONE
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def trigger(self) -> CronTrigger:
+        return cron_trigger(self.cron, self.time_zone, f"the {self.name} job")
+
+    def next_fire_time(self, after: datetime) -> datetime | None:
+        """The first fire time strictly after `after`."""
+        fire: datetime | None = self.trigger().get_next_fire_time(
+            None, after + timedelta(microseconds=1)
+        )
+        return fire
+
+    def is_due(self, last_success_started: datetime | None, now: datetime) -> bool:
+        """Due: it never succeeded, or one of its fire times lies after the start of its last
+        successful run and not after `now`. A failed or missed run thus stays due until a run
+        succeeds: the next tick (or the next `--once`) retries it."""
+        if last_success_started is None:
+            return True
+        fire = self.next_fire_time(last_success_started)
+        return fire is not None and fire <= now
+
+
+def time_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise DataPlatformError(
+            f"unknown time zone {name!r} (--timezone or {TIME_ZONE_ENV_VAR}): "
+            "use an IANA name such as Europe/Paris or UTC"
+        ) from error
+
+
+def cron_trigger(expression: str, zone: str, what: str) -> CronTrigger:
+    """APScheduler's trigger for a five-field cron expression, or a one-line error."""
+    tz = time_zone(zone)
+    try:
+        return CronTrigger.from_crontab(expression, timezone=tz)
+    except ValueError as error:
+        raise DataPlatformError(
+            f"invalid cron expression {expression!r} for {what}: {error} "
+            "(five fields: minute hour day-of-month month day-of-week)"
+        ) from error
+
+
+def job_specs(crons: dict[str, str], zone: str) -> dict[str, JobSpec]:
+    """The jobs, each checked now so that a bad expression fails at start, not at run time."""
+    specs = {name: JobSpec(name, cron.strip(), zone) for name, cron in crons.items()}
+    for spec in specs.values():
+        spec.trigger()
+    return specs

@@ -1,0 +1,148 @@
+"""Run one scheduled job: refresh its source, record the run, write its one log line."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from jump.data_platform.pipeline import RefreshOptions, RefreshOutcome, Stop, refresh
+from jump.data_platform.reporting import Reporter
+from jump.data_platform.schedule.jobs import JobSpec
+from jump.data_platform.schedule.state import JobState, RunRecord, ScheduleState, StateStore
+from jump.data_platform.settings import Settings
+
+Clock = Callable[[], datetime]
+RefreshFunction = Callable[
+    [Settings, Sequence[str], datetime, Reporter, RefreshOptions, Stop], RefreshOutcome
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class StopSignal:
+    """Set by SIGTERM or Ctrl-C: the running refresh stops at its next step boundary, a wait
+    for the lakehouse's lock ends, and no new run starts."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    reason: str = ""
+
+    def request(self, reason: str) -> None:
+        self.reason = reason
+        self.event.set()
+
+    def requested(self) -> bool:
+        return self.event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        return self.event.wait(seconds)
+
+
+class JobRunner:
+    """Runs the jobs one at a time and keeps the state file.
+
+    `refresh` and `clock` are injected so that tests run the scheduling with a fake refresh and a
+    fake clock; the defaults are the real pipeline and the real time.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        jobs: dict[str, JobSpec],
+        options: RefreshOptions,
+        reporter: Reporter,
+        stop: StopSignal,
+        refresh_function: RefreshFunction = refresh,
+        clock: Clock = utc_now,
+        step_reporter: Reporter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.jobs = jobs
+        self.options = options
+        self.reporter = reporter
+        self.stop = stop
+        self.refresh_function = refresh_function
+        self.clock = clock
+        # The steps' own tables and progress go to the log file only: the console gets one
+        # line per run.
+        self.step_reporter = step_reporter or Reporter(quiet=True)
+        self.store = StateStore(settings.schedule_state_file)
+        # Called with a job's name when a fire time passed while it ran (the scheduler then runs
+        # it once more at once: missed runs coalesce into one).
+        self.on_missed: Callable[[str], None] = lambda name: None
+
+    def register_jobs(self) -> None:
+        """Record each job's cron and time zone (what `status` shows next runs from)."""
+
+        def change(state: ScheduleState) -> None:
+            for name, spec in self.jobs.items():
+                job = state.jobs.setdefault(name, JobState(spec.cron, spec.time_zone))
+                job.cron, job.time_zone = spec.cron, spec.time_zone
+
+        self.store.update(change)
+
+    def due_jobs(self, now: datetime | None = None) -> list[str]:
+        """The jobs due at `now` (see `JobSpec.is_due`), in the platform's order."""
+        now = now or self.clock()
+        state = self.store.read()
+        return [
+            name for name, spec in self.jobs.items() if spec.is_due(_last_success(state, name), now)
+        ]
+
+    def run_job(self, name: str) -> RefreshOutcome | None:
+        """Refresh the job's source if it is still due; None when skipped."""
+        spec = self.jobs[name]
+        started = self.clock()
+        if self.stop.requested():
+            return None
+        if not spec.is_due(_last_success(self.store.read(), name), started):
+            self.reporter.info(f"schedule: {name}: already refreshed since its last fire time")
+            return None
+        outcome = self.refresh_function(
+            self.settings, spec.sources, started, self.step_reporter, self.options, self.stop
+        )
+        state = self.store.update(lambda state: self._record(state, started, outcome))
+        line = f"schedule: {name} refresh ({', '.join(outcome.sources)}) {outcome.describe()}"
+        if outcome.lock_waits:
+            line += f"; waited {outcome.lock_waits} time(s) for the lakehouse's lock"
+        if outcome.status == "failed":
+            failures = state.jobs[name].failures_in_a_row
+            self.reporter.warning(f"{line} ({failures} in a row; retried at the next tick)")
+        else:
+            self.reporter.info(line)
+        finished = self.clock()
+        fire = spec.next_fire_time(started)
+        if outcome.succeeded and fire is not None and fire <= finished:
+            self.on_missed(name)
+        return outcome
+
+    def _record(self, state: ScheduleState, started: datetime, outcome: RefreshOutcome) -> None:
+        record = RunRecord(
+            started_at=started,
+            seconds=round(outcome.seconds, 3),
+            outcome=outcome.status,
+            sources=outcome.sources,
+            steps=outcome.steps,
+            error=outcome.error,
+            failed_step=outcome.failed_step,
+        )
+        for name, spec in self.jobs.items():
+            # A refresh that also brought in another job's source (a first run) counts for it.
+            if not set(spec.sources) <= set(outcome.sources):
+                continue
+            job = state.jobs.setdefault(name, JobState(spec.cron, spec.time_zone))
+            job.last_run = record
+            if outcome.succeeded:
+                job.last_success_started_at = started
+                job.failures_in_a_row = 0
+            elif outcome.status == "failed":
+                job.failures_in_a_row += 1
+
+
+def _last_success(state: ScheduleState, name: str) -> datetime | None:
+    job = state.jobs.get(name)
+    return job.last_success_started_at if job else None

@@ -1,0 +1,260 @@
+"""The real refresh under the scheduler: `schedule --once` end to end at scale 1, a stop between
+steps, a wait for a lakehouse another process holds, and a real SIGTERM to a real process."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from rich.console import Console
+
+from jump.data_platform.pipeline import RefreshOptions, refresh, run_report_if_registered
+from jump.data_platform.reporting import Reporter
+from jump.data_platform.schedule.state import read_state
+from jump.data_platform.settings import Settings
+from support.cli import Run, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def lakehouse_snapshot(lakehouse: Path) -> dict[str, object]:
+    """Every source table's rows and load time, and every mart's row count."""
+    with duckdb.connect(str(lakehouse), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('sources', 'marts') order by all"
+        ).fetchall()
+        snapshot: dict[str, object] = {}
+        for schema, name in tables:
+            if schema == "sources":
+                snapshot[f"{schema}.{name}"] = connection.execute(
+                    f'select count(*), min(_loaded_at), max(_loaded_at) from {schema}."{name}"'
+                ).fetchone()
+            else:
+                snapshot[f"{schema}.{name}"] = connection.execute(
+                    f'select count(*) from {schema}."{name}"'
+                ).fetchone()
+    return snapshot
+
+
+# Fire times that the wall clock does not reach while the tests run (a run that spans 10:05
+# would leave the App due again): the jobs are due only because they never ran.
+YEARLY = ("--app-cron", "0 0 1 1 *", "--crm-cron", "0 0 1 1 *")
+
+
+@pytest.fixture(scope="module")
+def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """`schedule --once` on an empty data folder: both jobs are due, one refresh brings both."""
+    folder = tmp_path_factory.mktemp("scheduled") / "data"
+    return run_cli(folder, "schedule", "--once", *YEARLY)
+
+
+@pytest.fixture
+def copy_of_scheduled(scheduled: Run, tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "data"
+    shutil.copytree(scheduled.data_folder, folder, ignore=shutil.ignore_patterns("logs"))
+    yield folder
+
+
+def test_once_refreshes_what_is_due_then_nothing(scheduled: Run) -> None:
+    assert scheduled.exit_code == 0, scheduled.stderr
+    assert "schedule: app refresh (app, crm) succeeded in" in scheduled.stderr
+    assert "crm: already refreshed" in scheduled.stderr  # the first App run brought the CRM in
+    state = read_state(scheduled.settings.schedule_state_file)
+    for job in ("app", "crm"):
+        last = state.jobs[job].last_run
+        assert last is not None and last.outcome == "succeeded"
+        assert last.steps == ("extract", "load", "transform")
+    marts = lakehouse_snapshot(scheduled.lakehouse)
+    assert marts["marts.monthly_turnover"] != (0,)
+
+    again = run_cli(scheduled.data_folder, "schedule", "--once", *YEARLY)
+    assert again.exit_code == 0, again.stderr
+    assert "schedule --once: nothing is due" in again.stderr
+    shown = run_cli(scheduled.data_folder, "status")
+    assert "Schedule: no scheduler running (last started" in shown.stdout
+    assert "app: '0 0 1 1 *' (Europe/Paris): last run" in shown.stdout
+    assert "SUCCEEDED in" in shown.stdout
+
+
+def test_stop_during_load_finishes_the_load_and_stops_before_transform(
+    copy_of_scheduled: Path,
+) -> None:
+    """A stop asked mid-load (as SIGTERM would) takes effect at the next step boundary: the
+    load commits whole, the transform does not start, the marts are the previous ones."""
+    settings = Settings(data_folder=copy_of_scheduled)
+    before = lakehouse_snapshot(settings.lakehouse_file)
+
+    class StopDuringLoad:
+        asked = threading.Event()
+
+        def requested(self) -> bool:
+            return self.asked.is_set()
+
+        def wait(self, seconds: float) -> bool:
+            return self.asked.is_set()
+
+    stop = StopDuringLoad()
+
+    class StoppingReporter(Reporter):
+        def info(self, message: str) -> None:
+            if message.startswith("wrote sources.app__"):
+                stop.asked.set()
+            super().info(message)
+
+    outcome = refresh(settings, ["app"], datetime.now(UTC), StoppingReporter(quiet=True), stop=stop)
+    assert outcome.status == "stopped"
+    assert outcome.steps == ("extract", "load")
+    after = lakehouse_snapshot(settings.lakehouse_file)
+    app_tables = [name for name in after if name.startswith("sources.app__")]
+    loaded_at = {after[name][1] for name in app_tables}  # type: ignore[index]
+    assert len(loaded_at) == 1  # one transaction: every App table from the same load
+    assert loaded_at != {before[app_tables[0]][1]}  # type: ignore[index]
+    assert {k: v for k, v in after.items() if not k.startswith("sources.app__")} == {
+        k: v for k, v in before.items() if not k.startswith("sources.app__")
+    }
+
+
+def test_a_locked_lakehouse_is_waited_for_then_loaded(copy_of_scheduled: Path) -> None:
+    settings = Settings(data_folder=copy_of_scheduled)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+            "sys.stdin.read()",
+            str(settings.lakehouse_file),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+
+    class ReleaseOnWait:
+        """Stands in for the real wait: the other process closes the lakehouse meanwhile.
+        Asked before each step, it stops the refresh before the transform (not tested here)."""
+
+        waits = 0
+        asked = 0
+
+        def requested(self) -> bool:
+            self.asked += 1
+            return self.asked > 2
+
+        def wait(self, seconds: float) -> bool:
+            self.waits += 1
+            assert holder.stdin is not None
+            holder.stdin.close()
+            holder.wait(timeout=60)
+            return False
+
+    output = io.StringIO()
+    stop = ReleaseOnWait()
+    try:
+        outcome = refresh(
+            settings,
+            ["crm"],
+            datetime.now(UTC),
+            Reporter(console=Console(file=output, width=400)),
+            RefreshOptions(lock_timeout=60, lock_retry_every=5),
+            stop,
+        )
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    assert outcome.status == "stopped", outcome.error
+    assert outcome.steps == ("extract", "load")
+    assert stop.waits == 1 and outcome.lock_waits == 1
+    assert f"(PID {holder.pid}," in output.getvalue()
+    assert "waiting 5 s and retrying (waited 0 s of 60 s)" in output.getvalue()
+
+
+def test_a_real_process_stops_cleanly_on_sigterm(copy_of_scheduled: Path) -> None:
+    """`data-platform schedule` as a real process: SIGTERM during a refresh, a clean exit at the
+    next step boundary, the lakehouse as it was (its last committed state)."""
+    settings = Settings(data_folder=copy_of_scheduled)
+    settings.schedule_state_file.unlink()  # both jobs due at start: a refresh starts at once
+    before = lakehouse_snapshot(settings.lakehouse_file)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jump.data_platform.cli.main",
+            "--data-folder",
+            str(copy_of_scheduled),
+            "schedule",
+            *YEARLY,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+    try:
+        log = _wait_for_log_line(settings, process, "Extracting app")
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "schedule: SIGTERM received: stopping at the next step boundary" in stderr
+    assert "stopped after" in stderr and "as asked" in stderr
+    assert stderr.rstrip().endswith("schedule: stopped")
+    assert "Traceback" not in stderr
+    state = read_state(settings.schedule_state_file)
+    last = state.jobs["app"].last_run
+    assert last is not None and last.outcome == "stopped", log.read_text()
+    assert state.scheduler is not None and state.scheduler.stopped_at is not None
+    after = lakehouse_snapshot(settings.lakehouse_file)
+    if "load" in last.steps:  # the load it was in committed whole
+        assert after.keys() == before.keys()
+    else:
+        assert after == before
+
+
+def _wait_for_log_line(settings: Settings, process: subprocess.Popen[str], text: str) -> Path:
+    """The process's log file once it shows `text` (synchronisation, not a timing assertion)."""
+    pause = threading.Event()
+    for _ in range(3000):
+        assert process.poll() is None, process.communicate()[1]
+        for log in settings.logs_folder.glob(f"*-{process.pid}.log"):
+            if text in log.read_text(encoding="utf-8"):
+                return log
+        pause.wait(0.02)
+    raise AssertionError(f"the scheduler's log never showed {text!r}")
+
+
+def test_the_report_step_runs_the_report_command_once_it_is_registered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import click
+
+    from jump.data_platform.cli.context import RunContext, pass_run_context
+    from jump.data_platform.cli.main import cli
+
+    settings = Settings(data_folder=tmp_path / "data")
+    monkeypatch.delitem(cli.commands, "report", raising=False)  # as today: the step is skipped
+    assert run_report_if_registered(settings, Reporter(quiet=True)) is False
+
+    seen: list[Path] = []
+
+    @click.command()
+    @pass_run_context
+    def report(run: RunContext) -> None:
+        seen.append(run.settings.data_folder)
+
+    monkeypatch.setitem(cli.commands, "report", report)
+    assert run_report_if_registered(settings, Reporter(quiet=True)) is True
+    assert seen == [settings.data_folder]
