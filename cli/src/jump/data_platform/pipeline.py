@@ -11,10 +11,9 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
 import click
 import duckdb
@@ -26,6 +25,7 @@ from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES, SOURCES_SCHEMA, lakehouse_table
 from jump.data_platform.sources.extract import extract_sources
+from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import LAYERS, TransformSummary, run_transform
 from jump.data_platform.transform.preflight import check_sources
@@ -33,7 +33,6 @@ from jump.data_platform.transform.preflight import check_sources
 logger = logging.getLogger("jump.data_platform")
 
 # The company's clock: an extract's as-of date is the date in Paris.
-COMPANY_TIME_ZONE = ZoneInfo("Europe/Paris")
 STEPS: tuple[str, ...] = ("extract", "load", "transform", "report")
 Status = Literal["succeeded", "failed", "stopped"]
 Result = TypeVar("Result")
@@ -131,11 +130,12 @@ def is_lock_conflict(error: DataPlatformError) -> bool:
     return isinstance(error, LakehouseLockedError) or "could not set lock" in error.message.lower()
 
 
-def extract_date(as_of: datetime) -> date:
-    """The as-of date of today's extract (a date): the day `as_of` falls on in Paris."""
+def company_instant(as_of: datetime) -> datetime:
+    """`as_of` in the company's time zone (a naive time is taken as Paris time): the extract's
+    as-of instant, so that an hourly refresh sees the rows created before it."""
     if as_of.tzinfo is None:
-        return as_of.date()
-    return as_of.astimezone(COMPANY_TIME_ZONE).date()
+        return as_of.replace(tzinfo=COMPANY_TIME_ZONE)
+    return as_of.astimezone(COMPANY_TIME_ZONE)
 
 
 def refresh(
@@ -197,7 +197,7 @@ def extract_step(
     reporter: Reporter | None = None,
 ) -> None:
     """The extract step of a refresh (Dagster's extract assets call it too)."""
-    extract_sources(settings, sources, extract_date(as_of), scale, reporter)
+    extract_sources(settings, sources, company_instant(as_of), scale, reporter)
 
 
 def load_step(

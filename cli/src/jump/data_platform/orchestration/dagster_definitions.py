@@ -27,7 +27,6 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.pipeline import (
-    COMPANY_TIME_ZONE,
     extract_step,
     load_step,
     run_report_if_registered,
@@ -41,6 +40,7 @@ from jump.data_platform.schedule.jobs import (
 )
 from jump.data_platform.settings import DEFAULT_DATA_FOLDER, Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES, source_tables
+from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.transform.dbt_project import PROJECT_ENV_VAR, find_dbt_project
 from jump.data_platform.transform.dbt_runner import LAKEHOUSE_ENV_VAR, dbt_arguments
 
