@@ -76,7 +76,7 @@ def expected_figures(run: Run) -> dict[str, Any]:
     """The figures the page must show, computed here from the marts, independently of the
     report's own code."""
     ((as_of_text,),) = marts(run, "select max(as_of) from sources.app__extract_metadata")
-    as_of = dt.date.fromisoformat(as_of_text)
+    as_of = dt.datetime.fromisoformat(as_of_text).date()
     month_end = as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]
     months = dict(marts(run, "select month, turnover from marts.monthly_turnover"))
 

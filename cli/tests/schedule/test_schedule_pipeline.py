@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from jump.data_platform.pipeline import RefreshOptions, refresh, run_report_if_registered
+from jump.data_platform.pipeline import RefreshOptions, refresh
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.schedule.state import read_state
 from jump.data_platform.settings import Settings
@@ -74,7 +74,8 @@ def test_once_refreshes_what_is_due_then_nothing(scheduled: Run) -> None:
     for job in ("app", "crm"):
         last = state.jobs[job].last_run
         assert last is not None and last.outcome == "succeeded"
-        assert last.steps == ("extract", "load", "transform")
+        assert last.steps == ("extract", "load", "transform", "report")
+    assert scheduled.settings.report_file.is_file()
     marts = lakehouse_snapshot(scheduled.lakehouse)
     assert marts["marts.monthly_turnover"] != (0,)
 
@@ -234,27 +235,3 @@ def _wait_for_log_line(settings: Settings, process: subprocess.Popen[str], text:
                 return log
         pause.wait(0.02)
     raise AssertionError(f"the scheduler's log never showed {text!r}")
-
-
-def test_the_report_step_runs_the_report_command_once_it_is_registered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import click
-
-    from jump.data_platform.cli.context import RunContext, pass_run_context
-    from jump.data_platform.cli.main import cli
-
-    settings = Settings(data_folder=tmp_path / "data")
-    monkeypatch.delitem(cli.commands, "report", raising=False)  # as today: the step is skipped
-    assert run_report_if_registered(settings, Reporter(quiet=True)) is False
-
-    seen: list[Path] = []
-
-    @click.command()
-    @pass_run_context
-    def report(run: RunContext) -> None:
-        seen.append(run.settings.data_folder)
-
-    monkeypatch.setitem(cli.commands, "report", report)
-    assert run_report_if_registered(settings, Reporter(quiet=True)) is True
-    assert seen == [settings.data_folder]

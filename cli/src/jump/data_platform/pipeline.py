@@ -1,4 +1,4 @@
-"""Refresh sources end to end: extract, load, transform, then the report when the CLI has one.
+"""Refresh sources end to end: extract, load, transform, then the report.
 
 The one refresh that `data-platform schedule` and the Dagster code location both run. It stops
 only between steps (a load is one transaction, a transform a dbt build: neither is cut short),
@@ -15,7 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
-import click
 import duckdb
 
 from jump.data_platform.errors import DataPlatformError, first_line
@@ -26,6 +25,7 @@ from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES, SOURCES_SCHEMA, lakehouse_table
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
+from jump.data_platform.tools.report import build_report
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import LAYERS, TransformSummary, run_transform
 from jump.data_platform.transform.preflight import check_sources
@@ -146,8 +146,7 @@ def refresh(
     options: RefreshOptions | None = None,
     stop: Stop | None = None,
 ) -> RefreshOutcome:
-    """Extract `sources` at `as_of`, load them, transform, then run the report if the CLI has
-    one. Never raises for a failed step: the outcome says what happened.
+    """Extract `sources` at `as_of`, load them, transform, then write the report. Never raises for a failed step: the outcome says what happened.
 
     A source the lakehouse has never loaded is refreshed too (the first run of the App's job
     also brings in the CRM): the transform needs both.
@@ -161,16 +160,13 @@ def refresh(
     current = "start"
     try:
         selected = run.waiting_for_lock("refresh", lambda: _with_unloaded(settings, selected))
-        # The report step only once the CLI has the command: a stop after the transform is then
-        # a finished refresh, not a stopped one.
-        steps = [step for step in STEPS if step != "report" or report_command() is not None]
-        for step in steps:
+        for step in STEPS:
             if run.stop.requested():
                 status = "stopped"
                 break
             current = step
-            if _run_step(run, step, selected, as_of):
-                run.steps.append(step)
+            _run_step(run, step, selected, as_of)
+            run.steps.append(step)
     except _StopRequestedError:
         status = "stopped"
     except DataPlatformError as failure:
@@ -211,8 +207,7 @@ def load_step(
     run.waiting_for_lock("load", lambda: load_sources(settings, sources, run.reporter))
 
 
-def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> bool:
-    """Run one step; False when it had nothing to do (no `report` command yet)."""
+def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> None:
     settings, reporter = run.settings, run.reporter
     if step == "extract":
         extract_step(settings, sources, as_of, run.options.scale, reporter)
@@ -229,8 +224,8 @@ def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> 
             f"passed, {len(summary.warned_tests)} warned in {summary.seconds:.1f} s"
         )
     else:
-        return run.waiting_for_lock("report", lambda: run_report_if_registered(settings, reporter))
-    return True
+        path = run.waiting_for_lock("report", lambda: build_report(settings))
+        reporter.info(f"report: {path}")
 
 
 def _checked(summary: TransformSummary, settings: Settings) -> TransformSummary:
@@ -269,33 +264,3 @@ def _with_unloaded(settings: Settings, sources: tuple[str, ...]) -> tuple[str, .
         prefixes = {name: lakehouse_table(name, "") for name in SOURCE_NAMES}
         loaded = {s for s, prefix in prefixes.items() if any(n.startswith(prefix) for n in names)}
     return tuple(name for name in SOURCE_NAMES if name in sources or name not in loaded)
-
-
-def report_command() -> click.Command | None:
-    """`data-platform report` when the CLI has it (issue "Reports"), else None."""
-    from jump.data_platform.cli.main import cli  # the CLI imports this module
-
-    return cli.commands.get("report")
-
-
-def run_report_if_registered(settings: Settings, reporter: Reporter) -> bool:
-    """The report step: `data-platform report` (issue "Reports") when the CLI has that command.
-
-    The hook is the command itself, run with its defaults on this data folder: the refresh
-    needs no change when the command lands. False while it does not exist.
-    """
-    from jump.data_platform.cli.context import RunContext  # the CLI imports this module
-
-    command = report_command()
-    if command is None:
-        return False
-    try:
-        command.main(
-            args=[],
-            prog_name="data-platform report",
-            obj=RunContext(settings=settings, reporter=reporter),
-            standalone_mode=False,
-        )
-    except click.ClickException as error:
-        raise DataPlatformError(f"report failed: {error.format_message()}") from error
-    return True

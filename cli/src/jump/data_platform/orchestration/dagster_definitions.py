@@ -29,7 +29,6 @@ from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.pipeline import (
     extract_step,
     load_step,
-    run_report_if_registered,
 )
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.schedule.jobs import (
@@ -41,6 +40,7 @@ from jump.data_platform.schedule.jobs import (
 from jump.data_platform.settings import DEFAULT_DATA_FOLDER, Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES, source_tables
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
+from jump.data_platform.tools.report import build_report
 from jump.data_platform.transform.dbt_project import PROJECT_ENV_VAR, find_dbt_project
 from jump.data_platform.transform.dbt_runner import LAKEHOUSE_ENV_VAR, dbt_arguments
 
@@ -131,9 +131,9 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
 
 @dg.asset(deps=[dbt_models], group_name="report", pool=WRITER_POOL)
 def report() -> dg.MaterializeResult:
-    """`data-platform report` (issue "Reports") on the refreshed marts, once the CLI has it."""
-    ran = run_report_if_registered(settings, Reporter(quiet=True))
-    return dg.MaterializeResult(metadata={"ran": ran})
+    """The dashboard `data-platform report` writes, from the refreshed marts."""
+    path = build_report(settings)
+    return dg.MaterializeResult(metadata={"path": str(path)})
 
 
 EXTRACTS = {source: _extract_asset(source) for source in SOURCE_NAMES}
