@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -82,3 +82,15 @@ def start_log_file(logs_folder: Path) -> Path | None:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     return path
+
+
+def describe_age(age: timedelta) -> str:
+    """An age as people say it: `12 min`, `5 hours`, `3 days` (whole units, never negative)."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        hours = round(seconds / 3600)
+        return f"{hours} hour{'s' * (hours != 1)}"
+    days = seconds // 86400
+    return f"{days:,} day{'s' * (days != 1)}"

@@ -11,13 +11,10 @@ from jump.data_platform.cli.options import project_dir_option
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.transform.dbt_project import find_dbt_project
-from jump.data_platform.transform.dbt_runner import (
-    LAYERS,
-    NodeOutcome,
-    TransformSummary,
-    run_transform,
-)
+from jump.data_platform.transform.dbt_runner import run_transform
+from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.preflight import check_sources
+from jump.data_platform.transform.run_record import NodeOutcome, TransformRun
 
 
 @click.command()
@@ -26,12 +23,14 @@ from jump.data_platform.transform.preflight import check_sources
     "layers",
     type=click.Choice(LAYERS),
     multiple=True,
-    help="Layer to build with its tests (repeatable). Default: all of them.",
+    help="Layer to build, test and publish (repeatable); the others are read as "
+    "published. Default: all of them.",
 )
 @project_dir_option
 @pass_run_context
 def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None) -> None:
-    """Run `dbt build` (models and tests) and check the sources' freshness."""
+    """Run `dbt build` (models and tests) and check the sources' freshness; publish the layers
+    together only if every model built and every error-level test passed."""
     selected = [layer for layer in LAYERS if not layers or layer in layers]
     project = find_dbt_project(project_dir)
     lakehouse = run.settings.lakehouse_file
@@ -41,11 +40,13 @@ def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None
     report(run.reporter, summary)
     if not summary.success:
         raise DataPlatformError(
-            f"transform failed: {_failures(summary)}; dbt's log is in {run.settings.dbt_logs_folder}"
+            f"transform failed: {_failures(summary)}; nothing was published (readers still see "
+            f"the previous {', '.join(selected)}); dbt's log is in {run.settings.dbt_logs_folder}"
         )
+    run.reporter.info(f"Published {', '.join(selected)} in {lakehouse}")
 
 
-def report(reporter: Reporter, summary: TransformSummary) -> None:
+def report(reporter: Reporter, summary: TransformRun) -> None:
     """The summary table, then one line per stale source, warning and failure."""
     reporter.table(
         "Transformed",
@@ -54,27 +55,27 @@ def report(reporter: Reporter, summary: TransformSummary) -> None:
             (
                 summary.models_built,
                 summary.tests_passed,
-                len(summary.warned_tests),
-                len(summary.failed_models) + len(summary.failed_tests),
+                len(summary.warned),
+                len(summary.failed),
                 summary.skipped,
-                f"{summary.seconds:.2f}",
+                f"{summary.seconds or 0:.2f}",
             )
         ],
     )
     for source in summary.stale_sources:
         reporter.warning(f"source {source.name} is stale: {source.message}")
-    for test in summary.warned_tests:
+    for test in summary.warned:
         reporter.warning(_describe(test))
-    failed = summary.failed_models + summary.failed_tests
+    failed = summary.failed
     if len(failed) > 1:  # a single failure is described by the error line itself
         for node in failed:
             click.echo(f"Failed: {_describe(node)}", err=True)
 
 
-def _failures(summary: TransformSummary) -> str:
+def _failures(summary: TransformRun) -> str:
     """What failed, for the one-line error: the failure itself when it is alone, else the names
     (each then has its own `Failed:` line above)."""
-    failed = summary.failed_models + summary.failed_tests
+    failed = summary.failed
     if len(failed) == 1:
         return _describe(failed[0])
     names = ", ".join(node.name for node in failed)
