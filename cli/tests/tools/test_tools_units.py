@@ -14,7 +14,6 @@ from jump.data_platform.cli.main import main
 from jump.data_platform.lakehouse import quote_identifier, quote_literal
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.values import to_json, to_text
-from jump.data_platform.transform.run_results import _short_name
 
 
 def test_to_text_matches_duckdb_csv_conventions() -> None:
@@ -40,19 +39,6 @@ def test_to_json_keeps_numbers_and_writes_iso_text() -> None:
 def test_quoting() -> None:
     assert quote_identifier('we"ird') == '"we""ird"'
     assert quote_literal("it's.csv") == "'it''s.csv'"
-
-
-@pytest.mark.parametrize(
-    ("unique_id", "name"),
-    [
-        ("model.jump.marts__nps", "marts__nps"),
-        ("test.jump.not_null_users_id.1a2b3c", "not_null_users_id"),
-        ("unit_test.jump.monthly_turnover.zero_months", "monthly_turnover.zero_months (unit test)"),
-        ("seed.jump.calendar", "calendar"),
-    ],
-)
-def test_short_names_are_those_dbt_prints(unique_id: str, name: str) -> None:
-    assert _short_name(unique_id) == name
 
 
 def test_an_option_value_named_like_a_command_is_a_value(

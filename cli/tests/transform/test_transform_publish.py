@@ -31,10 +31,7 @@ class Marts:
 
     def reconcile_with(self, invoices: Decimal) -> bool:
         return (
-            self.monthly_turnover
-            == self.turnover_by_cohort
-            == self.cumulative_turnover
-            == invoices
+            self.monthly_turnover == self.turnover_by_cohort == self.cumulative_turnover == invoices
         )
 
 
@@ -145,4 +142,3 @@ def test_a_failing_relationship_test_publishes_nothing(published: Path, tmp_path
     run = run_cli(folder, "--quiet", "transform")
     assert run.exit_code == 0, run.stderr
     assert read_marts(lakehouse).reconcile_with(loaded_invoices(lakehouse))
-
