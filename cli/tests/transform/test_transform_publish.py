@@ -8,6 +8,9 @@ that load's invoices, and the NPS is that load's.
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -142,3 +145,125 @@ def test_a_failing_relationship_test_publishes_nothing(published: Path, tmp_path
     run = run_cli(folder, "--quiet", "transform")
     assert run.exit_code == 0, run.stderr
     assert read_marts(lakehouse).reconcile_with(loaded_invoices(lakehouse))
+
+
+# A transform in its own process, killed with SIGKILL (no clean-up can run) at a given point:
+# - `sql REGEX`: before dbt runs the first statement matching REGEX;
+# - `publish N`: inside the publishing transaction, after N layers were repointed;
+# - `published`: right after the publishing transaction committed.
+KILLED_TRANSFORM = r"""
+import os, re, signal, sys
+
+point, argument, data_folder = sys.argv[1:4]
+
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+if point == "sql":
+    from dbt.adapters.sql.connections import SQLConnectionManager
+
+    add_query, pattern = SQLConnectionManager.add_query, re.compile(argument, re.S | re.I)
+
+    def killing_add_query(self, sql, *args, **kwargs):
+        if pattern.search(sql):
+            die()
+        return add_query(self, sql, *args, **kwargs)
+
+    SQLConnectionManager.add_query = killing_add_query
+else:
+    from jump.data_platform.transform import publish
+
+    if point == "publish":
+        repoint, repointed = publish._repoint_layer, []
+
+        def killing_repoint(*args, **kwargs):
+            repoint(*args, **kwargs)
+            repointed.append(args[1])
+            if len(repointed) == int(argument):
+                die()
+
+        publish._repoint_layer = killing_repoint
+    else:
+        publish_layers = publish.publish_layers
+
+        def killing_publish_layers(*args, **kwargs):
+            publish_layers(*args, **kwargs)
+            die()
+
+        publish.publish_layers = killing_publish_layers
+
+from jump.data_platform.cli.main import main
+
+sys.exit(main(["--data-folder", data_folder, "--quiet", "transform"]))
+"""
+
+
+def kill_transform(folder: Path, point: str, argument: str = "") -> None:
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_TRANSFORM, point, argument, str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    # Killed where asked: a transform that ended by itself never reached that point.
+    assert child.returncode == -signal.SIGKILL, (child.returncode, child.stderr)
+
+
+def reload(folder: Path, seed: str, as_of: str) -> Decimal:
+    """Extract and load another state of the applications; the total of its invoices."""
+    run = run_cli(folder, "--quiet", "--random-seed", seed, "extract", "--as-of", as_of, "load")
+    assert run.exit_code == 0, run.stderr
+    return loaded_invoices(run.lakehouse)
+
+
+def assert_status_tells(folder: Path, *expected: str) -> None:
+    status = run_cli(folder, "status")
+    assert status.exit_code == 0, status.stderr
+    text = " ".join((status.stdout + status.stderr).split())
+    for words in expected:
+        assert words in text, text
+    # Readers never see dbt's temporary relations nor the build slots.
+    assert "__dbt_" not in text and "__slot_" not in text, text
+
+
+def test_a_killed_transform_leaves_one_load_published(published: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(published, folder)
+    lakehouse = run_cli(folder, "--quiet", "status").lakehouse
+    # Two loads transformed: both build slots hold tables, so the next build replaces tables
+    # (dbt renames the old one to `__dbt_backup`, then drops it after its commit).
+    second = reload(folder, "7", "2026-10-31")
+    assert run_cli(folder, "--quiet", "transform").exit_code == 0
+    assert read_marts(lakehouse).reconcile_with(second)
+    third = reload(folder, "8", "2026-09-30")
+    assert third != second
+
+    for point, argument in [
+        # During the models: monthly_turnover rebuilt and committed, its backup not dropped.
+        ("sql", r"drop .*monthly_turnover__dbt_backup"),
+        # During the tests: the first data test that reads monthly_turnover.
+        ("sql", r"dbt_internal_test.*monthly_turnover|monthly_turnover.*dbt_internal_test"),
+        # During the publishing transaction: two layers of three repointed.
+        ("publish", "2"),
+    ]:
+        kill_transform(folder, point, argument)
+        assert read_marts(lakehouse).reconcile_with(second), point
+        assert_status_tells(
+            folder,
+            "Last transform: interrupted/killed (staging, intermediate, marts)",
+            "it never finished",
+            "interrupted or killed before publishing",
+        )
+
+    # Killed once the publishing transaction committed: the new load is published whole.
+    kill_transform(folder, "published")
+    assert read_marts(lakehouse).reconcile_with(third)
+    assert_status_tells(folder, "interrupted or killed after publishing", "(the last one)")
+
+    run = run_cli(folder, "--quiet", "transform")
+    assert run.exit_code == 0, run.stderr
+    assert read_marts(lakehouse).reconcile_with(third)
+    assert_status_tells(folder, "Last transform: succeeded", "(the last one)")

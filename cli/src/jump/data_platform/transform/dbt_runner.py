@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import shutil
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ from jump.data_platform.transform.run_record import (
     save_run,
     transform_lock,
 )
+
+logger = logging.getLogger("jump.data_platform")
 
 LAKEHOUSE_ENV_VAR = "DATA_PLATFORM_LAKEHOUSE"  # read by dbt/profiles.yml
 SAMPLE_ROWS = 5  # failing rows shown per warning or failing test
@@ -202,10 +206,14 @@ def run_transform(
             to_sample = _record_build(results, run)
             _sample_failing_rows(lakehouse, to_sample, run)
             if run.success:
+                started = time.perf_counter()
                 publish.publish_layers(
                     lakehouse, plan, _built_models(results, plan), run.started_at
                 )
                 run.published = True
+                logger.info(
+                    "published %s in %.3f s", ", ".join(plan.build), time.perf_counter() - started
+                )
             run.finish(SUCCEEDED if run.success else FAILED)
         except DataPlatformError as error:
             run.finish(FAILED, str(error))
