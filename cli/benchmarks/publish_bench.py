@@ -28,7 +28,7 @@ from jump.data_platform.lakehouse import quote_identifier
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.relations import list_relations
 
-LAYERS = ("intermediate", "marts")
+MATERIALISED = ("intermediate", "marts")  # the layers of tables
 Form = Callable[[duckdb.DuckDBPyConnection, list[tuple[str, str, str]]], None]
 
 
@@ -67,7 +67,7 @@ def measure(lakehouse: Path, form: Form) -> tuple[float, float, float]:
             relations = [
                 (relation.schema, relation.name, relation.qualified)
                 for relation in list_relations(connection)
-                if relation.schema in LAYERS and relation.kind == "table"
+                if relation.schema in MATERIALISED and relation.kind == "table"
             ]
 
             def publish() -> None:

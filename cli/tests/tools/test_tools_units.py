@@ -12,6 +12,7 @@ import pytest
 
 from jump.data_platform.cli.main import main
 from jump.data_platform.lakehouse import quote_identifier, quote_literal
+from jump.data_platform.reporting import describe_age
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.values import to_json, to_text
 
@@ -39,6 +40,22 @@ def test_to_json_keeps_numbers_and_writes_iso_text() -> None:
 def test_quoting() -> None:
     assert quote_identifier('we"ird') == '"we""ird"'
     assert quote_literal("it's.csv") == "'it''s.csv'"
+
+
+@pytest.mark.parametrize(
+    ("age", "text"),
+    [
+        (dt.timedelta(seconds=-5), "0 min"),
+        (dt.timedelta(minutes=59, seconds=59), "59 min"),
+        (dt.timedelta(hours=1), "1 hour"),
+        (dt.timedelta(hours=23, minutes=20), "23 hours"),
+        (dt.timedelta(days=1), "1 day"),
+        (dt.timedelta(days=739946, hours=15), "739,946 days"),
+    ],
+)
+def test_one_way_to_say_an_age(age: dt.timedelta, text: str) -> None:
+    """`status` (a source's age, its staleness) and `transform` (a stale source) say it alike."""
+    assert describe_age(age) == text
 
 
 def test_an_option_value_named_like_a_command_is_a_value(
