@@ -155,6 +155,20 @@ def test_each_layer_builds_where_readers_do_not_look(tmp_path: Path) -> None:
     second = plan_build(lakehouse, ["marts"])
     assert second.build == {"marts": "marts__slot_b"}
     assert second.read == {"staging": "staging__slot_a", "intermediate": "intermediate__slot_a"}
+    # Publishing it empties the slot it retires, but for an incremental model's state.
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute("create table marts__slot_a.grows as select 1 as x")
+        connection.execute("create schema marts__slot_b")
+        for name in ("t", "grows"):
+            connection.execute(f"create table marts__slot_b.{name} as select 2 as x")
+    publish_layers(lakehouse, second, {"marts": ["t", "grows"]}, started, {"marts": ["grows"]})
+    with duckdb.connect(str(lakehouse)) as connection:
+        assert connection.execute("select x from marts.t").fetchall() == [(2,)]
+        assert connection.execute(
+            "select table_name from information_schema.tables where table_schema = ?",
+            ["marts__slot_a"],
+        ).fetchall() == [("grows",)]
+        assert connection.execute("select x from intermediate.t").fetchall() == [(1,)]
 
 
 def test_a_failed_publish_changes_nothing(tmp_path: Path) -> None:

@@ -121,13 +121,18 @@ def _record_build(results: Sequence[Any], run: TransformRun) -> list[Any]:
     return to_sample
 
 
-def _built_models(results: Sequence[Any], plan: publish.BuildPlan) -> dict[str, list[str]]:
-    """The relations dbt built, by layer: what publishing makes visible."""
+def _built_models(
+    results: Sequence[Any], plan: publish.BuildPlan, materialized: str | None = None
+) -> dict[str, list[str]]:
+    """The relations dbt built, by layer (only those `materialized` so, if given): what
+    publishing makes visible."""
     layer_of = {schema: layer for layer, schema in plan.build.items()}
     built: dict[str, list[str]] = {}
     for result in results:
         node = result.node
-        if node.resource_type == "model" and str(result.status) == "success":
+        if node.resource_type != "model" or str(result.status) != "success":
+            continue
+        if materialized is None or node.config.materialized == materialized:
             built.setdefault(layer_of[node.schema], []).append(node.alias)
     return built
 
@@ -208,7 +213,11 @@ def run_transform(
             if run.success:
                 started = time.perf_counter()
                 publish.publish_layers(
-                    lakehouse, plan, _built_models(results, plan), run.started_at
+                    lakehouse,
+                    plan,
+                    _built_models(results, plan),
+                    run.started_at,
+                    incremental=_built_models(results, plan, "incremental"),
                 )
                 run.published = True
                 logger.info(

@@ -8,8 +8,9 @@ its views do not point at (dbt reads that schema from DATA_PLATFORM_SCHEMA_<LAYE
 dbt/macros/generate_schema_name.sql), reads the layers it does not build from the slot they are
 published from, and, only when every model built and every error-level test passed, repoints
 the views of the layers it built in one transaction. A failed or killed run changes no view:
-the previous published state stays whole. Publishing costs a few milliseconds; keeping the
-other slot costs a second copy of the tables of the layers (docs/publishing.md).
+the previous published state stays whole. Publishing costs a few milliseconds, and the slot
+it retires is emptied (but for incremental models) so that the file does not grow
+(docs/publishing.md).
 
 DuckDB cannot rename a schema nor move a table to another one, so swapping schemas is not a
 choice here. This module is DuckDB's: on another engine the dbt project builds straight into
@@ -125,12 +126,20 @@ def publish_layers(
     plan: BuildPlan,
     models: Mapping[str, Iterable[str]],
     transform_started_at: dt.datetime,
+    incremental: Mapping[str, Iterable[str]] | None = None,
 ) -> None:
     """Make the relations dbt built (`models`: layer -> relation names) what readers see, every
-    built layer at once: one transaction, or nothing if anything fails."""
+    built layer at once: one transaction, or nothing if anything fails.
+
+    The slot published until now is emptied in the same transaction, except the tables of
+    `incremental` models (layer -> relation names), which keep their state for the next build
+    into that slot: a slot's other tables are rebuilt from nothing, and dropping them now
+    lets the next build reuse their space rather than grow the file.
+    """
     with open_lakehouse(lakehouse) as connection:
         try:
             connection.execute("begin transaction")
+            previous = read_publications(connection)
             connection.execute(f"create schema if not exists {STATE_SCHEMA}")
             connection.execute(
                 f"create table if not exists {STATE_TABLE} (layer varchar primary key,"
@@ -139,6 +148,10 @@ def publish_layers(
             )
             for layer, schema in plan.build.items():
                 _repoint_layer(connection, layer, schema, sorted(models.get(layer, ())))
+                retired = previous.get(layer)
+                if retired is not None and retired.schema != schema:
+                    keep = set((incremental or {}).get(layer, ()))
+                    _empty_slot(connection, retired.schema, keep)
                 connection.execute(f"delete from {STATE_TABLE} where layer = ?", [layer])
                 connection.execute(
                     f"insert into {STATE_TABLE} values (?, ?, ?, now() at time zone 'UTC')",
@@ -178,3 +191,16 @@ def _repoint_layer(
             f"create or replace view {published}.{relation} as"
             f" select * from {quote_identifier(schema)}.{relation}"
         )
+
+
+def _empty_slot(connection: duckdb.DuckDBPyConnection, schema: str, keep: set[str]) -> None:
+    """In the open transaction: drop the relations of a slot readers no longer see, but those
+    named in `keep`."""
+    for name, kind in connection.execute(
+        "select table_name, table_type from information_schema.tables"
+        " where table_catalog = current_database() and table_schema = ?",
+        [schema],
+    ).fetchall():
+        if name not in keep:
+            what = "view" if kind == "VIEW" else "table"
+            connection.execute(f"drop {what} {quote_identifier(schema)}.{quote_identifier(name)}")
