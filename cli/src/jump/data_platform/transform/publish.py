@@ -8,7 +8,7 @@ its views do not point at (dbt reads that schema from DATA_PLATFORM_SCHEMA_<LAYE
 dbt/macros/generate_schema_name.sql), reads the layers it does not build from the slot they are
 published from, and, only when every model built and every error-level test passed, repoints
 the views of the layers it built in one transaction. A failed or killed run changes no view:
-the previous published state stays whole. Publishing costs a few milliseconds, and the slot
+the previous published state stays whole. Publishing takes a fraction of a second, and the slot
 it retires is emptied (but for incremental models) so that the file does not grow
 (docs/publishing.md).
 
