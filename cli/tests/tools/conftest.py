@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +12,13 @@ import duckdb
 import pytest
 
 from jump.data_platform.settings import Settings
+from jump.data_platform.transform.layers import LAYERS
+from jump.data_platform.transform.run_record import (
+    SUCCEEDED,
+    NodeOutcome,
+    TransformRun,
+    save_run,
+)
 
 FIXTURE_SQL = """
 create schema sources; create schema staging; create schema intermediate; create schema marts;
@@ -34,29 +41,24 @@ create table marts.monthly_turnover as
         as t(month, turnover);
 """
 
-RUN_RESULTS = {
-    "metadata": {"generated_at": "2024-07-01T08:00:00Z", "dbt_version": "1.11.16"},
-    "elapsed_time": 4.2,
-    "args": {"which": "build"},
-    "results": [
-        {"unique_id": "model.jump.staging__app__users", "status": "success"},
-        {"unique_id": "model.jump.marts__monthly_turnover", "status": "success"},
-        {"unique_id": "test.jump.not_null_users_id.1a2b3c", "status": "pass"},
-        {"unique_id": "test.jump.invoice_references_consecutive.4d5e6f", "status": "warn"},
-        {"unique_id": "unit_test.jump.monthly_turnover.zero_months", "status": "pass"},
-    ],
-}
+
+def last_transform() -> TransformRun:
+    """A transform that succeeded with one warning, as `transform` records itself."""
+    run = TransformRun(LAYERS, started_at=dt.datetime(2024, 7, 1, 8, 0, 0), pid=1)
+    run.models.update(success=2)
+    run.tests.update({"pass": 2, "warn": 1})
+    run.warned.append(NodeOutcome("invoice_references_consecutive", "warn", "Got 1 result"))
+    run.state, run.finished_at = SUCCEEDED, dt.datetime(2024, 7, 1, 8, 0, 4, 200000)
+    return run
 
 
 def make_lakehouse(data_folder: Path) -> Path:
-    """Write the fixture lakehouse and a dbt run_results.json under `data_folder`."""
+    """Write the fixture lakehouse and the record of its last transform under `data_folder`."""
     lakehouse = Settings(data_folder=data_folder).lakehouse_file
     lakehouse.parent.mkdir(parents=True)
     with duckdb.connect(str(lakehouse)) as connection:
         connection.execute(FIXTURE_SQL)
-    target = Settings(data_folder=data_folder).dbt_target_folder
-    target.mkdir(parents=True)
-    (target / "run_results.json").write_text(json.dumps(RUN_RESULTS), encoding="utf-8")
+    save_run(Settings(data_folder=data_folder).last_transform_file, last_transform())
     return lakehouse
 
 

@@ -53,7 +53,7 @@ def test_status_of_a_built_lakehouse(
     assert {source["fresh"] for source in document["sources"].values()} == {True}
     assert document["sources"]["app"]["as_of"] == "2026-11-25T23:59:59+01:00"  # the instant
     transform = document["last_transform"]
-    assert transform["command"] == "build" and transform["succeeded"] is True
+    assert transform["state"] == "succeeded" and transform["published"] is True
     assert transform["models"]["success"] >= 4 and transform["tests"]["pass"] > 0
 
 

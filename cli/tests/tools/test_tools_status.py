@@ -1,4 +1,4 @@
-"""`data-platform status` through the real entry point, and reading dbt's run_results.json."""
+"""`data-platform status` through the real entry point, and the last transform's record."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import pytest
 
 from jump.data_platform.cli.main import main
 from jump.data_platform.settings import Settings
-from jump.data_platform.transform.run_results import read_run_results
+from jump.data_platform.transform.run_record import (
+    FAILED,
+    RUNNING,
+    NodeOutcome,
+    load_run,
+    save_run,
+    transform_lock,
+)
+from tools.conftest import last_transform
 
 
 def status(data_folder: Path, *args: str) -> int:
@@ -33,7 +41,10 @@ def test_layers_counts_freshness_as_of_and_last_transform(
     assert any("app__users" in line and "view" in line for line in lines)
     assert "  app: " in out
     assert "2 hours ago: fresh (stale after 1 day), data as of 2024-06-30" in out
-    assert "Last transform: dbt build at 2024-07-01T08:00:00Z (4.2 s): succeeded" in out
+    assert (
+        "Last transform: succeeded (staging, intermediate, marts), "
+        "started at 2024-07-01 08:00:00 UTC, 4.2 s"
+    ) in out
     assert "models: 2 built" in out
     assert "tests: 2 passed, 1 warned" in out
     assert "warned: invoice_references_consecutive" in out
@@ -54,8 +65,11 @@ def test_json_for_scripts(data_folder: Path, capsys: pytest.CaptureFixture[str])
     app = document["sources"]["app"]
     assert app["fresh"] is True and app["as_of"] == "2024-06-30" and app["stale_after_hours"] == 24
     assert app["loaded_at"].endswith("Z")
-    assert document["last_transform"]["warned"] == ["invoice_references_consecutive"]
-    assert document["last_transform"]["tests"] == {"pass": 2, "warn": 1}
+    transform = document["last_transform"]
+    assert transform["warned"] == ["invoice_references_consecutive"]
+    assert transform["tests"] == {"pass": 2, "warn": 1}
+    assert transform["state"] == "succeeded" and transform["succeeded"] is True
+    assert transform["started_at"] == "2024-07-01 08:00:00Z" and transform["seconds"] == 4.2
 
 
 def test_quiet_still_prints_the_status(
@@ -96,24 +110,24 @@ def test_stale_sources_and_a_failed_transform_warn(
             )
         connection.execute("drop table intermediate.freelancers")  # the view above it still counts
         connection.execute("drop table marts.monthly_turnover")
-    results = Settings(data_folder=fresh_data_folder).run_results_file
-    document = json.loads(results.read_text(encoding="utf-8"))
-    document["results"] += [
-        {"unique_id": "model.jump.marts__nps", "status": "error"},
-        {"unique_id": "test.jump.assert_totals_reconcile.0f0f0f", "status": "fail"},
-        {"unique_id": "model.jump.marts__after_nps", "status": "skipped"},
+    run = last_transform()
+    run.models.update(error=1, skipped=1)
+    run.failed += [
+        NodeOutcome("marts.nps", "error", "Runtime Error"),
+        NodeOutcome("assert_totals_reconcile", "fail", "Got 1 result"),
     ]
-    results.write_text(json.dumps(document), encoding="utf-8")
+    run.state = FAILED
+    save_run(Settings(data_folder=fresh_data_folder).last_transform_file, run)
     assert status(fresh_data_folder) == 0
     out, err = capsys.readouterr()
     assert "3 days ago: STALE" in out
     assert "FAILED" in out
     assert "models: 2 built, 1 errors, 1 skipped" in out
-    assert "failed: marts__nps, assert_totals_reconcile" in out
+    assert "failed: marts.nps, assert_totals_reconcile" in out
     assert "Layers not built yet: intermediate, marts" in out
     err = " ".join(err.split())  # the reporter wraps long lines on stderr
     assert "Warning: source app: " in err and "3 days ago: STALE (stale after 1 day)" in err
-    assert "Warning: the last transform failed: marts__nps, assert_totals_reconcile" in err
+    assert "Warning: the last transform failed: marts.nps, assert_totals_reconcile" in err
 
 
 def test_locked_lakehouse(
@@ -126,12 +140,42 @@ def test_locked_lakehouse(
     assert err.count("\n") == 1
 
 
-def test_unreadable_run_results(tmp_path: Path) -> None:
-    path = tmp_path / "run_results.json"
-    assert read_run_results(path) is None
+def test_a_running_transform_and_a_killed_one(
+    fresh_data_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(data_folder=fresh_data_folder)
+    run = last_transform()
+    run.state, run.finished_at = RUNNING, None
+    run.models.clear()
+    run.tests.clear()
+    run.warned.clear()
+    save_run(settings.last_transform_file, run)
+    with transform_lock(settings.transform_lock_file):  # as a transform holds it while it runs
+        assert status(fresh_data_folder) == 0
+        out, err = capsys.readouterr()
+    assert "Last transform: running (staging, intermediate, marts), started at 2024-07-01" in out
+    assert err == ""
+    # The same record with nobody holding the lock: that run was killed.
+    assert status(fresh_data_folder, "--quiet") == 0
+    out, err = capsys.readouterr()
+    assert (
+        "Last transform: interrupted/killed (staging, intermediate, marts), "
+        "started at 2024-07-01 08:00:00 UTC: it never finished"
+    ) in out
+    assert "Published: nothing by a transform yet" in out
+    assert "was interrupted or killed before publishing" in " ".join(err.split())
+    assert main(["--data-folder", str(fresh_data_folder), "status", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["last_transform"]["state"] == "interrupted"
+    assert document["last_transform"]["published"] is False
+
+
+def test_unreadable_record(tmp_path: Path) -> None:
+    path = Settings(data_folder=tmp_path).last_transform_file
+    assert load_run(path) is None
+    path.parent.mkdir(parents=True)
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(Exception, match="cannot read dbt's results"):
-        read_run_results(path)
+    assert status(tmp_path) == 1
 
 
 def test_stale_thresholds_match_the_dbt_source_freshness() -> None:

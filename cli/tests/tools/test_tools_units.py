@@ -12,9 +12,9 @@ import pytest
 
 from jump.data_platform.cli.main import main
 from jump.data_platform.lakehouse import quote_identifier, quote_literal
+from jump.data_platform.reporting import describe_age
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.values import to_json, to_text
-from jump.data_platform.transform.run_results import _short_name
 
 
 def test_to_text_matches_duckdb_csv_conventions() -> None:
@@ -43,16 +43,19 @@ def test_quoting() -> None:
 
 
 @pytest.mark.parametrize(
-    ("unique_id", "name"),
+    ("age", "text"),
     [
-        ("model.jump.marts__nps", "marts__nps"),
-        ("test.jump.not_null_users_id.1a2b3c", "not_null_users_id"),
-        ("unit_test.jump.monthly_turnover.zero_months", "monthly_turnover.zero_months (unit test)"),
-        ("seed.jump.calendar", "calendar"),
+        (dt.timedelta(seconds=-5), "0 min"),
+        (dt.timedelta(minutes=59, seconds=59), "59 min"),
+        (dt.timedelta(hours=1), "1 hour"),
+        (dt.timedelta(hours=23, minutes=20), "23 hours"),
+        (dt.timedelta(days=1), "1 day"),
+        (dt.timedelta(days=739946, hours=15), "739,946 days"),
     ],
 )
-def test_short_names_are_those_dbt_prints(unique_id: str, name: str) -> None:
-    assert _short_name(unique_id) == name
+def test_one_way_to_say_an_age(age: dt.timedelta, text: str) -> None:
+    """`status` (a source's age, its staleness) and `transform` (a stale source) say it alike."""
+    assert describe_age(age) == text
 
 
 def test_an_option_value_named_like_a_command_is_a_value(

@@ -1,18 +1,38 @@
-"""The transform's modules without dbt: finding the project, the summary's verdict."""
+"""The transform's modules without dbt: finding the project, the run's record and verdict,
+where each layer is built."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_project import find_dbt_project
-from jump.data_platform.transform.dbt_runner import (
+from jump.data_platform.transform.dbt_runner import one_line
+from jump.data_platform.transform.layers import LAYERS
+from jump.data_platform.transform.publish import (
+    BuildPlan,
+    built_relations,
+    is_internal,
+    plan_build,
+    publish_layers,
+    read_publications,
+)
+from jump.data_platform.transform.run_record import (
+    FAILED,
+    INTERRUPTED,
+    RUNNING,
+    SUCCEEDED,
     NodeOutcome,
-    TransformSummary,
-    one_line,
+    TransformRun,
+    effective_state,
+    load_run,
+    save_run,
+    transform_lock,
+    transform_running,
 )
 
 CHECKOUT_PROJECT = Path(__file__).resolve().parents[3] / "dbt"
@@ -58,11 +78,129 @@ def test_artifacts_go_to_the_data_folder(tmp_path: Path) -> None:
 
 
 def test_warnings_do_not_fail_the_run() -> None:
-    summary = TransformSummary(warned_tests=[NodeOutcome("gaps", "warn", "1 result")])
-    assert summary.success
-    summary.failed_tests.append(NodeOutcome("overlap", "fail", "1 result"))
-    assert not summary.success
-    assert not TransformSummary(failed_models=[NodeOutcome("m", "error", "boom")]).success
+    run = TransformRun(LAYERS, warned=[NodeOutcome("gaps", "warn", "1 result")])
+    assert run.success
+    run.failed.append(NodeOutcome("overlap", "fail", "1 result"))
+    assert not run.success
+    assert not TransformRun(LAYERS, error="dbt parse failed: boom").success
+
+
+def test_the_record_keeps_the_run_but_not_its_failing_rows(tmp_path: Path) -> None:
+    path = Settings(data_folder=tmp_path).last_transform_file
+    assert load_run(path) is None
+    run = TransformRun(("marts",))
+    run.models.update(success=3, skipped=1)
+    run.failed.append(NodeOutcome("not_null_x", "fail", "1 result", ("email=a@example.com",)))
+    save_run(path, run)
+    started = load_run(path)  # as written when it started: running, not finished
+    assert started is not None and started.state == RUNNING and started.seconds is None
+    assert (started.layers, started.started_at, started.models) == (
+        ("marts",),
+        run.started_at,
+        run.models,
+    )
+    assert started.failed == [NodeOutcome("not_null_x", "fail", "1 result")]  # no rows
+    run.finish(FAILED)
+    save_run(path, run)
+    ended = load_run(path)
+    assert ended is not None and ended.state == FAILED and ended.seconds is not None
+    assert "example.com" not in path.read_text()
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(DataPlatformError, match="cannot read the last transform's record"):
+        load_run(path)
+
+
+def test_a_running_record_nobody_holds_was_killed(tmp_path: Path) -> None:
+    lock = Settings(data_folder=tmp_path).transform_lock_file
+    run = TransformRun(LAYERS)
+    assert not transform_running(lock)
+    with transform_lock(lock):
+        assert transform_running(lock)
+        assert effective_state(run, transform_running(lock)) == RUNNING
+        with (
+            pytest.raises(DataPlatformError, match="another transform is running"),
+            transform_lock(lock),
+        ):
+            pass
+    assert effective_state(run, transform_running(lock)) == INTERRUPTED
+    run.finish(SUCCEEDED)
+    assert effective_state(run, transform_running(lock)) == SUCCEEDED
+
+
+def test_each_layer_builds_where_readers_do_not_look(tmp_path: Path) -> None:
+    lakehouse = Settings(data_folder=tmp_path).lakehouse_file
+    lakehouse.parent.mkdir()
+    duckdb.connect(str(lakehouse)).close()
+    first = plan_build(lakehouse, LAYERS)
+    assert first == BuildPlan(build={layer: f"{layer}__slot_a" for layer in LAYERS}, read={})
+    assert first.environment["DATA_PLATFORM_SCHEMA_MARTS"] == "marts__slot_a"
+    with duckdb.connect(str(lakehouse)) as connection:
+        for layer in LAYERS:
+            connection.execute(f"create schema {layer}__slot_a")
+            connection.execute(f"create table {layer}__slot_a.t as select 1 as x")
+        # A lakehouse built before publishing: a table where the view goes, dbt's leftover.
+        connection.execute("create schema marts")
+        connection.execute("create table marts.t as select 0 as x")
+        connection.execute("create table marts.t__dbt_backup as select 0 as x")
+        connection.execute("create table marts__slot_a.t__dbt_tmp as select 0 as x")
+    # What a dbt build outside run_transform (Dagster's) made: the slots' relations, not dbt's.
+    assert built_relations(lakehouse, first) == {layer: ["t"] for layer in LAYERS}
+    started = TransformRun(LAYERS).started_at
+    publish_layers(lakehouse, first, {layer: ["t"] for layer in LAYERS}, started)
+    with duckdb.connect(str(lakehouse)) as connection:
+        assert connection.execute("select x from marts.t").fetchall() == [(1,)]
+        assert connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall() == [("t",)]
+        published = read_publications(connection)
+    assert {layer: p.schema for layer, p in published.items()} == first.build
+    assert {p.transform_started_at for p in published.values()} == {started}
+    # The next run builds the marts in the other slot and reads the rest where it is published.
+    second = plan_build(lakehouse, ["marts"])
+    assert second.build == {"marts": "marts__slot_b"}
+    assert second.read == {"staging": "staging__slot_a", "intermediate": "intermediate__slot_a"}
+    # Publishing it empties the slot it retires, but for an incremental model's state.
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute("create table marts__slot_a.grows as select 1 as x")
+        connection.execute("create schema marts__slot_b")
+        for name in ("t", "grows"):
+            connection.execute(f"create table marts__slot_b.{name} as select 2 as x")
+    publish_layers(lakehouse, second, {"marts": ["t", "grows"]}, started, {"marts": ["grows"]})
+    with duckdb.connect(str(lakehouse)) as connection:
+        assert connection.execute("select x from marts.t").fetchall() == [(2,)]
+        assert connection.execute(
+            "select table_name from information_schema.tables where table_schema = ?",
+            ["marts__slot_a"],
+        ).fetchall() == [("grows",)]
+        assert connection.execute("select x from intermediate.t").fetchall() == [(1,)]
+
+
+def test_a_failed_publish_changes_nothing(tmp_path: Path) -> None:
+    lakehouse = Settings(data_folder=tmp_path).lakehouse_file
+    lakehouse.parent.mkdir()
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute("create schema marts; create table marts.t as select 0 as x")
+    plan = plan_build(lakehouse, ["marts"])
+    with pytest.raises(DataPlatformError, match="the previous layers stay published"):
+        publish_layers(lakehouse, plan, {"marts": ["missing"]}, TransformRun(LAYERS).started_at)
+    with duckdb.connect(str(lakehouse)) as connection:
+        assert connection.execute("select x from marts.t").fetchall() == [(0,)]
+        assert read_publications(connection) == {}
+
+
+@pytest.mark.parametrize(
+    ("schema", "name", "internal"),
+    [
+        ("marts", "nps", False),
+        ("marts__slot_b", "nps", True),
+        ("marts", "nps__dbt_backup", True),
+        ("intermediate__slot_a", "invoices__dbt_tmp", True),
+        ("_publish", "layers", True),
+        ("sources", "app__invoices", False),
+    ],
+)
+def test_what_readers_do_not_see(schema: str, name: str, internal: bool) -> None:
+    assert is_internal(schema, name) is internal
 
 
 def test_one_line_keeps_the_reason_of_a_multi_line_message() -> None:

@@ -27,8 +27,11 @@ from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.tools.report import build_report
 from jump.data_platform.transform.dbt_project import find_dbt_project
-from jump.data_platform.transform.dbt_runner import LAYERS, TransformSummary, run_transform
+from jump.data_platform.transform.dbt_runner import run_transform
+from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.preflight import check_sources
+from jump.data_platform.transform.run_record import TransformRun
+from jump.data_platform.transform.summary import failure_message
 
 logger = logging.getLogger("jump.data_platform")
 
@@ -221,21 +224,18 @@ def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> 
         )
         reporter.info(
             f"transform: {summary.models_built} models built, {summary.tests_passed} tests "
-            f"passed, {len(summary.warned_tests)} warned in {summary.seconds:.1f} s"
+            f"passed, {len(summary.warned)} warned in {summary.seconds or 0:.1f} s"
         )
     else:
         path = run.waiting_for_lock("report", lambda: build_report(settings))
         reporter.info(f"report: {path}")
 
 
-def _checked(summary: TransformSummary, settings: Settings) -> TransformSummary:
-    failed = summary.failed_models + summary.failed_tests
-    if failed:
-        first = failed[0]
-        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+def _checked(summary: TransformRun, settings: Settings) -> TransformRun:
+    if not summary.success:
         raise DataPlatformError(
-            f"transform failed: {first.name} ({first.status}): {first.message}{more}; "
-            f"dbt's log is in {settings.dbt_logs_folder}"
+            f"transform failed: {failure_message(summary)}; dbt's log is in "
+            f"{settings.dbt_logs_folder}"
         )
     return summary
 

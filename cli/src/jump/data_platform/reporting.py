@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -153,3 +153,15 @@ def remove_old_logs(logs_folder: Path, keep: int) -> None:
     logs = sorted(path for path in logs_folder.iterdir() if _LOG_NAME.fullmatch(path.name))
     for old in logs[: max(len(logs) - keep, 0)]:
         old.unlink(missing_ok=True)
+
+
+def describe_age(age: timedelta) -> str:
+    """An age as people say it: `12 min`, `5 hours`, `3 days` (whole units, never negative)."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        hours = round(seconds / 3600)
+        return f"{hours} hour{'s' * (hours != 1)}"
+    days = seconds // 86400
+    return f"{days:,} day{'s' * (days != 1)}"

@@ -69,7 +69,7 @@ class Settings:
 
     @property
     def run_results_file(self) -> Path:
-        """What the last transform did, as dbt recorded it."""
+        """What the last dbt build did, as dbt recorded it (a killed build leaves the previous)."""
         return self.dbt_target_folder / "run_results.json"
 
     @property
@@ -120,3 +120,22 @@ class Settings:
         """dbt's manifest and artifacts for Dagster (dagster-dbt runs dbt there, apart from the
         CLI's own target folder that `status` reads)."""
         return self.dagster_home / "dbt-target"
+
+    @property
+    def dbt_partial_parse_file(self) -> Path:
+        """dbt's parsed project, reused by the next parse when nothing it depends on changed."""
+        return self.dbt_target_folder / "partial_parse.msgpack"
+
+    def dbt_parse_cache_file(self, key: str) -> Path:
+        """dbt's parsed project for one set of build schemas (see transform/dbt_runner.py)."""
+        return self.dbt_folder / "parse_cache" / f"{key}.msgpack"
+
+    @property
+    def last_transform_file(self) -> Path:
+        """The last transform: written when it starts and when it ends; `status` reads it."""
+        return self.dbt_folder / "last_transform.json"
+
+    @property
+    def transform_lock_file(self) -> Path:
+        """Locked while a transform runs: a record still `running` and unlocked was killed."""
+        return self.dbt_folder / "transform.lock"

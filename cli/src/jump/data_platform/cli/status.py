@@ -19,6 +19,7 @@ from jump.data_platform.tools.status_report import (
     freshness_lines,
     render_status,
     status_as_json,
+    transform_warning,
 )
 
 logger = logging.getLogger("jump.data_platform")
@@ -35,8 +36,9 @@ logger = logging.getLogger("jump.data_platform")
 )
 @pass_run_context
 def status(run: RunContext, output_format: str) -> None:
-    """Show each layer's relations and row counts, the sources' freshness, and the outcome of
-    the last transform. A missing lakehouse is reported, not an error."""
+    """Show each layer's relations and row counts, the sources' freshness, the outcome of the
+    last transform (even one that failed or was killed) and which transform published the
+    layers readers see. A missing lakehouse is reported, not an error."""
     state = gather_status(run.settings)
     document = status_as_json(state)
     document["schedule"] = schedule_as_json(run.settings)
@@ -52,7 +54,8 @@ def status(run: RunContext, output_format: str) -> None:
     for source in state.stale_sources:
         line = next(line for line in freshness_lines(state) if line.startswith(f"  {source}:"))
         run.reporter.warning(f"source {line.strip()}")
-    if state.transform is not None and not state.transform.succeeded:
-        run.reporter.warning(f"the last transform failed: {', '.join(state.transform.failed)}")
+    warning = transform_warning(state)
+    if warning:
+        run.reporter.warning(warning)
     for line in failed_jobs(run.settings):
         run.reporter.warning(line)

@@ -10,15 +10,11 @@ from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import project_dir_option
 from jump.data_platform.cli.report import refresh_report
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.reporting import Reporter
 from jump.data_platform.transform.dbt_project import find_dbt_project
-from jump.data_platform.transform.dbt_runner import (
-    LAYERS,
-    NodeOutcome,
-    TransformSummary,
-    run_transform,
-)
+from jump.data_platform.transform.dbt_runner import run_transform
+from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.preflight import check_sources
+from jump.data_platform.transform.summary import failure_message, print_summary
 
 
 @click.command()
@@ -27,64 +23,25 @@ from jump.data_platform.transform.preflight import check_sources
     "layers",
     type=click.Choice(LAYERS),
     multiple=True,
-    help="Layer to build with its tests (repeatable). Default: all of them.",
+    help="Layer to build, test and publish (repeatable); the others are read as "
+    "published. Default: all of them.",
 )
 @project_dir_option
 @pass_run_context
 def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None) -> None:
-    """Run `dbt build` (models and tests) and check the sources' freshness."""
+    """Run `dbt build` (models and tests) and check the sources' freshness; publish the layers
+    together only if every model built and every error-level test passed."""
     selected = [layer for layer in LAYERS if not layers or layer in layers]
     project = find_dbt_project(project_dir)
     lakehouse = run.settings.lakehouse_file
     check_sources(lakehouse)
     with run.reporter.step(f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"):
         summary = run_transform(run.settings, project, selected)
-    report(run.reporter, summary)
+    print_summary(run.reporter, summary)
     if not summary.success:
         raise DataPlatformError(
-            f"transform failed: {_failures(summary)}; dbt's log is in {run.settings.dbt_logs_folder}"
+            f"transform failed: {failure_message(summary)}; nothing was published (readers still see "
+            f"the previous {', '.join(selected)}); dbt's log is in {run.settings.dbt_logs_folder}"
         )
+    run.reporter.info(f"Published {', '.join(selected)} in {lakehouse}")
     refresh_report(run.settings, run.reporter)
-
-
-def report(reporter: Reporter, summary: TransformSummary) -> None:
-    """The summary table, then one line per stale source, warning and failure."""
-    reporter.table(
-        "Transformed",
-        ["models built", "tests passed", "warned", "failed", "skipped", "seconds"],
-        [
-            (
-                summary.models_built,
-                summary.tests_passed,
-                len(summary.warned_tests),
-                len(summary.failed_models) + len(summary.failed_tests),
-                summary.skipped,
-                f"{summary.seconds:.2f}",
-            )
-        ],
-    )
-    for source in summary.stale_sources:
-        reporter.warning(f"source {source.name} is stale: {source.message}")
-    for test in summary.warned_tests:
-        reporter.warning(_describe(test))
-    failed = summary.failed_models + summary.failed_tests
-    if len(failed) > 1:  # a single failure is described by the error line itself
-        for node in failed:
-            click.echo(f"Failed: {_describe(node)}", err=True)
-
-
-def _failures(summary: TransformSummary) -> str:
-    """What failed, for the one-line error: the failure itself when it is alone, else the names
-    (each then has its own `Failed:` line above)."""
-    failed = summary.failed_models + summary.failed_tests
-    if len(failed) == 1:
-        return _describe(failed[0])
-    names = ", ".join(node.name for node in failed)
-    return f"{len(failed)} model(s) or test(s) failed ({names})"
-
-
-def _describe(outcome: NodeOutcome) -> str:
-    text = f"{outcome.name} ({outcome.status}): {outcome.message}"
-    if outcome.sample:
-        text += "; first rows: " + " | ".join(outcome.sample)
-    return text

@@ -41,8 +41,15 @@ from jump.data_platform.settings import DEFAULT_DATA_FOLDER, Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES, source_tables
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.tools.report import build_report
+from jump.data_platform.transform import publish
 from jump.data_platform.transform.dbt_project import PROJECT_ENV_VAR, find_dbt_project
-from jump.data_platform.transform.dbt_runner import LAKEHOUSE_ENV_VAR, dbt_arguments
+from jump.data_platform.transform.dbt_runner import (
+    LAKEHOUSE_ENV_VAR,
+    dbt_arguments,
+    environment_variables,
+)
+from jump.data_platform.transform.layers import LAYERS
+from jump.data_platform.transform.run_record import utc_now
 
 # DuckDB allows one writer: every asset that writes the lakehouse runs in this pool, whose limit
 # is 1 (dagster/dagster.yaml), and every refresh run carries this tag, limited to one run at once.
@@ -125,8 +132,16 @@ def _load_asset(source: str) -> dg.AssetsDefinition:
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, pool=WRITER_POOL)
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """Every model of the dbt project (staging, intermediate, marts), built and tested."""
-    yield from dbt.cli(["build"], context=context).stream()
+    """Every model of the dbt project (staging, intermediate, marts), built and tested where
+    readers do not see them, then published together, as `data-platform transform` does
+    (write-audit-publish): a failing model or error-level test raises before publishing."""
+    lakehouse = settings.lakehouse_file.resolve()
+    plan = publish.plan_build(lakehouse, LAYERS)
+    started = utc_now()
+    # dbt runs in a subprocess that inherits the variables naming the build slots.
+    with environment_variables(plan.environment):
+        yield from dbt.cli(["build"], context=context).stream()
+    publish.publish_layers(lakehouse, plan, publish.built_relations(lakehouse, plan), started)
 
 
 @dg.asset(deps=[dbt_models], group_name="report", pool=WRITER_POOL)

@@ -10,9 +10,12 @@ import duckdb
 
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.lakehouse import quote_identifier
+from jump.data_platform.sources.contract import SOURCES_SCHEMA
+from jump.data_platform.transform.layers import LAYERS
+from jump.data_platform.transform.publish import is_internal
 
-# The layers, in the order data flows through them.
-LAYERS: tuple[str, ...] = ("sources", "staging", "intermediate", "marts")
+# The schemas readers know, in the order data flows through them.
+FLOW: tuple[str, ...] = (SOURCES_SCHEMA, *LAYERS)
 _SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 
 
@@ -32,7 +35,8 @@ class Relation:
 
 
 def list_relations(connection: duckdb.DuckDBPyConnection) -> list[Relation]:
-    """Every table and view of the lakehouse's own database, layers first in flow order."""
+    """Every table and view of the lakehouse's own database that readers may use, layers first
+    in flow order: not the build slots nor dbt's temporary relations (docs/publishing.md)."""
     rows = connection.execute(
         """
         select table_schema, table_name, table_type
@@ -43,11 +47,13 @@ def list_relations(connection: duckdb.DuckDBPyConnection) -> list[Relation]:
         list(_SYSTEM_SCHEMAS),
     ).fetchall()
     relations = [
-        Relation(schema, name, "view" if kind == "VIEW" else "table") for schema, name, kind in rows
+        Relation(schema, name, "view" if kind == "VIEW" else "table")
+        for schema, name, kind in rows
+        if not is_internal(schema, name)
     ]
 
     def order(relation: Relation) -> tuple[int, str, str]:
-        layer = LAYERS.index(relation.schema) if relation.schema in LAYERS else len(LAYERS)
+        layer = FLOW.index(relation.schema) if relation.schema in FLOW else len(FLOW)
         return layer, relation.schema, relation.name
 
     return sorted(relations, key=order)

@@ -13,7 +13,14 @@ from jump.data_platform.lakehouse import connect
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.tools.relations import Relation, list_relations
-from jump.data_platform.transform.run_results import TransformOutcome, read_run_results
+from jump.data_platform.transform.publish import Publication, read_publications
+from jump.data_platform.transform.run_record import (
+    RUNNING,
+    TransformRun,
+    effective_state,
+    load_run,
+    transform_running,
+)
 
 # A source loaded longer ago than this is stale: the `warn_after` of the dbt project's source
 # freshness (dbt/models/staging/_sources.yml; a test checks they agree). The App is extracted
@@ -42,7 +49,9 @@ class LakehouseStatus:
     loaded_at: dict[str, dt.datetime] = field(default_factory=dict)
     checked_at: dt.datetime = field(default_factory=lambda: _utc_now())
     as_of: dict[str, str] = field(default_factory=dict)  # source -> simulated "now"
-    transform: TransformOutcome | None = None
+    transform: TransformRun | None = None  # the last transform, as it recorded itself
+    transform_running: bool = False  # a transform holds its lock now
+    published: dict[str, Publication] = field(default_factory=dict)  # layer -> what readers see
 
     def fresh(self, source: str) -> bool:
         return self.checked_at - self.loaded_at[source] <= stale_after(source)
@@ -51,10 +60,22 @@ class LakehouseStatus:
     def stale_sources(self) -> list[str]:
         return [source for source in sorted(self.loaded_at) if not self.fresh(source)]
 
+    @property
+    def transform_state(self) -> str | None:
+        """running, succeeded, failed or interrupted (a run killed before it could say so)."""
+        if self.transform is None:
+            return None
+        return effective_state(self.transform, self.transform_running)
 
-def run_results_file(settings: Settings) -> Path:
-    """dbt's record of the last transform, in the `--target-path` the transform step gives."""
-    return settings.run_results_file
+    @property
+    def transform_published(self) -> bool:
+        """Whether the last transform's layers are those readers see (a run killed after its
+        publishing transaction committed did publish)."""
+        run = self.transform
+        return run is not None and any(
+            publication.transform_started_at == run.started_at
+            for publication in self.published.values()
+        )
 
 
 def _utc_now() -> dt.datetime:
@@ -65,7 +86,7 @@ def gather_status(settings: Settings) -> LakehouseStatus:
     """Read everything `status` reports; a missing lakehouse is a state, not an error."""
     lakehouse = settings.lakehouse_file
     status = LakehouseStatus(lakehouse=lakehouse, exists=lakehouse.is_file())
-    status.transform = read_run_results(run_results_file(settings))
+    status.transform, status.transform_running = _last_transform(settings)
     if not status.exists:
         return status
     connection = connect(lakehouse, read_only=True)
@@ -74,9 +95,24 @@ def gather_status(settings: Settings) -> LakehouseStatus:
         status.relations = [_count(connection, relation) for relation in relations]
         status.loaded_at = _last_loaded(connection, relations)
         status.as_of = _as_of(connection, relations)
+        status.published = read_publications(connection)
     finally:
         connection.close()
     return status
+
+
+def _last_transform(settings: Settings) -> tuple[TransformRun | None, bool]:
+    """The last transform's record, and whether a transform holds the lock now."""
+    run: TransformRun | None = None
+    transform_running_now = False
+    for _ in range(2):
+        run = load_run(settings.last_transform_file)
+        transform_running_now = transform_running(settings.transform_lock_file)
+        # `running` in the record and nobody holding the lock: killed, unless the run ended
+        # between the two reads. Reading again tells.
+        if run is None or run.state != RUNNING or transform_running_now:
+            break
+    return run, transform_running_now
 
 
 def _count(connection: duckdb.DuckDBPyConnection, relation: Relation) -> RelationStatus:

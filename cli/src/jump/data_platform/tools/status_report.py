@@ -8,9 +8,15 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from jump.data_platform.tools.relations import LAYERS
+from jump.data_platform.reporting import describe_age
+from jump.data_platform.tools.relations import FLOW
 from jump.data_platform.tools.status import LakehouseStatus, stale_after
-from jump.data_platform.transform.run_results import TransformOutcome
+from jump.data_platform.transform.run_record import (
+    FAILED,
+    INTERRUPTED,
+    RUNNING,
+    SUCCEEDED,
+)
 
 
 def freshness_lines(status: LakehouseStatus) -> list[str]:
@@ -24,26 +30,72 @@ def freshness_lines(status: LakehouseStatus) -> list[str]:
         as_of = f", data as of {status.as_of[source]}" if source in status.as_of else ""
         lines.append(
             f"  {source}: {loaded_at:%Y-%m-%d %H:%M:%S} UTC, "
-            f"{_age(status.checked_at - loaded_at)} ago: {verdict} "
-            f"(stale after {_age(stale_after(source))}){as_of}"
+            f"{describe_age(status.checked_at - loaded_at)} ago: {verdict} "
+            f"(stale after {describe_age(stale_after(source))}){as_of}"
         )
     return lines
 
 
-def transform_lines(outcome: TransformOutcome | None) -> list[str]:
-    if outcome is None:
+def transform_lines(status: LakehouseStatus) -> list[str]:
+    """How the last transform went, as it recorded itself, and what readers see."""
+    run, state = status.transform, status.transform_state
+    if run is None:
         return ["Last transform: none recorded yet: run `data-platform transform`"]
-    lines = [
-        f"Last transform: dbt {outcome.command} at {outcome.generated_at} "
-        f"({outcome.elapsed_seconds:.1f} s): {'succeeded' if outcome.succeeded else 'FAILED'}",
-        f"  models: {_counts(outcome.models, ('success', 'error', 'skipped'))}",
-        f"  tests: {_counts(outcome.tests, ('pass', 'warn', 'fail', 'error', 'skipped'))}",
-    ]
-    if outcome.failed:
-        lines.append(f"  failed: {', '.join(outcome.failed)}")
-    if outcome.warned:
-        lines.append(f"  warned: {', '.join(outcome.warned)}")
+    started = f"started at {run.started_at:%Y-%m-%d %H:%M:%S} UTC"
+    layers = ", ".join(run.layers)
+    if state == RUNNING:
+        head = f"running ({layers}), {started}, PID {run.pid}"
+    elif state == INTERRUPTED:
+        head = f"interrupted/killed ({layers}), {started}: it never finished"
+    else:
+        verdict = "succeeded" if state == SUCCEEDED else "FAILED"
+        head = f"{verdict} ({layers}), {started}, {run.seconds or 0:.1f} s"
+    lines = [f"Last transform: {head}"]
+    if run.models or run.tests:
+        lines.append(f"  models: {_counts(run.models, ('success', 'error', 'skipped'))}")
+        lines.append(f"  tests: {_counts(run.tests, ('pass', 'warn', 'fail', 'error', 'skipped'))}")
+    if run.failed:
+        lines.append(f"  failed: {', '.join(outcome.name for outcome in run.failed)}")
+    if run.warned:
+        lines.append(f"  warned: {', '.join(outcome.name for outcome in run.warned)}")
+    if run.error:
+        lines.append(f"  error: {run.error}")
+    return lines + published_lines(status)
+
+
+def published_lines(status: LakehouseStatus) -> list[str]:
+    """Which transform each layer readers see comes from (layers published together share one)."""
+    if not status.exists or status.transform_state == RUNNING:
+        return []
+    if not status.published:
+        return ["Published: nothing by a transform yet"]
+    by_run: dict[object, list[str]] = {}
+    for layer in FLOW:
+        if layer in status.published:
+            by_run.setdefault(status.published[layer].transform_started_at, []).append(layer)
+    lines = []
+    for started_at, layers in by_run.items():
+        this = status.transform is not None and started_at == status.transform.started_at
+        lines.append(
+            f"Published: {', '.join(layers)}, by the transform started at "
+            f"{started_at:%Y-%m-%d %H:%M:%S} UTC{' (the last one)' if this else ''}"
+        )
     return lines
+
+
+def transform_warning(status: LakehouseStatus) -> str | None:
+    """A warning when the last transform did not succeed: readers see an earlier one's layers."""
+    run, state = status.transform, status.transform_state
+    if run is None or state not in (FAILED, INTERRUPTED):
+        return None
+    what = ", ".join(outcome.name for outcome in run.failed) or run.error or "no reason recorded"
+    if state == FAILED:
+        return f"the last transform failed: {what}"
+    published = "after publishing" if status.transform_published else "before publishing"
+    return (
+        f"the last transform (started at {run.started_at:%Y-%m-%d %H:%M:%S} UTC) was "
+        f"interrupted or killed {published}"
+    )
 
 
 def render_status(status: LakehouseStatus, console: Console) -> None:
@@ -75,18 +127,18 @@ def render_status(status: LakehouseStatus, console: Console) -> None:
             previous = schema
         console.print(table)
         missing = [
-            layer for layer in LAYERS if layer not in {r.relation.schema for r in status.relations}
+            layer for layer in FLOW if layer not in {r.relation.schema for r in status.relations}
         ]
         if missing:
             console.print(f"Layers not built yet: {', '.join(missing)}", markup=False)
         for line in freshness_lines(status):
             console.print(line, markup=False)
-    for line in transform_lines(status.transform):
+    for line in transform_lines(status):
         console.print(line, markup=False)
 
 
 def status_as_json(status: LakehouseStatus) -> dict[str, Any]:
-    outcome = status.transform
+    run = status.transform
     return {
         "lakehouse": str(status.lakehouse),
         "exists": status.exists,
@@ -110,16 +162,27 @@ def status_as_json(status: LakehouseStatus) -> dict[str, Any]:
             for source in sorted(set(status.loaded_at) | set(status.as_of))
         },
         "last_transform": None
-        if outcome is None
+        if run is None
         else {
-            "command": outcome.command,
-            "generated_at": outcome.generated_at,
-            "elapsed_seconds": outcome.elapsed_seconds,
-            "succeeded": outcome.succeeded,
-            "models": dict(outcome.models),
-            "tests": dict(outcome.tests),
-            "failed": outcome.failed,
-            "warned": outcome.warned,
+            "state": status.transform_state,
+            "succeeded": status.transform_state == SUCCEEDED,
+            "layers": list(run.layers),
+            "started_at": _iso(run.started_at),
+            "finished_at": _iso(run.finished_at),
+            "seconds": run.seconds,
+            "published": status.transform_published,
+            "models": dict(run.models),
+            "tests": dict(run.tests),
+            "failed": [outcome.name for outcome in run.failed],
+            "warned": [outcome.name for outcome in run.warned],
+            "error": run.error,
+        },
+        "published": {
+            layer: {
+                "transform_started_at": _iso(publication.transform_started_at),
+                "published_at": _iso(publication.published_at),
+            }
+            for layer, publication in status.published.items()
         },
     }
 
@@ -142,14 +205,3 @@ _LABELS = {
     "error": "errors",
     "skipped": "skipped",
 }
-
-
-def _age(delta: dt.timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        hours = round(seconds / 3600)
-        return f"{hours} hour{'s' * (hours != 1)}"
-    days = seconds // 86400
-    return f"{days} day{'s' * (days != 1)}"

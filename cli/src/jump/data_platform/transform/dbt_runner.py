@@ -1,65 +1,61 @@
-"""Run the dbt project in-process against the lakehouse and summarise what happened."""
+"""Run the dbt project in-process against the lakehouse, publish what it built when its tests
+passed, and record the run from its start to its end."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import logging
 import os
+import shutil
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.atomic import atomic_path
+from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import connect
+from jump.data_platform.reporting import describe_age, redact_row
 from jump.data_platform.settings import Settings
+from jump.data_platform.transform import publish
+from jump.data_platform.transform.layers import LAYERS
+from jump.data_platform.transform.run_record import (
+    FAILED,
+    INTERRUPTED,
+    SUCCEEDED,
+    NodeOutcome,
+    TransformRun,
+    save_run,
+    transform_lock,
+)
 
-LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts")
+logger = logging.getLogger("jump.data_platform")
+
 LAKEHOUSE_ENV_VAR = "DATA_PLATFORM_LAKEHOUSE"  # read by dbt/profiles.yml
 SAMPLE_ROWS = 5  # failing rows shown per warning or failing test
 
 
-@dataclass(frozen=True)
-class NodeOutcome:
-    """One dbt node that did not simply pass: its name, status, message and failing rows."""
-
-    name: str
-    status: str
-    message: str
-    sample: tuple[str, ...] = ()
-
-
-@dataclass
-class TransformSummary:
-    models_built: int = 0
-    tests_passed: int = 0
-    skipped: int = 0
-    failed_models: list[NodeOutcome] = field(default_factory=list)
-    failed_tests: list[NodeOutcome] = field(default_factory=list)
-    warned_tests: list[NodeOutcome] = field(default_factory=list)
-    stale_sources: list[NodeOutcome] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def success(self) -> bool:
-        """A failing model or error-level test fails the run; warnings do not."""
-        return not self.failed_models and not self.failed_tests
-
-
 @contextlib.contextmanager
-def environment_variable(name: str, value: str) -> Iterator[None]:
-    """Set an environment variable (the lakehouse path that profiles.yml reads) while dbt runs."""
-    previous = os.environ.get(name)
-    os.environ[name] = value
+def environment_variables(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables while dbt runs (profiles.yml reads the lakehouse's path, the
+    project's macros the schemas to build in), then restore them."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def environment_variable(name: str, value: str) -> contextlib.AbstractContextManager[None]:
+    return environment_variables({name: value})
 
 
 def close_duckdb() -> None:
@@ -76,9 +72,10 @@ def close_duckdb() -> None:
 
 
 def _node_name(node: Any) -> str:
-    """`marts.monthly_turnover` for a model, the test's name for a test."""
+    """`marts.monthly_turnover` for a model (the name readers know, not its build slot), the
+    test's name for a test."""
     if node.resource_type == "model":
-        return f"{node.schema}.{node.alias}"
+        return f"{node.config.get('schema') or node.schema}.{node.alias}"
     if node.resource_type == "source":
         return f"{node.source_name}.{node.name} ({node.schema}.{node.identifier})"
     return str(node.name)
@@ -95,47 +92,52 @@ def one_line(message: object) -> str:
     return ": ".join(line for line in lines if line and set(line) != {"^"})
 
 
-def _age(seconds: float) -> str:
-    hours = seconds / 3600
-    return f"loaded {hours:,.1f} hours ago" if hours < 48 else f"loaded {hours / 24:,.1f} days ago"
-
-
 def _check_invocation(result: Any, what: str) -> None:
     """dbt could not even run (bad project, unreadable profile): one line, no traceback."""
     if result.exception is not None:
         raise DataPlatformError(f"dbt {what} failed: {one_line(result.exception)}")
 
 
-def _summarise_build(results: Sequence[Any], summary: TransformSummary) -> list[Any]:
-    """Count the build's nodes; return the data tests whose failing rows are worth showing."""
+def _record_build(results: Sequence[Any], run: TransformRun) -> list[Any]:
+    """Count the build's nodes into `run`; return the data tests whose failing rows are worth
+    showing."""
     to_sample = []
     for result in results:
         node, status = result.node, str(result.status)
         outcome = NodeOutcome(_node_name(node), status, one_line(result.message))
         if node.resource_type in ("model", "seed", "snapshot"):
-            if status == "success":
-                summary.models_built += 1
-            elif status == "skipped":
-                summary.skipped += 1
-            else:
-                summary.failed_models.append(outcome)
-        elif status == "pass":
-            summary.tests_passed += 1
-        elif status == "skipped":
-            summary.skipped += 1
-        elif status == "warn":
-            summary.warned_tests.append(outcome)
+            run.models[status] += 1
+            if status not in ("success", "skipped"):
+                run.failed.append(outcome)
+            continue
+        run.tests[status] += 1
+        if status == "warn":
+            run.warned.append(outcome)
             to_sample.append(result)
-        else:
-            summary.failed_tests.append(outcome)
+        elif status not in ("pass", "skipped"):
+            run.failed.append(outcome)
             if status == "fail" and node.resource_type == "test":
                 to_sample.append(result)
     return to_sample
 
 
-def _sample_failing_rows(
-    lakehouse: Path, results: Sequence[Any], summary: TransformSummary
-) -> None:
+def _built_models(
+    results: Sequence[Any], plan: publish.BuildPlan, materialized: str | None = None
+) -> dict[str, list[str]]:
+    """The relations dbt built, by layer (only those `materialized` so, if given): what
+    publishing makes visible."""
+    layer_of = {schema: layer for layer, schema in plan.build.items()}
+    built: dict[str, list[str]] = {}
+    for result in results:
+        node = result.node
+        if node.resource_type != "model" or str(result.status) != "success":
+            continue
+        if materialized is None or node.config.materialized == materialized:
+            built.setdefault(layer_of[node.schema], []).append(node.alias)
+    return built
+
+
+def _sample_failing_rows(lakehouse: Path, results: Sequence[Any], summary: TransformRun) -> None:
     """Run each warning or failing test's compiled query again to show its first rows.
 
     The rows say what is wrong (for the reference test: the missing references). Best effort:
@@ -156,12 +158,11 @@ def _sample_failing_rows(
                 rows = cursor.fetchall()
             except duckdb.Error:
                 continue
-            samples[_node_name(result.node)] = tuple(
-                ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)) for row in rows
-            )
+            # A sample names rows by ids and references; names and emails are redacted.
+            samples[_node_name(result.node)] = tuple(redact_row(columns, row) for row in rows)
     finally:
         connection.close()
-    for outcomes in (summary.warned_tests, summary.failed_tests):
+    for outcomes in (summary.warned, summary.failed):
         outcomes[:] = [
             NodeOutcome(o.name, o.status, o.message, samples.get(o.name, ())) for o in outcomes
         ]
@@ -191,44 +192,95 @@ def dbt_arguments(project_dir: Path, target: Path, logs: Path) -> list[str]:
 
 def run_transform(
     settings: Settings, project_dir: Path, layers: Sequence[str] = LAYERS
-) -> TransformSummary:
-    """`dbt source freshness` then `dbt build` of the selected layers (models and data tests),
-    in this process.
+) -> TransformRun:
+    """Build and test the selected layers with dbt where readers do not see them, then publish
+    them together if every model built and every error-level test passed.
 
-    The lakehouse is the one of `settings`; dbt's artifacts and logs go to the data folder so
-    that the project folder may be read-only. Every DuckDB handle is closed on return.
+    The run is recorded before dbt starts and when it ends (settings.last_transform_file),
+    under a lock that a killed run releases: `status` tells a run that failed or was killed.
+    Every DuckDB handle is closed on return.
+    """
+    lakehouse = settings.lakehouse_file.resolve()
+    with transform_lock(settings.transform_lock_file):
+        plan = publish.plan_build(lakehouse, layers)
+        run = TransformRun(layers=tuple(layers))
+        save_run(settings.last_transform_file, run)
+        try:
+            results = _build(settings, project_dir, plan, run)
+            to_sample = _record_build(results, run)
+            _sample_failing_rows(lakehouse, to_sample, run)
+            if run.success:
+                started = time.perf_counter()
+                publish.publish_layers(
+                    lakehouse,
+                    plan,
+                    _built_models(results, plan),
+                    run.started_at,
+                    incremental=_built_models(results, plan, "incremental"),
+                )
+                run.published = True
+                logger.info(
+                    "published %s in %.3f s", ", ".join(plan.build), time.perf_counter() - started
+                )
+            run.finish(SUCCEEDED if run.success else FAILED)
+        except DataPlatformError as error:
+            run.finish(FAILED, str(error))
+            raise
+        except Exception as error:
+            run.finish(FAILED, first_line(error))
+            raise
+        except BaseException:  # Ctrl-C, SystemExit
+            run.finish(INTERRUPTED, "interrupted")
+            raise
+        finally:
+            save_run(settings.last_transform_file, run)
+    return run
 
-    When dbt returns, its worker threads are done: `build` and `source freshness` record a
-    failing node as a result and join their thread pool before writing `run_results.json`, so
-    `status` reads it complete. (Only `compile` and `docs generate` stop at the first error and
-    leave threads running: `docs` runs dbt single-threaded.)
+
+def _build(
+    settings: Settings, project_dir: Path, plan: publish.BuildPlan, run: TransformRun
+) -> Sequence[Any]:
+    """`dbt source freshness` then `dbt build` of the selected layers (models and data tests)
+    into the plan's schemas, in this process; the stale sources go into `run`.
+
+    dbt's artifacts and logs go to the data folder so that the project folder may be
+    read-only. When dbt returns, its worker threads are done: `build` and `source freshness`
+    record a failing node as a result and join their thread pool before writing
+    `run_results.json`. (Only `compile` and `docs generate` stop at the first error and leave
+    threads running: `docs` runs dbt single-threaded.)
     """
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
 
-    started = time.perf_counter()
-    lakehouse = settings.lakehouse_file.resolve()
     common = dbt_arguments(project_dir, settings.dbt_target_folder, settings.dbt_logs_folder)
-    selection = ["--select", *(f"tag:{layer}" for layer in layers)]
-    summary = TransformSummary()
+    selection = ["--select", *(f"tag:{layer}" for layer in plan.build)]
+    environment = {LAKEHOUSE_ENV_VAR: str(settings.lakehouse_file.resolve()), **plan.environment}
     try:
-        with environment_variable(LAKEHOUSE_ENV_VAR, str(lakehouse)):
+        with environment_variables(environment):
+            # The build schemas change every run and dbt parses the whole project again when
+            # they do: keep the parse of each set of schemas and hand dbt the matching one.
+            _swap_parse(settings.dbt_parse_cache_file(plan.key), settings.dbt_partial_parse_file)
             # Parse once and hand the manifest to both commands: dbt's start-up is paid once.
             # Only the build writes the artifacts (the manifest, run_results.json): each write
             # of the manifest costs a tenth of a second.
             parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
             _check_invocation(parsed, "parse")
+            _swap_parse(settings.dbt_partial_parse_file, settings.dbt_parse_cache_file(plan.key))
             runner = dbtRunner(manifest=parsed.result)
             freshness: Any = runner.invoke(["source", "freshness", *common, "--no-write-json"])
             _check_invocation(freshness, "source freshness")
             for result in freshness.result.results if freshness.result else ():
                 if str(result.status) != "pass":
                     age = getattr(result, "age", None)
-                    message = _age(age) if age else one_line(getattr(result, "message", ""))
-                    summary.stale_sources.append(
+                    message = (
+                        f"loaded {describe_age(dt.timedelta(seconds=age))} ago"
+                        if age
+                        else one_line(getattr(result, "message", ""))
+                    )
+                    run.stale_sources.append(
                         NodeOutcome(_node_name(result.node), str(result.status), message)
                     )
             # dbt's threads finish in any order: the same order every run.
-            summary.stale_sources.sort(key=lambda source: source.name)
+            run.stale_sources.sort(key=lambda source: source.name)
             # Cautious: a test runs only when every model it reads is selected (and built).
             # Unit tests check the project's SQL against fixed rows, not the data: they pass or
             # fail the same way every run, so they run with the pytest suite (and `dbt build` by
@@ -247,7 +299,13 @@ def run_transform(
             _check_invocation(build, "build")
     finally:
         close_duckdb()
-    to_sample = _summarise_build(build.result.results if build.result else (), summary)
-    _sample_failing_rows(lakehouse, to_sample, summary)
-    summary.seconds = time.perf_counter() - started
-    return summary
+    return build.result.results if build.result else ()
+
+
+def _swap_parse(source: Path, destination: Path) -> None:
+    """Copy dbt's parsed project to or from its cache. Best effort: dbt checks what it reads
+    and parses again whatever is stale, so a missing or unwritable cache costs only time."""
+    if not source.is_file():
+        return
+    with contextlib.suppress(OSError, DataPlatformError), atomic_path(destination) as temporary:
+        shutil.copyfile(source, temporary)

@@ -15,7 +15,7 @@ from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
-from jump.data_platform.transform.run_results import read_run_results
+from jump.data_platform.transform.run_record import load_run
 
 ZERO = Decimal("0.00")
 # The marts the report cannot do without; `marts.nps_monthly` is read when a transform built it.
@@ -175,20 +175,20 @@ def gather_report_data(settings: Settings) -> ReportData:
             raise DataPlatformError(
                 f"cannot read the marts of {lakehouse}: {first_line(error)}"
             ) from error
-    data.transform = last_transform(settings.run_results_file)
+    data.transform = last_transform(settings.last_transform_file)
     return data
 
 
-def last_transform(run_results: Path) -> LastTransform | None:
-    """The few facts the report shows of dbt's run_results.json (through its one reader)."""
-    outcome = read_run_results(run_results)
-    if outcome is None:
+def last_transform(record: Path) -> LastTransform | None:
+    """The few facts the report shows of the last transform's record (through its one reader)."""
+    run = load_run(record)
+    if run is None:
         return None
     return LastTransform(
-        generated_at=outcome.generated_at,
-        tests=dict(sorted(outcome.tests.items())),
-        warnings=list(outcome.warned),
-        failures=list(outcome.failed),
+        generated_at=f"{(run.finished_at or run.started_at):%Y-%m-%d %H:%M:%S} UTC ({run.state})",
+        tests=dict(sorted(run.tests.items())),
+        warnings=[f"{outcome.name}: {outcome.message}" for outcome in run.warned],
+        failures=[outcome.name for outcome in run.failed],
     )
 
 
