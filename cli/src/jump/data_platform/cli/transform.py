@@ -62,7 +62,7 @@ def report(reporter: Reporter, summary: TransformSummary) -> None:
         ],
     )
     for source in summary.stale_sources:
-        reporter.warning(f"source {source.name} is stale: {source.message}")
+        reporter.warning(f"source {source.name} {source.message}")
     for test in summary.warned_tests:
         reporter.warning(_describe(test))
     failed = summary.failed_models + summary.failed_tests
