@@ -20,8 +20,11 @@ numbers as (
         reference_number,
         -- The sequence starts at 1: a gap before the first number is a gap too.
         coalesce(lag(reference_number) over (order by reference_number), 0) as previous_number
-    from (select distinct reference_number from invoices where reference_number is not null)
-        as distinct_numbers
+    from (
+        select distinct reference_number
+        from invoices
+        where reference_number is not null
+    ) as distinct_numbers
 ),
 
 gaps as (

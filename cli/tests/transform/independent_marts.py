@@ -134,6 +134,11 @@ def monthly_turnover(s: Sources) -> dict[date, Decimal]:
     return {month: totals.get(month, Decimal(0)) for month in months_between(first, last)}
 
 
+def _recency(customer: tuple[Any, ...]) -> tuple[bool, str, int]:
+    """Duplicates by email: the latest `updated_at` wins (a missing one loses), then the id."""
+    return (customer[5] is not None, customer[5] or "", customer[0])
+
+
 def crm_scores(s: Sources) -> dict[int, int | None]:
     """App user id -> the satisfaction score of the matched CRM customer (email, then name)."""
     latest: dict[str, tuple[Any, ...]] = {}
@@ -144,7 +149,7 @@ def crm_scores(s: Sources) -> dict[int, int | None]:
             kept.append(row)
             continue
         best = latest.get(email)
-        if best is None or (row[5], row[0]) > (best[5], best[0]):
+        if best is None or _recency(row) > _recency(best):
             latest[email] = row
     kept.extend(latest.values())
     by_email = {(row[3] or "").strip().lower(): row for row in kept if row[3]}
