@@ -1,7 +1,7 @@
 """A bounded property-style test: randomly damaged sources through `load` and `transform`.
 
-Each case copies the sources extracted at scale 1, damages them in one random way (a column
-dropped, retyped or partly filled with garbage; rows deleted or duplicated), then runs
+Each case copies the sources extracted at scale 1, damages them in one to three random ways (a
+column dropped, retyped or partly filled with garbage; rows deleted or duplicated), then runs
 `load transform` through the entry point. Whatever the damage:
 - no traceback, ever;
 - exit 0 only when every mart equals the marts computed again in plain Python from the damaged
@@ -148,7 +148,7 @@ DAMAGES: tuple[Damage, ...] = (
 )
 
 
-def damage(sources: Path, rng: random.Random) -> str:
+def damage_once(sources: Path, rng: random.Random) -> str:
     """Damage one random table of one of the two files in one random way; say how."""
     file = sources / rng.choice(["app.sqlite", "app.sqlite", "crm.sqlite"])
     with closing(sqlite3.connect(file)) as connection:
@@ -166,6 +166,11 @@ def damage(sources: Path, rng: random.Random) -> str:
         how = rng.choice(DAMAGES)(connection, rng, table, columns)
         connection.commit()
     return f"{file.stem}: {how}"
+
+
+def damage(sources: Path, rng: random.Random) -> str:
+    """One to three damages (a retyped column, then garbage in it, say); say which."""
+    return "; ".join(damage_once(sources, rng) for _ in range(rng.choice([1, 1, 2, 3])))
 
 
 def marts(run: Run) -> dict[str, Any]:
