@@ -50,8 +50,27 @@ def normalize(name: str | None) -> str | None:
     return re.sub(r"\s+", " ", stripped).strip() or None
 
 
-def cents(amount: float) -> Decimal:
-    return Decimal(repr(amount)).quantize(CENT, ROUND_HALF_UP)
+def cents(amount: float | str) -> Decimal:
+    """An amount to the cent; a column retyped as text holds the number's text."""
+    text = amount if isinstance(amount, str) else repr(amount)
+    return Decimal(text).quantize(CENT, ROUND_HALF_UP)
+
+
+def identifier(value: int | str) -> int:
+    """An App or CRM id; a column retyped as text holds the number's text (ValueError else)."""
+    return value if isinstance(value, int) else int(value)
+
+
+SCORE = re.compile(r"(10|[0-9])(\.0+)?")
+
+
+def score(value: object) -> int | None:
+    """A satisfaction score: an integer from 0 to 10, else None (not answered or not valid:
+    docs/data-quality.md). Never rounded."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip() if value is not None else ""
+    return int(float(text)) if SCORE.fullmatch(text) else None
 
 
 class Sources:
@@ -62,29 +81,44 @@ class Sources:
         [(as_of,)] = _rows(app, "select as_of from extract_metadata")
         self.as_of = datetime.fromisoformat(as_of).date()  # an instant with its offset
         self.users = {
-            uid: (first.strip(), last.strip(), email.strip().lower())
+            identifier(uid): (first.strip(), last.strip(), email.strip().lower())
             for uid, first, last, email in _rows(
                 app, "select id, first_name, last_name, email from users"
             )
         }
         self.contracts = [
-            (cid, uid, entity, date.fromisoformat(start), date.fromisoformat(end) if end else None)
+            (
+                identifier(cid),
+                identifier(uid),
+                entity,
+                date.fromisoformat(start),
+                date.fromisoformat(end) if end else None,
+            )
             for cid, uid, entity, start, end in _rows(
                 app, "select id, user_id, entity, start_date, end_date from job_contracts"
             )
         ]
         contract_user = {cid: uid for cid, uid, *_ in self.contracts}
         self.invoices = [
-            (ref, cid, contract_user[cid], date.fromisoformat(day), cents(amount))
+            (
+                ref,
+                identifier(cid),
+                contract_user[identifier(cid)],
+                date.fromisoformat(day),
+                cents(amount),
+            )
             for ref, cid, day, amount in _rows(
                 app, "select reference, job_contract_id, issue_date, amount from invoices"
             )
         ]
-        self.customers = _rows(
-            crm,
-            "select id, last_name, first_name, email, satisfaction_score, updated_at"
-            " from customers",
-        )
+        self.customers = [
+            (identifier(cid), last, first, email, score(value), updated_at)
+            for cid, last, first, email, value, updated_at in _rows(
+                crm,
+                "select id, last_name, first_name, email, satisfaction_score, updated_at"
+                " from customers",
+            )
+        ]
 
     @property
     def as_of_month(self) -> date:
@@ -100,6 +134,11 @@ def monthly_turnover(s: Sources) -> dict[date, Decimal]:
     return {month: totals.get(month, Decimal(0)) for month in months_between(first, last)}
 
 
+def _recency(customer: tuple[Any, ...]) -> tuple[bool, str, int]:
+    """Duplicates by email: the latest `updated_at` wins (a missing one loses), then the id."""
+    return (customer[5] is not None, customer[5] or "", customer[0])
+
+
 def crm_scores(s: Sources) -> dict[int, int | None]:
     """App user id -> the satisfaction score of the matched CRM customer (email, then name)."""
     latest: dict[str, tuple[Any, ...]] = {}
@@ -110,7 +149,7 @@ def crm_scores(s: Sources) -> dict[int, int | None]:
             kept.append(row)
             continue
         best = latest.get(email)
-        if best is None or (row[5], row[0]) > (best[5], best[0]):
+        if best is None or _recency(row) > _recency(best):
             latest[email] = row
     kept.extend(latest.values())
     by_email = {(row[3] or "").strip().lower(): row for row in kept if row[3]}

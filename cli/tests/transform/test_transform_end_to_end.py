@@ -32,8 +32,8 @@ def test_transform_succeeds_and_warns_about_the_planted_gap(
     missing = expected.missing_references(sources)
     assert missing  # the extract plants a gap
     text = " ".join(end_to_end_run.stderr.split())
-    assert "assert_invoice_references_consecutive (warn)" in text
-    assert f"missing_references={missing[0]}" in text
+    assert "invoice_references_are_consecutive (warn)" in text
+    assert f"anomaly=missing, how_many={len(missing)}, invoice_references={missing[0]}" in text
     assert "is stale" not in text  # just loaded: `_loaded_at` (UTC) is fresh
 
 

@@ -38,7 +38,8 @@ def test_succeeds_with_a_summary(handmade_run: Run) -> None:
 def test_reference_gap_warns_and_names_the_missing_reference(handmade_run: Run) -> None:
     warnings = [line for line in handmade_run.stderr.split("Warning: ") if "consecutive" in line]
     assert len(warnings) == 1
-    assert "missing_references=JMP00000004" in " ".join(warnings[0].split())
+    warning = " ".join(warnings[0].split())
+    assert "anomaly=missing, how_many=1, invoice_references=JMP00000004" in warning
 
 
 def test_stale_sources_are_warnings(handmade_run: Run) -> None:

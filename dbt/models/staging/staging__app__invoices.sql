@@ -1,13 +1,13 @@
--- The App's invoices, typed: the amount rounded to the cent as DECIMAL, the reference split into
--- its number so that gaps can be found.
+-- The App's invoices, typed: the amount rounded to the cent as DECIMAL, the reference kept as
+-- stored and its number read strictly (NULL when malformed) so that gaps can be found.
 with source as (
     select * from {{ source('app', 'invoices') }}
 )
 
 select
     cast(id as bigint) as invoice_id,
-    upper(trim(reference)) as reference,
-    {{ dbt.safe_cast(dbt.right('trim(reference)', 8), 'bigint') }} as reference_number,
+    cast(reference as {{ dbt.type_string() }}) as reference,
+    {{ invoice_reference_number('reference') }} as reference_number,
     cast(job_contract_id as bigint) as job_contract_id,
     cast(client_id as bigint) as client_id,
     cast(issue_date as date) as issue_date,

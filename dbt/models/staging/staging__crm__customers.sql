@@ -12,7 +12,8 @@ cleaned as (
         {{ normalize_email('email') }} as email,
         {{ normalize_name('last_name') }} as last_name_normalized,
         {{ normalize_name('first_name') }} as first_name_normalized,
-        cast(satisfaction_score as integer) as satisfaction_score,
+        -- Strictly an integer from 0 to 10, else NULL (and a warning): never rounded.
+        {{ satisfaction_score('satisfaction_score') }} as satisfaction_score,
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,
         _loaded_at

@@ -92,6 +92,21 @@ def one_line(message: object) -> str:
     return ": ".join(line for line in lines if line and set(line) != {"^"})
 
 
+def _freshness_problem(result: Any) -> str:
+    """What is wrong with a source's freshness, after `source {name} `.
+
+    An empty table has no load time: dbt dates it from year 1 ("loaded 739,946.6 days ago").
+    It is said to be empty instead (the data test `invoices_table_is_not_empty` fails on it).
+    """
+    loaded_at = getattr(result, "max_loaded_at", None)
+    if loaded_at is not None and loaded_at.year == 1:
+        return "has no row: its freshness is unknown"
+    age = getattr(result, "age", None)
+    if age:
+        return f"is stale: loaded {describe_age(dt.timedelta(seconds=age))} ago"
+    return "is stale: " + one_line(getattr(result, "message", ""))
+
+
 def _check_invocation(result: Any, what: str) -> None:
     """dbt could not even run (bad project, unreadable profile): one line, no traceback."""
     if result.exception is not None:
@@ -270,14 +285,10 @@ def _build(
             _check_invocation(freshness, "source freshness")
             for result in freshness.result.results if freshness.result else ():
                 if str(result.status) != "pass":
-                    age = getattr(result, "age", None)
-                    message = (
-                        f"loaded {describe_age(dt.timedelta(seconds=age))} ago"
-                        if age
-                        else one_line(getattr(result, "message", ""))
-                    )
                     run.stale_sources.append(
-                        NodeOutcome(_node_name(result.node), str(result.status), message)
+                        NodeOutcome(
+                            _node_name(result.node), str(result.status), _freshness_problem(result)
+                        )
                     )
             # dbt's threads finish in any order: the same order every run.
             run.stale_sources.sort(key=lambda source: source.name)

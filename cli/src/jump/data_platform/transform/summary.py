@@ -23,7 +23,7 @@ def print_summary(reporter: Reporter, summary: TransformRun) -> None:
         ],
     )
     for source in summary.stale_sources:
-        reporter.warning(f"source {source.name} is stale: {source.message}")
+        reporter.warning(f"source {source.name} {source.message}")
     for test in summary.warned:
         reporter.warning(_describe(test))
     failed = summary.failed
