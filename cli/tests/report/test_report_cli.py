@@ -67,7 +67,7 @@ def test_the_page_shows_the_hand_checked_figures(handmade_transformed: Run) -> N
     assert kpi(html, "nps") == "33,33"
     assert kpi(html, "respondents") == "3"
     assert kpi(html, "stagnating") == "1"
-    assert "assert_invoice_references_consecutive" in html
+    assert "invoice_references_are_consecutive" in html
     assert "Last transform: 20" in " ".join(html.split())
 
 

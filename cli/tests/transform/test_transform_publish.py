@@ -133,7 +133,7 @@ def test_a_failing_relationship_test_publishes_nothing(published: Path, tmp_path
 
     run = run_cli(folder, "--quiet", "transform")
     assert run.exit_code == 1
-    assert "relationships_intermediate__invoices_job_contract_key" in run.stderr
+    assert "invoice_job_contract_exists" in run.stderr
 
     after = read_marts(lakehouse)
     assert after.reconcile_with(first_invoices), after
