@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from jump.data_platform.lakehouse import connect, first_line
+from jump.data_platform.load.history import LoadRecord, recent_loads
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.tools.relations import Relation, list_relations
@@ -42,6 +43,7 @@ class LakehouseStatus:
     checked_at: dt.datetime = field(default_factory=lambda: _utc_now())
     as_of: dict[str, str] = field(default_factory=dict)  # source -> simulated "now"
     transform: TransformOutcome | None = None
+    loads: list[LoadRecord] = field(default_factory=list)  # newest first (platform.loads)
 
     def fresh(self, source: str) -> bool:
         return self.checked_at - self.loaded_at[source] <= stale_after(source)
@@ -73,6 +75,7 @@ def gather_status(settings: Settings) -> LakehouseStatus:
         status.relations = [_count(connection, relation) for relation in relations]
         status.loaded_at = _last_loaded(connection, relations)
         status.as_of = _as_of(connection, relations)
+        status.loads = _recent_loads(connection)
     finally:
         connection.close()
     return status
@@ -130,3 +133,11 @@ def _as_of(connection: duckdb.DuckDBPyConnection, relations: list[Relation]) -> 
         if result and result[0] is not None:
             as_of[source] = str(result[0])
     return as_of
+
+
+def _recent_loads(connection: duckdb.DuckDBPyConnection) -> list[LoadRecord]:
+    """The last loads of each source, as `load` recorded them (none before the first)."""
+    try:
+        return recent_loads(connection)
+    except duckdb.Error:  # an older or foreign layout: say nothing rather than fail
+        return []
