@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from jump.data_platform import __version__
+from jump.data_platform.cli.backfill import backfill
 from jump.data_platform.cli.context import RunContext
 from jump.data_platform.cli.docs import docs
 from jump.data_platform.cli.export import export
@@ -69,6 +70,7 @@ cli.add_command(query)
 cli.add_command(export)
 cli.add_command(status)
 cli.add_command(docs)
+cli.add_command(backfill)
 
 
 def main(argv: list[str] | None = None) -> int:
