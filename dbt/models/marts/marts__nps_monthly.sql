@@ -3,7 +3,12 @@
 -- those of the monthly turnover; the as-of month is not complete yet.
 with months as (
     select month from {{ ref('intermediate__months') }}
-    where month >= (select min(issue_month) from {{ ref('intermediate__invoices') }})
+    where
+        month
+        >= (
+            select min(first_invoice.issue_month)
+            from {{ ref('intermediate__invoices') }} as first_invoice
+        )
 ),
 
 known as (
