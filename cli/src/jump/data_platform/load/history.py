@@ -13,11 +13,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from jump.data_platform.lakehouse import open_lakehouse
 
 PLATFORM_SCHEMA = "platform"
 LOADS_TABLE = f"{PLATFORM_SCHEMA}.loads"
+
+_ROWS_VIEW = "_jump_load_record"
 
 FULL = "full"
 INCREMENTAL = "incremental"
@@ -84,32 +87,35 @@ def record_load(
     connection.execute(_CREATE)
     row = connection.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {LOADS_TABLE}").fetchone()
     load_id = int(row[0]) if row else 1
-    connection.executemany(
-        f"INSERT INTO {LOADS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [
-                load_id,
-                loaded_at,
-                change.source,
-                as_of.get(change.source),
-                change.name,
-                change.mode,
-                change.inserted,
-                change.updated,
-                change.deleted,
-                change.rows,
-                change.seconds,
-            ]
-            for change in changes
-        ],
+    rows = pa.table(
+        {
+            "load_id": pa.array([load_id] * len(changes), pa.int64()),
+            "loaded_at": pa.array([loaded_at] * len(changes), pa.timestamp("us")),
+            "source": [change.source for change in changes],
+            "as_of": pa.array([as_of.get(change.source) for change in changes], pa.string()),
+            "table_name": [change.name for change in changes],
+            "mode": [change.mode for change in changes],
+            "rows_inserted": pa.array([change.inserted for change in changes], pa.int64()),
+            "rows_updated": pa.array([change.updated for change in changes], pa.int64()),
+            "rows_deleted": pa.array([change.deleted for change in changes], pa.int64()),
+            "rows_total": pa.array([change.rows for change in changes], pa.int64()),
+            "seconds": pa.array([change.seconds for change in changes], pa.float64()),
+        }
     )
+    # One bulk insert: executemany costs a statement per row.
+    connection.register(_ROWS_VIEW, rows)
+    try:
+        connection.execute(f"INSERT INTO {LOADS_TABLE} BY NAME SELECT * FROM {_ROWS_VIEW}")
+    finally:
+        connection.unregister(_ROWS_VIEW)
     return load_id
 
 
 def recent_loads(connection: duckdb.DuckDBPyConnection, limit: int = 5) -> list[LoadRecord]:
     """The last `limit` loads of each source, newest first; none when never recorded."""
     exists = connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
+        "AND database_name = current_database()",
         [PLATFORM_SCHEMA, "loads"],
     ).fetchone()
     if not exists or not exists[0]:

@@ -38,26 +38,25 @@ _ROWS_VIEW = "_jump_load_rows"
 _CHANGES = "_jump_load_changes"
 
 
-def lakehouse_columns(connection: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
-    """The columns of `sources.<name>` in order, or None when the table does not exist."""
+def loaded_columns(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The columns, in order, of every table of the `sources` schema (DuckDB's own catalog
+    function: a tenth of the time of information_schema)."""
     rows = connection.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [SOURCES_SCHEMA, name],
+        "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+        "WHERE schema_name = ? AND database_name = current_database() GROUP BY table_name",
+        [SOURCES_SCHEMA],
     ).fetchall()
-    return [str(column) for (column,) in rows] or None
+    return {str(name): [str(column) for column in columns] for name, columns in rows}
 
 
-def can_apply_changes(
-    connection: duckdb.DuckDBPyConnection, info: TableInfo, name: str, keyed: bool
-) -> bool:
-    """Whether `sources.<name>` can take only the changes of `info`: the table is one of the
-    applications' keyed tables, it is loaded, and its columns are still the file's (a column
-    added or removed in the application means a full copy of that table)."""
+def can_apply_changes(info: TableInfo, loaded: list[str] | None, keyed: bool) -> bool:
+    """Whether a loaded table (its columns `loaded`, None when not loaded) can take only the
+    changes of `info`: it is one of the applications' keyed tables, and its columns are still
+    the file's (a column added or removed in the application means a full copy of it)."""
     columns = [column.name for column in info.columns]
     if not keyed or KEY not in columns or VERSION not in columns:
         return False
-    return lakehouse_columns(connection, name) == [*columns, LOADED_AT]
+    return loaded == [*columns, LOADED_AT]
 
 
 def apply_changes(

@@ -22,7 +22,7 @@ import duckdb
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.lakehouse import first_line, open_lakehouse, quote_identifier
 from jump.data_platform.load.history import FULL, TableChange, is_older, record_load
-from jump.data_platform.load.incremental import apply_changes, can_apply_changes
+from jump.data_platform.load.incremental import apply_changes, can_apply_changes, loaded_columns
 from jump.data_platform.load.sqlite_reader import (
     ReadTable,
     SqliteFile,
@@ -179,6 +179,7 @@ def _write(
     """Apply every table in one transaction, record the load, then checkpoint."""
     stamp = f"TIMESTAMP '{loaded_at.isoformat(sep=' ')}'"
     keyed = {(source, table.name) for source in SOURCE_NAMES for table in source_tables(source)}
+    existing = loaded_columns(connection)
     partial: list[tuple[_Source, TableInfo]] = []
     whole: list[tuple[str, SqliteFile, list[TableInfo]]] = []
     for source in sources:
@@ -186,7 +187,7 @@ def _write(
         for info in source.tables:
             name = lakehouse_table(source.name, info.name)
             if incremental[source.name] and can_apply_changes(
-                connection, info, name, (source.name, info.name) in keyed
+                info, existing.get(name), (source.name, info.name) in keyed
             ):
                 partial.append((source, info))
             else:
@@ -195,7 +196,6 @@ def _write(
     current = ""
     try:
         connection.execute("BEGIN TRANSACTION")
-        existing = _existing_tables(connection)
         previous_rows = {
             name: _row_count(connection, name)
             for label, _, infos in whole
@@ -235,14 +235,6 @@ def _write(
     except duckdb.Error as error:
         reporter.warning(f"lakehouse {lakehouse} loaded, but not checkpointed: {first_line(error)}")
     return tuple(changes), load_id
-
-
-def _existing_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = connection.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
-        [SOURCES_SCHEMA],
-    ).fetchall()
-    return {str(name) for (name,) in rows}
 
 
 def _row_count(connection: duckdb.DuckDBPyConnection, name: str) -> int:
@@ -294,8 +286,8 @@ def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[TableChang
     prefixes = tuple(lakehouse_table(source, "") for source in {t.source for t in loaded})
     current = {table.name for table in loaded}
     rows = connection.execute(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = ? AND table_type = 'BASE TABLE'",
+        "SELECT table_name FROM duckdb_tables() "
+        "WHERE schema_name = ? AND database_name = current_database()",
         [SOURCES_SCHEMA],
     ).fetchall()
     return sorted(name for (name,) in rows if name.startswith(prefixes) and name not in current)
