@@ -39,6 +39,7 @@ freelancers as (
     where crm_match_method is not null
 )
 
+-- Two equi-joins, not one join on `a or b`: DuckDB would compare every pair.
 select
     freelancers.freelancer_id,
     answers.crm_customer_id,
@@ -46,9 +47,17 @@ select
     answers.answered_at
 from answers
 inner join freelancers
-    on
-        (freelancers.crm_match_method = 'email' and answers.email = freelancers.email)
-        or (
-            freelancers.crm_match_method = 'name'
-            and answers.crm_customer_id = freelancers.crm_customer_id
-        )
+    on answers.email = freelancers.email
+where freelancers.crm_match_method = 'email'
+
+union all
+
+select
+    freelancers.freelancer_id,
+    answers.crm_customer_id,
+    answers.satisfaction_score,
+    answers.answered_at
+from answers
+inner join freelancers
+    on answers.crm_customer_id = freelancers.crm_customer_id
+where freelancers.crm_match_method = 'name'
