@@ -18,8 +18,9 @@
     )
 }}
 with invoices as (
-    select * from {{ ref('staging__app__invoices') }} as current_invoices
+    select * from {{ ref('staging__app__invoices') }}
     {% if is_incremental() %}
+        as current_invoices
         where not exists (
             select 1 from {{ this }} as built
             where
