@@ -178,7 +178,9 @@ def test_broken_project_is_one_line_naming_the_model(tmp_path: Path) -> None:
     project = tmp_path / "dbt"
     shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
     model = project / "models" / "marts" / "marts__nps.sql"
-    model.write_text(model.read_text().replace("intermediate__freelancers", "intermediate__nope"))
+    model.write_text(
+        model.read_text().replace("intermediate__survey_answers", "intermediate__nope")
+    )
     run = run_cli(tmp_path / "data", "transform", "--project-dir", str(project))
     assert run.exit_code == 1
     [line] = run.stderr.strip().splitlines()
