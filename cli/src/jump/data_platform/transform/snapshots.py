@@ -40,6 +40,7 @@ class Snapshotter:
         self._environment.__enter__()
         parsed: Any = dbtRunner().invoke(["parse", *self._common, "--no-write-json"])
         if not parsed.success:
+            self._environment.__exit__(None, None, None)
             raise DataPlatformError(f"dbt parse failed: {one_line(parsed.exception)}")
         self._runner = dbtRunner(manifest=parsed.result)
         return self
