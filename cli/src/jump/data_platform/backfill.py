@@ -86,10 +86,12 @@ def backfill(
             _extract(settings, instant, scale, quiet)
             timings["extract"] += time.perf_counter() - clock
             clock = time.perf_counter()
-            changed += load_sources(settings, SOURCE_NAMES, reporter=quiet).changed
+            loaded = load_sources(settings, SOURCE_NAMES, reporter=quiet)
+            changed += loaded.changed
             timings["load"] += time.perf_counter() - clock
             clock = time.perf_counter()
-            snapshots.take()
+            if any(t.changed for t in loaded.tables if t.name in snapshots.source_tables):
+                snapshots.take()  # else it would record nothing new
             timings["snapshot"] += time.perf_counter() - clock
             progress.advance(task)
     result = BackfillResult(

@@ -30,6 +30,9 @@ class Snapshotter:
             project_dir, settings.dbt_target_folder, settings.dbt_logs_folder
         )
         self._runner: Any = None
+        # The `sources` tables the snapshots read (`app__users`...): when none changed, a
+        # snapshot would record nothing.
+        self.source_tables: frozenset[str] = frozenset()
         self._environment = environment_variable(
             LAKEHOUSE_ENV_VAR, str(settings.lakehouse_file.resolve())
         )
@@ -43,6 +46,7 @@ class Snapshotter:
             self._environment.__exit__(None, None, None)
             raise DataPlatformError(f"dbt parse failed: {one_line(parsed.exception)}")
         self._runner = dbtRunner(manifest=parsed.result)
+        self.source_tables = _snapshotted_tables(parsed.result)
         return self
 
     def take(self) -> None:
@@ -69,3 +73,14 @@ class Snapshotter:
     ) -> None:
         close_duckdb()
         self._environment.__exit__(kind, error, traceback)
+
+
+def _snapshotted_tables(manifest: Any) -> frozenset[str]:
+    """The identifiers of the sources that the project's snapshots read."""
+    return frozenset(
+        manifest.sources[parent].identifier
+        for node in manifest.nodes.values()
+        if node.resource_type == "snapshot"
+        for parent in node.depends_on.nodes
+        if parent in manifest.sources
+    )
