@@ -310,7 +310,7 @@ def test_extract_then_load_in_one_chained_run(
     assert code == 0
     assert lakehouse_tables(lakehouse(tmp_path)) == expected_lakehouse(tmp_path)
     progress = capsys.readouterr().err
-    assert "wrote sources.app__invoices" in progress
+    assert "full sources.app__invoices: +" in progress
     assert "rows/s" in progress
 
 

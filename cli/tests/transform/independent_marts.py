@@ -139,8 +139,8 @@ def _recency(customer: tuple[Any, ...]) -> tuple[bool, str, int]:
     return (customer[5] is not None, customer[5] or "", customer[0])
 
 
-def crm_scores(s: Sources) -> dict[int, int | None]:
-    """App user id -> the satisfaction score of the matched CRM customer (email, then name)."""
+def crm_matches(s: Sources) -> dict[int, tuple[str, tuple[Any, ...]]]:
+    """App user id -> (match method, the matched CRM customer): by email, then by name."""
     latest: dict[str, tuple[Any, ...]] = {}
     kept = []
     for row in s.customers:
@@ -153,11 +153,11 @@ def crm_scores(s: Sources) -> dict[int, int | None]:
             latest[email] = row
     kept.extend(latest.values())
     by_email = {(row[3] or "").strip().lower(): row for row in kept if row[3]}
-    matched: dict[int, tuple[Any, ...]] = {}
+    matched: dict[int, tuple[str, tuple[Any, ...]]] = {}
     for uid, (_, _, email) in s.users.items():
         if email in by_email:
-            matched[uid] = by_email[email]
-    taken = {row[0] for row in matched.values()}
+            matched[uid] = ("email", by_email[email])
+    taken = {row[0] for _, row in matched.values()}
 
     def name_key(last: str | None, first: str | None) -> tuple[str, str] | None:
         pair = (normalize(last), normalize(first))
@@ -173,12 +173,34 @@ def crm_scores(s: Sources) -> dict[int, int | None]:
         if uid in matched or key is None:
             continue
         if user_names[key] == 1 and customer_names[key] == 1:
-            matched[uid] = customer_by_name[key]
-    return {uid: row[4] for uid, row in matched.items()}
+            matched[uid] = ("name", customer_by_name[key])
+    return matched
 
 
-def nps(s: Sources) -> tuple[Decimal | None, int, int, int, int]:
-    scores = [score for score in crm_scores(s).values() if score is not None]
+def crm_scores(s: Sources) -> dict[int, int | None]:
+    """App user id -> the satisfaction score of the matched (deduplicated) CRM customer."""
+    return {uid: row[4] for uid, (_, row) in crm_matches(s).items()}
+
+
+def survey_answers(s: Sources) -> list[tuple[int, int, str, int]]:
+    """(freelancer, score, answered at, CRM id) for every CRM row with a score that belongs to
+    a matched freelancer: every row with their email when matched by email, else the matched
+    row. The sources hold each row's current answer, dated by its updated_at."""
+    answers = []
+    for uid, (method, matched) in crm_matches(s).items():
+        email = (matched[3] or "").strip().lower()
+        for row in s.customers:
+            mine = (
+                (row[3] or "").strip().lower() == email
+                if method == "email"
+                else row[0] == matched[0]
+            )
+            if mine and row[4] is not None:
+                answers.append((uid, row[4], row[5], row[0]))
+    return answers
+
+
+def _nps_of(scores: list[int]) -> tuple[Decimal | None, int, int, int, int]:
     promoters = sum(1 for score in scores if score >= 9)
     passives = sum(1 for score in scores if 7 <= score <= 8)
     detractors = sum(1 for score in scores if score <= 6)
@@ -188,6 +210,36 @@ def nps(s: Sources) -> tuple[Decimal | None, int, int, int, int]:
         else None
     )
     return value, len(scores), promoters, passives, detractors
+
+
+def _latest_scores(answers: list[tuple[int, int, str, int]], before: str | None) -> list[int]:
+    """Each freelancer's latest answer (by time, then CRM id) given before `before`."""
+    latest: dict[int, tuple[str, int, int]] = {}
+    for uid, score, answered_at, crm_id in answers:
+        if before is not None and answered_at >= before:
+            continue
+        if uid not in latest or (answered_at, crm_id) > latest[uid][:2]:
+            latest[uid] = (answered_at, crm_id, score)
+    return [score for _, _, score in latest.values()]
+
+
+def nps(s: Sources) -> tuple[Decimal | None, int, int, int, int]:
+    """A freelancer counts once, with their latest answer: a later duplicate without a score
+    does not erase it."""
+    return _nps_of(_latest_scores(survey_answers(s), None))
+
+
+def nps_monthly(s: Sources) -> dict[date, tuple[Any, ...]]:
+    """month -> (nps, respondents, promoters, passives, detractors, is_complete), over the
+    months of the monthly turnover, from the answers given before the month's end."""
+    answers = survey_answers(s)
+    return {
+        month: (
+            *_nps_of(_latest_scores(answers, f"{next_month(month).isoformat()} 00:00:00")),
+            month < s.as_of_month,
+        )
+        for month in monthly_turnover(s)
+    }
 
 
 def turnover_by_cohort(s: Sources) -> dict[tuple[int, date], tuple[Any, ...]]:

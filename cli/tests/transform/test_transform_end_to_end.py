@@ -48,6 +48,54 @@ def test_nps(end_to_end_run: Run, sources: expected.Sources) -> None:
     assert rows(end_to_end_run, "select * from marts.nps") == [expected.nps(sources)]
 
 
+def test_nps_counts_a_freelancer_whose_later_crm_duplicate_has_no_score(
+    end_to_end_run: Run, sources: expected.Sources
+) -> None:
+    """A freelancer entered twice in the CRM, the later row without a score: their answer
+    stands (the deduplicated CRM keeps the later row, which erased 15 respondents at seed 42)."""
+    erased = {
+        uid
+        for uid, score in expected.crm_scores(sources).items()
+        if score is None and any(answer[0] == uid for answer in expected.survey_answers(sources))
+    }
+    assert erased  # the extract has such duplicates
+    [(respondents,)] = rows(end_to_end_run, "select respondents from marts.nps")
+    assert respondents == expected.nps(sources)[1]
+
+
+def test_nps_monthly(end_to_end_run: Run, sources: expected.Sources) -> None:
+    actual = {
+        row[0]: row[1:]
+        for row in rows(
+            end_to_end_run,
+            "select month, nps, respondents, promoters, passives, detractors, is_complete"
+            " from marts.nps_monthly",
+        )
+    }
+    assert actual == expected.nps_monthly(sources)
+    last = max(actual)
+    assert actual[last][:5] == expected.nps(sources)  # the last month is today's NPS
+
+
+def test_monthly_marts_cover_the_same_months_and_flag_the_unfinished_one(
+    end_to_end_run: Run, sources: expected.Sources
+) -> None:
+    months = {}
+    for mart in ["monthly_turnover", "nps_monthly", "turnover_by_cohort"]:
+        months[mart] = rows(
+            end_to_end_run,
+            f"select distinct month, is_complete from marts.{mart} order by month",
+        )
+    assert months["monthly_turnover"] == months["nps_monthly"] == months["turnover_by_cohort"]
+    [(month, _)] = [row for row in months["nps_monthly"] if not row[1]]
+    assert month == sources.as_of_month
+    assert rows(
+        end_to_end_run,
+        "select count(*) from marts.freelancer_cumulative_turnover"
+        f" where is_complete = (month < date '{sources.as_of_month}')",
+    ) == rows(end_to_end_run, "select count(*) from marts.freelancer_cumulative_turnover")
+
+
 def test_crm_scores_match(end_to_end_run: Run, sources: expected.Sources) -> None:
     actual = dict(
         rows(

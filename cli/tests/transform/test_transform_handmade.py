@@ -178,7 +178,7 @@ def test_transform_runs_no_unit_test(handmade_run: Run) -> None:
         (Settings(data_folder=handmade_run.data_folder).run_results_file).read_text()
     )
     kinds = {result["unique_id"].split(".")[0] for result in results["results"]}
-    assert kinds == {"model", "test"}
+    assert kinds == {"model", "snapshot", "test"}  # snapshots run with every transform
 
 
 def test_dbt_unit_tests_pass(handmade_run: Run, tmp_path: Path) -> None:
@@ -194,5 +194,5 @@ def test_dbt_unit_tests_pass(handmade_run: Run, tmp_path: Path) -> None:
         close_duckdb()
     assert result.exception is None
     statuses = {str(node.node.name): str(node.status) for node in result.result.results}
-    assert len(statuses) == 8, statuses  # every `unit_tests:` entry of the project
+    assert len(statuses) == 10, statuses  # every `unit_tests:` entry of the project
     assert set(statuses.values()) == {"pass"}, statuses

@@ -1,8 +1,33 @@
 -- One row per invoice, tied to its job contract, freelancer and client, with its issue month.
 -- The keys of contracts, freelancers and clients are hashed once per contract or client, not
 -- once per invoice: there are several invoices per contract.
+-- Incremental (the largest table): a run rebuilds only the invoices whose (id, updated_at) is
+-- new, and deletes those gone from the App; what an invoice takes from its contract (freelancer,
+-- entity) never changes. A full refresh gives the same rows (a test compares them).
+{{
+    config(
+        materialized='incremental',
+        unique_key='invoice_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} as built where not exists ("
+            ~ "select 1 from {{ ref('staging__app__invoices') }} as current_invoices "
+            ~ "where current_invoices.invoice_id = built.invoice_id){% endif %}"
+        ]
+    )
+}}
 with invoices as (
     select * from {{ ref('staging__app__invoices') }}
+    {% if is_incremental() %}
+        as current_invoices
+        where not exists (
+            select 1 from {{ this }} as built
+            where
+                built.invoice_id = current_invoices.invoice_id
+                and built.updated_at = current_invoices.updated_at
+        )
+    {% endif %}
 ),
 
 contracts as (

@@ -159,6 +159,7 @@ select
         )
     )
         as turnover,
-    cast(monthly.cumulative_turnover as decimal(18, 2)) as cumulative_turnover
+    cast(monthly.cumulative_turnover as decimal(18, 2)) as cumulative_turnover,
+    {{ is_complete('monthly.month') }} as is_complete
 from monthly
 left join freelancers on monthly.freelancer_id = freelancers.freelancer_id

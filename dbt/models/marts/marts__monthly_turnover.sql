@@ -21,7 +21,8 @@ turnover as (
 
 select
     months.month,
-    cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover
+    cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover,
+    {{ is_complete('months.month') }} as is_complete
 from months
 left join turnover on months.month = turnover.issue_month
 where months.month >= (select min(first_invoice.issue_month) from invoices as first_invoice)

@@ -73,7 +73,8 @@ select
     freelancers.cohort,
     freelancer_months.entity,
     freelancer_months.month,
-    cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover
+    cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover,
+    {{ is_complete('freelancer_months.month') }} as is_complete
 from freelancer_months
 inner join freelancers on freelancer_months.freelancer_id = freelancers.freelancer_id
 left join turnover

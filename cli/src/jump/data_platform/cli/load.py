@@ -1,4 +1,4 @@
-"""`data-platform load`: copy the SQLite sources into the lakehouse's `sources` schema."""
+"""`data-platform load`: bring the lakehouse's `sources` schema to the SQLite sources' state."""
 
 from __future__ import annotations
 
@@ -11,8 +11,19 @@ from jump.data_platform.load.loader import load_sources
 
 @click.command()
 @sources_option("load (the others' tables are kept)")
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Replace every table of the selected sources instead of applying only what changed "
+    "(also accepts an extract older than the one loaded).",
+)
 @pass_run_context
-def load(run: RunContext, sources: tuple[str, ...]) -> None:
-    """Copy <data-folder>/sources/*.sqlite into the lakehouse's `sources` schema, replacing
-    the tables of the selected applications in one transaction (all or nothing)."""
-    load_sources(run.settings, selected_sources(sources), reporter=run.reporter)
+def load(run: RunContext, sources: tuple[str, ...], full_refresh: bool) -> None:
+    """Apply <data-folder>/sources/*.sqlite to the lakehouse's `sources` schema in one
+    transaction (all or nothing): only the rows inserted, updated or deleted since the last
+    load of the same history, or every table with --full-refresh or a new history (another
+    seed or scale). Each load is recorded in `platform.loads`; an extract older than the
+    loaded one is refused."""
+    load_sources(
+        run.settings, selected_sources(sources), reporter=run.reporter, full_refresh=full_refresh
+    )

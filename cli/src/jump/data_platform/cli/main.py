@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from jump.data_platform import __version__
+from jump.data_platform.cli.backfill import backfill
 from jump.data_platform.cli.context import RunContext
 from jump.data_platform.cli.docs import docs
 from jump.data_platform.cli.export import export
@@ -117,6 +118,7 @@ cli.add_command(status)
 cli.add_command(docs)
 cli.add_command(report)
 cli.add_command(schedule)
+cli.add_command(backfill)
 
 
 def _quiet_cleanup(unraisable: sys.UnraisableHookArgs) -> None:

@@ -1,7 +1,11 @@
-"""Copy the SQLite sources into the lakehouse's `sources` schema, all or nothing.
+"""Bring the lakehouse's `sources` schema to the applications' current state, all or nothing.
 
-Every selected file is read and checked completely before the lakehouse is opened; then one
-transaction replaces every table, so a bad file, a crash or a kill leaves the previous state.
+Every selected file is opened and checked before the lakehouse is. A source whose previous
+extract (same seed, scale and generator) is loaded takes only what changed since
+(`incremental.py`); otherwise, or with `full_refresh`, its tables are replaced. Either way one
+transaction writes every table and records the load in `platform.loads` (`history.py`), so a
+bad file, a crash or a kill leaves the previous state. An extract older than the loaded one is
+refused (history is never rewritten) unless `full_refresh`.
 """
 
 from __future__ import annotations
@@ -11,11 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import open_lakehouse, quote_identifier
+from jump.data_platform.load.history import FULL, TableChange, is_older, record_load
+from jump.data_platform.load.incremental import apply_changes, can_apply_changes, loaded_columns
 from jump.data_platform.load.sqlite_reader import (
     ReadTable,
     SqliteFile,
@@ -33,37 +40,47 @@ from jump.data_platform.sources.contract import (
 )
 
 _ARROW_VIEW = "_jump_load_arrow"
-
-
-@dataclass(frozen=True)
-class LoadedTable:
-    source: str
-    name: str  # in the `sources` schema
-    rows: int
-    columns: int  # of the source table, without _loaded_at
-    read_seconds: float
-    write_seconds: float
+METADATA_TABLE = "extract_metadata"
+# What must be equal between the loaded extract and the new one for the new one to be a later
+# state of the same history (else its tables are replaced).
+_IDENTITY = ("random_seed", "scale", "generator_version")
 
 
 @dataclass(frozen=True)
 class LoadResult:
     lakehouse: Path
     loaded_at: datetime  # UTC, naive as stored in the lakehouse
-    tables: tuple[LoadedTable, ...]
-    read_seconds: float
+    tables: tuple[TableChange, ...]
+    load_id: int
     seconds: float
 
     @property
     def rows(self) -> int:
+        """Rows of the loaded tables after the load."""
         return sum(table.rows for table in self.tables)
+
+    @property
+    def changed(self) -> int:
+        return sum(table.changed for table in self.tables)
+
+
+@dataclass(frozen=True)
+class _Source:
+    name: str
+    file: SqliteFile
+    tables: list[TableInfo]
+    metadata: dict[str, Any] | None  # the file's extract_metadata row
 
 
 def load_sources(
-    settings: Settings, sources: Sequence[str], reporter: Reporter | None = None
+    settings: Settings,
+    sources: Sequence[str],
+    reporter: Reporter | None = None,
+    full_refresh: bool = False,
 ) -> LoadResult:
     """Load the given sources (`app`, `crm`) of the data folder into its lakehouse."""
     files = {source: settings.source_file(source) for source in dict.fromkeys(sources)}
-    return load_files(files, settings.lakehouse_file, reporter)
+    return load_files(files, settings.lakehouse_file, reporter, full_refresh=full_refresh)
 
 
 def load_files(
@@ -71,27 +88,32 @@ def load_files(
     lakehouse: Path,
     reporter: Reporter | None = None,
     threads: int | None = None,
+    full_refresh: bool = False,
 ) -> LoadResult:
     """Load each `source -> SQLite file` into `lakehouse` in one transaction."""
     reporter = reporter or Reporter(quiet=True)
     started = time.perf_counter()
-    read: list[ReadTable] = []
-    with reporter.step(f"Reading {', '.join(str(path) for path in files.values())}"):
-        plan = [(source, *_checked_file(source, path)) for source, path in files.items()]
-        for table in read_tables(plan, threads):
-            read.append(table)
-            reporter.info(
-                f"read {table.label}.{table.info.name}: {table.data.num_rows:,} rows "
-                f"in {table.seconds:.2f} s"
-            )
-    read_seconds = time.perf_counter() - started
-
+    with reporter.step(f"Checking {', '.join(str(path) for path in files.values())}"):
+        sources = [_source(name, path) for name, path in files.items()]
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    with reporter.step(f"Writing {lakehouse}"):
-        loaded = _write(lakehouse, read, loaded_at, reporter)
-    result = LoadResult(lakehouse, loaded_at, loaded, read_seconds, time.perf_counter() - started)
+    with reporter.step(f"Writing {lakehouse}"), open_lakehouse(lakehouse) as connection:
+        incremental = {
+            source.name: _takes_changes(connection, source, lakehouse, full_refresh)
+            for source in sources
+        }
+        changes, load_id = _write(
+            connection, lakehouse, sources, incremental, loaded_at, threads, reporter
+        )
+    result = LoadResult(lakehouse, loaded_at, changes, load_id, time.perf_counter() - started)
     _summarize(result, reporter)
     return result
+
+
+def _source(name: str, path: Path) -> _Source:
+    file, tables = _checked_file(name, path)
+    metadata = next((table for table in tables if table.name == METADATA_TABLE), None)
+    rows = file.read(metadata).to_pylist() if metadata else []
+    return _Source(name, file, tables, rows[0] if rows else None)
 
 
 def _checked_file(source: str, path: Path) -> tuple[SqliteFile, list[TableInfo]]:
@@ -115,49 +137,126 @@ def _checked_file(source: str, path: Path) -> tuple[SqliteFile, list[TableInfo]]
     return file, tables
 
 
+def _loaded_metadata(connection: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any] | None:
+    """The extract_metadata row of the extract loaded for `source`, if any."""
+    table = f"{SOURCES_SCHEMA}.{quote_identifier(lakehouse_table(source, METADATA_TABLE))}"
+    try:
+        cursor = connection.execute(f"SELECT * FROM {table} LIMIT 1")
+    except duckdb.Error:  # not loaded yet (outside the transaction: nothing is aborted)
+        return None
+    row = cursor.fetchone()
+    names = [column[0] for column in cursor.description or ()]
+    return dict(zip(names, row, strict=True)) if row else None
+
+
+def _takes_changes(
+    connection: duckdb.DuckDBPyConnection, source: _Source, lakehouse: Path, full_refresh: bool
+) -> bool:
+    """Whether the source's loaded extract is an earlier state of the same history (then only
+    the changes are applied); refuse an extract older than the loaded one."""
+    loaded = _loaded_metadata(connection, source.name)
+    new = source.metadata
+    if loaded is None or new is None:
+        return False
+    if not full_refresh and is_older(str(new["as_of"]), str(loaded["as_of"])):
+        raise DataPlatformError(
+            f"source file {source.file.path} is an extract as of {new['as_of']}, older than the "
+            f"one as of {loaded['as_of']} loaded in {lakehouse}; history is not rewritten: "
+            "extract a later as-of, or load with --full-refresh to replace it"
+        )
+    return not full_refresh and all(str(new.get(key)) == str(loaded.get(key)) for key in _IDENTITY)
+
+
 def _write(
+    connection: duckdb.DuckDBPyConnection,
     lakehouse: Path,
-    read: Sequence[ReadTable],
+    sources: Sequence[_Source],
+    incremental: Mapping[str, bool],
     loaded_at: datetime,
+    threads: int | None,
     reporter: Reporter,
-) -> tuple[LoadedTable, ...]:
-    """Replace every read table in one transaction, then checkpoint so the file stays small."""
+) -> tuple[tuple[TableChange, ...], int]:
+    """Apply every table in one transaction, record the load, then checkpoint."""
     stamp = f"TIMESTAMP '{loaded_at.isoformat(sep=' ')}'"
-    with open_lakehouse(lakehouse) as connection:
+    keyed = {(source, table.name) for source in SOURCE_NAMES for table in source_tables(source)}
+    existing = loaded_columns(connection)
+    partial: list[tuple[_Source, TableInfo]] = []
+    whole: list[tuple[str, SqliteFile, list[TableInfo]]] = []
+    for source in sources:
+        copied = []
+        for info in source.tables:
+            name = lakehouse_table(source.name, info.name)
+            if incremental[source.name] and can_apply_changes(
+                info, existing.get(name), (source.name, info.name) in keyed
+            ):
+                partial.append((source, info))
+            else:
+                copied.append(info)
+        whole.append((source.name, source.file, copied))
+    current = ""
+    try:
+        connection.execute("BEGIN TRANSACTION")
+        previous_rows = {
+            name: _row_count(connection, name)
+            for label, _, infos in whole
+            for name in (lakehouse_table(label, info.name) for info in infos)
+            if name in existing
+        }
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SOURCES_SCHEMA}")
+        changes: list[TableChange] = []
+        for source, info in partial:
+            name = lakehouse_table(source.name, info.name)
+            current = f" table {SOURCES_SCHEMA}.{name}"
+            changes.append(apply_changes(connection, source.file, info, source.name, name, stamp))
+            _report(changes[-1], reporter)
+        for table in read_tables(whole, threads):
+            current = f" table {SOURCES_SCHEMA}.{lakehouse_table(table.label, table.info.name)}"
+            changes.append(_replace(connection, table, stamp, previous_rows))
+            _report(changes[-1], reporter)
         current = ""
-        try:
-            connection.execute("BEGIN TRANSACTION")
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {SOURCES_SCHEMA}")
-            loaded = []
-            for table in read:
-                current = f" table {SOURCES_SCHEMA}.{lakehouse_table(table.label, table.info.name)}"
-                loaded.append(_replace(connection, table, stamp))
-                reporter.info(
-                    f"wrote {SOURCES_SCHEMA}.{loaded[-1].name}: {loaded[-1].rows:,} rows "
-                    f"in {loaded[-1].write_seconds:.2f} s"
-                )
-            current = ""
-            for name in _vanished(connection, loaded):
-                connection.execute(f"DROP TABLE {SOURCES_SCHEMA}.{quote_identifier(name)}")
-                reporter.info(f"dropped {SOURCES_SCHEMA}.{name}: its source table is gone")
-            connection.execute("COMMIT")
-        except duckdb.Error as error:
-            raise DataPlatformError(
-                f"cannot write{current} to lakehouse {lakehouse}: {first_line(error)}; "
-                "the lakehouse was left as it was"
-            ) from error
-        try:
-            # Without a checkpoint, replaced tables stay in the write-ahead log and the file
-            # grows with every load; a checkpoint frees their blocks for the next load.
-            connection.execute("CHECKPOINT")
-        except duckdb.Error as error:
-            reporter.warning(
-                f"lakehouse {lakehouse} loaded, but not checkpointed: {first_line(error)}"
-            )
-    return tuple(loaded)
+        for name in _vanished(connection, changes):
+            connection.execute(f"DROP TABLE {SOURCES_SCHEMA}.{quote_identifier(name)}")
+            reporter.info(f"dropped {SOURCES_SCHEMA}.{name}: its source table is gone")
+        as_of = {
+            source.name: None if source.metadata is None else str(source.metadata["as_of"])
+            for source in sources
+        }
+        load_id = record_load(connection, loaded_at, as_of, changes)
+        connection.execute("COMMIT")
+    except duckdb.Error as error:
+        raise DataPlatformError(
+            f"cannot write{current} to lakehouse {lakehouse}: {first_line(error)}; "
+            "the lakehouse was left as it was"
+        ) from error
+    try:
+        # Without a checkpoint, replaced tables stay in the write-ahead log and the file
+        # grows with every load; a checkpoint frees their blocks for the next load.
+        connection.execute("CHECKPOINT")
+    except duckdb.Error as error:
+        reporter.warning(f"lakehouse {lakehouse} loaded, but not checkpointed: {first_line(error)}")
+    return tuple(changes), load_id
 
 
-def _replace(connection: duckdb.DuckDBPyConnection, table: ReadTable, stamp: str) -> LoadedTable:
+def _row_count(connection: duckdb.DuckDBPyConnection, name: str) -> int:
+    row = connection.execute(
+        f"SELECT count(*) FROM {SOURCES_SCHEMA}.{quote_identifier(name)}"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _report(change: TableChange, reporter: Reporter) -> None:
+    reporter.info(
+        f"{change.mode} {SOURCES_SCHEMA}.{change.name}: +{change.inserted:,} ~{change.updated:,} "
+        f"-{change.deleted:,} ({change.rows:,} rows) in {change.seconds:.2f} s"
+    )
+
+
+def _replace(
+    connection: duckdb.DuckDBPyConnection,
+    table: ReadTable,
+    stamp: str,
+    previous_rows: Mapping[str, int],
+) -> TableChange:
     """CREATE OR REPLACE one table from its Arrow data, adding `_loaded_at`."""
     name = lakehouse_table(table.label, table.info.name)
     started = time.perf_counter()
@@ -169,24 +268,26 @@ def _replace(connection: duckdb.DuckDBPyConnection, table: ReadTable, stamp: str
         )
     finally:
         connection.unregister(_ARROW_VIEW)
-    return LoadedTable(
+    return TableChange(
         source=table.label,
         name=name,
+        mode=FULL,
+        inserted=table.data.num_rows,
+        updated=0,
+        deleted=previous_rows.get(name, 0),
         rows=table.data.num_rows,
-        columns=table.data.num_columns,
-        read_seconds=table.seconds,
-        write_seconds=time.perf_counter() - started,
+        seconds=table.seconds + time.perf_counter() - started,
     )
 
 
-def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[LoadedTable]) -> list[str]:
+def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[TableChange]) -> list[str]:
     """Tables of the loaded sources whose source table no longer exists (an extra table that
     was dropped from the file): the `sources` schema mirrors the files."""
     prefixes = tuple(lakehouse_table(source, "") for source in {t.source for t in loaded})
     current = {table.name for table in loaded}
     rows = connection.execute(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = ? AND table_type = 'BASE TABLE'",
+        "SELECT table_name FROM duckdb_tables() "
+        "WHERE schema_name = ? AND database_name = current_database()",
         [SOURCES_SCHEMA],
     ).fetchall()
     return sorted(name for (name,) in rows if name.startswith(prefixes) and name not in current)
@@ -194,21 +295,23 @@ def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[LoadedTabl
 
 def _summarize(result: LoadResult, reporter: Reporter) -> None:
     reporter.table(
-        f"Loaded into {result.lakehouse} (schema {SOURCES_SCHEMA})",
-        ["table", "rows", "columns", "read s", "write s"],
+        f"Loaded into {result.lakehouse} (schema {SOURCES_SCHEMA}, load {result.load_id})",
+        ["table", "mode", "inserted", "updated", "deleted", "rows", "seconds"],
         [
             [
                 f"{SOURCES_SCHEMA}.{table.name}",
+                table.mode,
+                f"{table.inserted:,}",
+                f"{table.updated:,}",
+                f"{table.deleted:,}",
                 f"{table.rows:,}",
-                table.columns,
-                f"{table.read_seconds:.2f}",
-                f"{table.write_seconds:.2f}",
+                f"{table.seconds:.2f}",
             ]
             for table in result.tables
         ],
     )
-    rate = result.rows / result.seconds if result.seconds else 0.0
+    rate = result.changed / result.seconds if result.seconds else 0.0
     reporter.info(
-        f"load: {result.rows:,} rows in {len(result.tables)} tables "
-        f"in {result.seconds:.2f} s ({rate:,.0f} rows/s)"
+        f"load: {result.changed:,} rows changed, {result.rows:,} rows in {len(result.tables)} "
+        f"tables, in {result.seconds:.2f} s ({rate:,.0f} changed rows/s)"
     )

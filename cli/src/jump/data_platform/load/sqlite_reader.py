@@ -140,10 +140,18 @@ class SqliteFile:
             return TableInfo(name, columns, 0, None)
         return TableInfo(name, columns, int(high) - int(low) + 1, (int(low), int(high)))
 
-    def read(self, table: TableInfo, where: str = "", batch_rows: int | None = None) -> pa.Table:
-        """Rows of one table (optionally a rowid range) as Arrow, cast to the declared types."""
+    def read(
+        self,
+        table: TableInfo,
+        where: str = "",
+        batch_rows: int | None = None,
+        columns: Sequence[str] = (),
+    ) -> pa.Table:
+        """Rows of one table (optionally a rowid range, some columns) as Arrow, cast to the
+        declared types."""
         batch_rows = batch_rows or BATCH_ROWS
-        query = f"SELECT * FROM {quote_identifier(table.name)} {where}"
+        selected = ", ".join(quote_identifier(name) for name in columns) or "*"
+        query = f"SELECT {selected} FROM {quote_identifier(table.name)} {where}"
         try:
             with self._connect() as connection, connection.cursor() as cursor:
                 cursor.adbc_statement.set_options(
@@ -155,7 +163,7 @@ class SqliteFile:
             if "Type mismatch" in str(error) and batch_rows < _whole(table):
                 # The driver infers each column's type from the first batch: a column whose
                 # first batch is all NULL fails later. One batch of all rows sees every value.
-                return self.read(table, where, batch_rows=_whole(table))
+                return self.read(table, where, batch_rows=_whole(table), columns=columns)
             raise self._unreadable(error) from error
         return self._typed(table, data)
 

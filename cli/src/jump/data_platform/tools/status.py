@@ -10,6 +10,7 @@ import duckdb
 
 from jump.data_platform.errors import first_line
 from jump.data_platform.lakehouse import connect
+from jump.data_platform.load.history import LoadRecord, recent_loads
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.tools.relations import Relation, list_relations
@@ -52,6 +53,7 @@ class LakehouseStatus:
     transform: TransformRun | None = None  # the last transform, as it recorded itself
     transform_running: bool = False  # a transform holds its lock now
     published: dict[str, Publication] = field(default_factory=dict)  # layer -> what readers see
+    loads: list[LoadRecord] = field(default_factory=list)  # newest first (platform.loads)
 
     def fresh(self, source: str) -> bool:
         return self.checked_at - self.loaded_at[source] <= stale_after(source)
@@ -96,6 +98,7 @@ def gather_status(settings: Settings) -> LakehouseStatus:
         status.loaded_at = _last_loaded(connection, relations)
         status.as_of = _as_of(connection, relations)
         status.published = read_publications(connection)
+        status.loads = _recent_loads(connection)
     finally:
         connection.close()
     return status
@@ -167,3 +170,11 @@ def _as_of(connection: duckdb.DuckDBPyConnection, relations: list[Relation]) -> 
         if result and result[0] is not None:
             as_of[source] = str(result[0])
     return as_of
+
+
+def _recent_loads(connection: duckdb.DuckDBPyConnection) -> list[LoadRecord]:
+    """The last loads of each source, as `load` recorded them (none before the first)."""
+    try:
+        return recent_loads(connection)
+    except duckdb.Error:  # an older or foreign layout: say nothing rather than fail
+        return []

@@ -36,6 +36,37 @@ def freshness_lines(status: LakehouseStatus) -> list[str]:
     return lines
 
 
+def loads_lines(status: LakehouseStatus) -> list[str]:
+    """The last loads (platform.loads): when, which source, as of when, what changed."""
+    if not status.loads:
+        return []
+    lines = ["Recent loads (inserted / updated / deleted rows):"]
+    for load in status.loads:
+        lines.append(
+            f"  #{load.load_id} {load.source} at {load.loaded_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"as of {load.as_of or '?'}, {load.mode}: +{load.inserted:,} ~{load.updated:,} "
+            f"-{load.deleted:,} ({load.rows:,} rows, {load.seconds:.2f} s)"
+        )
+    return lines
+
+
+def _loads_json(status: LakehouseStatus) -> list[dict[str, Any]]:
+    return [
+        {
+            "load_id": load.load_id,
+            "loaded_at": _iso(load.loaded_at),
+            "source": load.source,
+            "as_of": load.as_of,
+            "mode": load.mode,
+            "inserted": load.inserted,
+            "updated": load.updated,
+            "deleted": load.deleted,
+            "rows": load.rows,
+        }
+        for load in status.loads
+    ]
+
+
 def transform_lines(status: LakehouseStatus) -> list[str]:
     """How the last transform went, as it recorded itself, and what readers see."""
     run, state = status.transform, status.transform_state
@@ -131,7 +162,7 @@ def render_status(status: LakehouseStatus, console: Console) -> None:
         ]
         if missing:
             console.print(f"Layers not built yet: {', '.join(missing)}", markup=False)
-        for line in freshness_lines(status):
+        for line in freshness_lines(status) + loads_lines(status):
             console.print(line, markup=False)
     for line in transform_lines(status):
         console.print(line, markup=False)
@@ -161,6 +192,7 @@ def status_as_json(status: LakehouseStatus) -> dict[str, Any]:
             }
             for source in sorted(set(status.loaded_at) | set(status.as_of))
         },
+        "recent_loads": _loads_json(status),
         "last_transform": None
         if run is None
         else {

@@ -1,0 +1,119 @@
+"""The platform through time: an hourly App refresh against a full rebuild, and backfill.
+
+- full rebuild: `extract` (both applications) then `load --full-refresh` then `transform`, on
+  a lakehouse already loaded (each step the real CLI in its own process);
+- hourly App refresh: one hour later, `extract --sources app`, `load --sources app` (only
+  what changed), `transform`;
+- load alone: the incremental `load` of that hour beside a `load --full-refresh` of the same
+  files, with the rows each changed (load's time follows the changes, not the history).
+- with `--backfill-days N`: `backfill` of N days at scale 1 (steps per second, the projection
+  to a year).
+
+    cd cli && ../.venv/bin/python -m benchmarks.history_bench --scale 100 [--backfill-days 30]
+
+An extract that still takes a date (before the hourly simulation) gets the next day instead of
+the next hour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.measure import CLI, run_process
+
+AS_OF = "2025-06-30"
+
+
+def step(folder: Path, *arguments: str) -> float:
+    return run_process([*CLI, "--quiet", "--data-folder", str(folder), *arguments]).seconds
+
+
+def extract_next(folder: Path, scale: int, *options: str) -> float:
+    """The App one hour after AS_OF's end, or one day when the simulation takes dates only."""
+    for as_of in ("2025-07-01T01:00", "2025-07-01"):
+        try:
+            return step(folder, "extract", "--as-of", as_of, "--scale", str(scale), *options)
+        except RuntimeError:
+            continue
+    raise RuntimeError("extract of the next instant failed")
+
+
+def changed_rows(folder: Path) -> tuple[int, int]:
+    lakehouse = folder / "lakehouse" / "lakehouse.duckdb"
+    with duckdb.connect(str(lakehouse), read_only=True) as connection:
+        row = connection.execute(
+            "select sum(rows_inserted + rows_updated + rows_deleted), sum(rows_total) "
+            "from platform.loads where load_id = (select max(load_id) from platform.loads)"
+        ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=100)
+    parser.add_argument("--backfill-days", type=int, default=0)
+    options = parser.parse_args()
+    scale = str(options.scale)
+    results: dict[str, float | int] = {}
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        step(folder, "extract", "--as-of", AS_OF, "--scale", scale)
+        step(folder, "load")
+        step(folder, "transform")  # a loaded lakehouse, built once
+        full = {
+            "extract": step(folder, "extract", "--as-of", AS_OF, "--scale", scale),
+            "load": step(folder, "load", "--full-refresh"),
+            "transform": step(folder, "transform"),
+        }
+        results["full_rebuild_seconds"] = sum(full.values())
+        results.update({f"full_{key}_seconds": value for key, value in full.items()})
+        hourly = {
+            "extract": extract_next(folder, options.scale, "--sources", "app"),
+            "load": step(folder, "load", "--sources", "app"),
+        }
+        results["hourly_changed_rows"], results["rows"] = changed_rows(folder)
+        hourly["transform"] = step(folder, "transform")
+        results["hourly_refresh_seconds"] = sum(hourly.values())
+        results.update({f"hourly_{key}_seconds": value for key, value in hourly.items()})
+        # The same files once more, replaced whole: what the incremental load saved.
+        results["load_full_refresh_seconds"] = step(
+            folder, "load", "--sources", "app", "--full-refresh"
+        )
+    if options.backfill_days:
+        with tempfile.TemporaryDirectory() as name:
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    *CLI,
+                    "--quiet",
+                    "--data-folder",
+                    name,
+                    "backfill",
+                    "--from",
+                    "2025-01-01",
+                    "--to",
+                    f"2025-01-{options.backfill_days:02d}"
+                    if options.backfill_days <= 31
+                    else "2025-12-31",
+                ],
+                check=True,
+            )
+            seconds = time.perf_counter() - started
+            results["backfill_days"] = options.backfill_days
+            results["backfill_seconds"] = seconds
+            results["backfill_year_projection_seconds"] = seconds / options.backfill_days * 365
+    for key, value in results.items():
+        print(f"{key:36} {value:,.2f}" if isinstance(value, float) else f"{key:36} {value:,}")
+    print(json.dumps(results), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

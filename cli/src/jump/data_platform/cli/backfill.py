@@ -1,0 +1,76 @@
+"""`data-platform backfill`: replay extract, load and snapshot over a period, then transform."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import click
+
+from jump.data_platform.backfill import STEPS
+from jump.data_platform.backfill import backfill as run_backfill
+from jump.data_platform.cli.context import RunContext, pass_run_context
+from jump.data_platform.cli.extract import MAX_SCALE
+from jump.data_platform.cli.options import project_dir_option
+from jump.data_platform.cli.transform import transform
+from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
+from jump.data_platform.transform.dbt_project import find_dbt_project
+
+
+@click.command()
+@click.option(
+    "--from",
+    "first_day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="First day replayed (YYYY-MM-DD).",
+)
+@click.option(
+    "--to",
+    "last_day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="Last day replayed (YYYY-MM-DD), included.",
+)
+@click.option(
+    "--every",
+    type=click.Choice(tuple(STEPS)),
+    default="day",
+    show_default=True,
+    help="The cadence: one extract, load and snapshot at the end of every day or hour.",
+)
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1, max=MAX_SCALE),
+    default=1,
+    show_default=True,
+    help="Volume multiplier of the simulated applications (as for extract).",
+)
+@project_dir_option
+@pass_run_context
+@click.pass_context
+def backfill(
+    context: click.Context,
+    run: RunContext,
+    first_day: datetime,
+    last_day: datetime,
+    every: str,
+    scale: int,
+    project_dir: Path | None,
+) -> None:
+    """Give the lakehouse a history: at the end of every day (or hour) from --from to --to, in
+    the company's time zone (Europe/Paris), extract the applications as of then, load what
+    changed and take the dbt snapshots; then transform once."""
+    if last_day < first_day:
+        raise DataPlatformError(f"--to {last_day:%Y-%m-%d} is before --from {first_day:%Y-%m-%d}")
+    project = find_dbt_project(project_dir)
+    step = STEPS[every]
+    start = _midnight(first_day.date()) + step
+    end = _midnight(last_day.date() + timedelta(days=1))
+    run_backfill(run.settings, project, start, end, every, scale, reporter=run.reporter)
+    context.invoke(transform, layers=(), project_dir=project)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=COMPANY_TIME_ZONE)

@@ -1,0 +1,162 @@
+"""Incremental load: only what changed is applied, and the result equals a full load."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from jump.data_platform.load.history import FULL, INCREMENTAL, is_older, read_recent_loads
+from jump.data_platform.load.loader import load_sources
+from jump.data_platform.settings import Settings
+from jump.data_platform.sources.extract import extract_sources
+from load.load_support import expected_lakehouse, lakehouse_tables, write_sources
+from support.cli import run_cli
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _set_as_of(folder: Path, as_of: str) -> None:
+    for source in ("app", "crm"):
+        with sqlite3.connect(folder / "sources" / f"{source}.sqlite") as connection:
+            connection.execute("UPDATE extract_metadata SET as_of = ?", [as_of])
+        connection.close()
+
+
+def _change_app(folder: Path) -> None:
+    """One of each change an application makes: an insert, an update (with its updated_at),
+    a delete, and an insert dated in the past (found by its id, not its date)."""
+    with sqlite3.connect(folder / "sources" / "app.sqlite") as app:
+        app.execute("DELETE FROM invoices WHERE id IN (3, 4)")
+        app.execute(
+            "UPDATE job_contracts SET end_date = '2025-01-31', updated_at = '2025-02-01 09:00:00' "
+            "WHERE id = 2"
+        )
+        app.execute(
+            "INSERT INTO invoices SELECT 100000, 'JMP00100000', job_contract_id, client_id, "
+            "'2025-01-02', 12.5, '2025-01-02 10:00:00', '2025-01-02 10:00:00' "
+            "FROM invoices WHERE id = 1"
+        )
+        app.execute(
+            "INSERT INTO users VALUES (5000, 'Old', 'Row', 'old@example.fr', "
+            "'2020-01-01 00:00:00', '2020-01-01 00:00:00')"
+        )
+    app.close()
+
+
+def test_only_the_changed_rows_are_applied_and_the_copy_stays_faithful(tmp_path: Path) -> None:
+    write_sources(tmp_path, seed=1)
+    settings = Settings(data_folder=tmp_path)
+    first = load_sources(settings, ["app", "crm"])
+    assert {table.mode for table in first.tables} == {FULL}
+
+    _change_app(tmp_path)
+    _set_as_of(tmp_path, "2025-01-02T12:00:00+01:00")
+    second = load_sources(settings, ["app", "crm"])
+
+    by_name = {table.name: table for table in second.tables}
+    assert by_name["app__invoices"].mode == INCREMENTAL
+    assert (by_name["app__invoices"].inserted, by_name["app__invoices"].deleted) == (1, 2)
+    assert by_name["app__job_contracts"].updated == 1
+    assert by_name["app__users"].inserted == 1
+    assert by_name["crm__customers"].changed == 0
+    assert by_name["app__extract_metadata"].mode == FULL  # no id: always replaced
+    assert lakehouse_tables(settings.lakehouse_file) == expected_lakehouse(tmp_path)
+
+
+def test_unchanged_rows_keep_their_loaded_at(tmp_path: Path) -> None:
+    write_sources(tmp_path, seed=1)
+    settings = Settings(data_folder=tmp_path)
+    load_sources(settings, ["app"])
+    _change_app(tmp_path)
+    load_sources(settings, ["app"])
+    with duckdb.connect(str(settings.lakehouse_file), read_only=True) as connection:
+        stamps = dict(
+            connection.execute(
+                "SELECT id, _loaded_at FROM sources.app__job_contracts WHERE id IN (1, 2)"
+            ).fetchall()
+        )
+    assert stamps[2] > stamps[1]
+
+
+def test_each_load_is_recorded_and_status_shows_the_last_ones(tmp_path: Path) -> None:
+    write_sources(tmp_path, seed=1)
+    assert run_cli(tmp_path, "--quiet", "load").exit_code == 0
+    _change_app(tmp_path)
+    assert run_cli(tmp_path, "--quiet", "load", "--sources", "app").exit_code == 0
+
+    loads = read_recent_loads(Settings(data_folder=tmp_path).lakehouse_file)
+    assert [(load.load_id, load.source) for load in loads] == [(2, "app"), (1, "app"), (1, "crm")]
+    assert loads[0].mode == "mixed"  # incremental tables, and extract_metadata replaced
+    assert (loads[0].inserted, loads[0].updated, loads[0].deleted) == (3, 1, 3)
+    assert loads[0].as_of == "2024-12-31"
+
+    status = run_cli(tmp_path, "status")
+    assert status.exit_code == 0, status.stderr
+    assert "Recent loads" in status.stdout
+    assert "incremental" in status.stdout or "mixed" in status.stdout
+
+
+def test_an_older_extract_is_refused_in_one_line_unless_full_refresh(tmp_path: Path) -> None:
+    write_sources(tmp_path, seed=1)
+    _set_as_of(tmp_path, "2025-03-01T10:00:00+01:00")
+    assert run_cli(tmp_path, "--quiet", "load").exit_code == 0
+    before = lakehouse_tables(Settings(data_folder=tmp_path).lakehouse_file, with_loaded_at=True)
+
+    _set_as_of(tmp_path, "2025-03-01T09:00:00+01:00")
+    refused = run_cli(tmp_path, "--quiet", "load")
+    assert refused.exit_code == 1
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert "app.sqlite is an extract as of 2025-03-01T09:00:00+01:00, older than" in refused.stderr
+    assert "--full-refresh" in refused.stderr
+    assert lakehouse_tables(refused.lakehouse, with_loaded_at=True) == before
+
+    replaced = run_cli(tmp_path, "--quiet", "load", "--full-refresh")
+    assert replaced.exit_code == 0, replaced.stderr
+    loads = read_recent_loads(replaced.lakehouse, limit=1)
+    assert {load.mode for load in loads} == {FULL}
+
+
+@pytest.mark.parametrize(
+    ("new", "loaded", "older"),
+    [
+        ("2025-03-01", "2025-03-01", False),
+        ("2025-02-28", "2025-03-01", True),
+        ("2025-03-01T23:00:00+01:00", "2025-03-01", True),  # a date means its end
+        ("2025-03-02T00:00:00+01:00", "2025-03-01", False),
+        ("2025-10-26T02:30:00+01:00", "2025-10-26T02:30:00+02:00", False),  # an hour later
+        ("2025-10-26T02:30:00+02:00", "2025-10-26T02:30:00+01:00", True),
+    ],
+)
+def test_as_of_comparison(new: str, loaded: str, older: bool) -> None:
+    assert is_older(new, loaded) is older
+
+
+def _extract(settings: Settings, as_of: datetime) -> None:
+    """The extract at an instant (the hourly simulation)."""
+    extract_sources(settings, ["app", "crm"], as_of, scale=1)
+
+
+def test_incremental_load_equals_a_full_load_after_random_as_of_steps(tmp_path: Path) -> None:
+    """The simulation at a random increasing sequence of as-of instants, loaded incrementally,
+    gives row for row what one full load of the last extract gives."""
+    rng = random.Random(12)
+    incremental = Settings(data_folder=tmp_path / "incremental", random_seed=5)
+    as_of = datetime(2025, 1, 1, 9, tzinfo=PARIS)
+    for _ in range(5):
+        as_of += timedelta(hours=rng.randint(1, 24 * 60))
+        _extract(incremental, as_of)
+        load_sources(incremental, ["app", "crm"])
+    loaded = lakehouse_tables(incremental.lakehouse_file)
+    assert loaded == expected_lakehouse(incremental.data_folder)
+
+    full = Settings(data_folder=incremental.data_folder, random_seed=5)
+    load_sources(full, ["app", "crm"], full_refresh=True)
+    assert lakehouse_tables(full.lakehouse_file) == loaded
+    changes = read_recent_loads(incremental.lakehouse_file, limit=10)
+    assert any(load.mode != FULL for load in changes)
