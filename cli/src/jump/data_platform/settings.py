@@ -7,6 +7,9 @@ from pathlib import Path
 
 DEFAULT_DATA_FOLDER = Path("data")
 DEFAULT_RANDOM_SEED = 42
+# The engines that can hold the lakehouse: DuckDB (one file) or Apache Spark (docs/engines.md).
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,7 @@ class Settings:
 
     data_folder: Path = DEFAULT_DATA_FOLDER
     random_seed: int = DEFAULT_RANDOM_SEED
+    engine: str = DEFAULT_ENGINE
 
     @property
     def sources_folder(self) -> Path:
@@ -54,3 +58,33 @@ class Settings:
     def run_results_file(self) -> Path:
         """What the last transform did, as dbt recorded it."""
         return self.dbt_target_folder / "run_results.json"
+
+    # ---- the Spark engine (docs/engines.md): its own warehouse, metastore and dbt artifacts ----
+
+    @property
+    def spark_folder(self) -> Path:
+        return self.data_folder / "spark"
+
+    @property
+    def spark_warehouse_folder(self) -> Path:
+        """The tables' Parquet files, one folder per schema (`sources.db/app__users/`)."""
+        return self.spark_folder / "warehouse"
+
+    @property
+    def spark_metastore_folder(self) -> Path:
+        """Spark's catalogue (schemas, tables, columns): an embedded Derby database."""
+        return self.spark_folder / "metastore"
+
+    @property
+    def spark_temporary_folder(self) -> Path:
+        """Spark's scratch space (shuffle and spill files)."""
+        return self.spark_folder / "tmp"
+
+    @property
+    def spark_dbt_target_folder(self) -> Path:
+        """dbt's artifacts of a Spark transform, apart from the DuckDB lakehouse's."""
+        return self.spark_folder / "dbt" / "target"
+
+    @property
+    def spark_dbt_logs_folder(self) -> Path:
+        return self.spark_folder / "dbt" / "logs"

@@ -69,6 +69,7 @@ def export(run: RunContext, relation: str, output: Path, file_format: str | None
     \b
         data-platform export marts.turnover_by_cohort --output cohorts.xlsx
     """
+    run.require_duckdb("export")
     file_format = file_format or guess_format(output)
     lakehouse = run.settings.lakehouse_file
     connection = connect(lakehouse, read_only=True)

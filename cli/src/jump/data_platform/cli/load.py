@@ -15,4 +15,9 @@ from jump.data_platform.load.loader import load_sources
 def load(run: RunContext, sources: tuple[str, ...]) -> None:
     """Copy <data-folder>/sources/*.sqlite into the lakehouse's `sources` schema, replacing
     the tables of the selected applications in one transaction (all or nothing)."""
+    if run.settings.engine == "spark":
+        from jump.data_platform.load.spark import load_sources_spark  # pyspark: only when asked
+
+        load_sources_spark(run.settings, selected_sources(sources), reporter=run.reporter)
+        return
     load_sources(run.settings, selected_sources(sources), reporter=run.reporter)

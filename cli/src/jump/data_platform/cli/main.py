@@ -19,7 +19,13 @@ from jump.data_platform.cli.status import status
 from jump.data_platform.cli.transform import transform
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.reporting import Reporter, start_log_file
-from jump.data_platform.settings import DEFAULT_DATA_FOLDER, DEFAULT_RANDOM_SEED, Settings
+from jump.data_platform.settings import (
+    DEFAULT_DATA_FOLDER,
+    DEFAULT_ENGINE,
+    DEFAULT_RANDOM_SEED,
+    ENGINES,
+    Settings,
+)
 
 logger = logging.getLogger("jump.data_platform")
 
@@ -41,10 +47,21 @@ logger = logging.getLogger("jump.data_platform")
     show_default=True,
     help="Seed of the simulated applications: the same seed gives the same data.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=DEFAULT_ENGINE,
+    show_default=True,
+    envvar="DATA_PLATFORM_ENGINE",
+    show_envvar=True,
+    help="Where load and transform build the lakehouse: DuckDB, or Apache Spark (docs/engines.md).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and results.")
 @click.version_option(__version__, prog_name="data-platform")
 @click.pass_context
-def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) -> None:
+def cli(
+    ctx: click.Context, data_folder: Path, random_seed: int, engine: str, quiet: bool
+) -> None:
     """Jump's data platform: extract the App and the CRM, load them into the DuckDB
     lakehouse, transform them with dbt.
 
@@ -53,7 +70,7 @@ def cli(ctx: click.Context, data_folder: Path, random_seed: int, quiet: bool) ->
         data-platform extract load transform
     """
     arguments: list[str] = ctx.obj if isinstance(ctx.obj, list) else sys.argv[1:]
-    settings = Settings(data_folder=data_folder, random_seed=random_seed)
+    settings = Settings(data_folder=data_folder, random_seed=random_seed, engine=engine)
     ctx.obj = RunContext(settings=settings, reporter=Reporter(quiet=quiet))
     # Asking for help runs nothing, so it leaves no log behind.
     asks_help = any(argument in ("--help", "-h") for argument in arguments)

@@ -32,6 +32,7 @@ logger = logging.getLogger("jump.data_platform")
 def status(run: RunContext, output_format: str) -> None:
     """Show each layer's relations and row counts, the sources' freshness, and the outcome of
     the last transform. A missing lakehouse is reported, not an error."""
+    run.require_duckdb("status")
     state = gather_status(run.settings)
     document = status_as_json(state)
     logger.info("status: %s", json.dumps(document))

@@ -34,14 +34,23 @@ def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None
     """Run `dbt build` (models and tests) and check the sources' freshness."""
     selected = [layer for layer in LAYERS if not layers or layer in layers]
     project = find_dbt_project(project_dir)
-    lakehouse = run.settings.lakehouse_file
-    check_sources(lakehouse)
-    with run.reporter.step(f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"):
-        summary = run_transform(run.settings, project, selected)
+    if run.settings.engine == "spark":
+        from jump.data_platform.transform.spark import run_spark_transform  # pyspark: if asked
+
+        warehouse = run.settings.spark_warehouse_folder
+        with run.reporter.step(f"Transforming {warehouse} ({', '.join(selected)}) with dbt-spark"):
+            summary = run_spark_transform(run.settings, project, selected)
+        logs = run.settings.spark_dbt_logs_folder
+    else:
+        lakehouse = run.settings.lakehouse_file
+        check_sources(lakehouse)
+        with run.reporter.step(f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"):
+            summary = run_transform(run.settings, project, selected)
+        logs = run.settings.dbt_logs_folder
     report(run.reporter, summary)
     if not summary.success:
         raise DataPlatformError(
-            f"transform failed: {_failures(summary)}; dbt's log is in {run.settings.dbt_logs_folder}"
+            f"transform failed: {_failures(summary)}; dbt's log is in {logs}"
         )
 
 

@@ -77,7 +77,7 @@ def load_files(
     started = time.perf_counter()
     read: list[ReadTable] = []
     with reporter.step(f"Reading {', '.join(str(path) for path in files.values())}"):
-        plan = [(source, *_checked_file(source, path)) for source, path in files.items()]
+        plan = [(source, *checked_file(source, path)) for source, path in files.items()]
         for table in read_tables(plan, threads):
             read.append(table)
             reporter.info(
@@ -90,11 +90,11 @@ def load_files(
     with reporter.step(f"Writing {lakehouse}"):
         loaded = _write(lakehouse, read, loaded_at, reporter)
     result = LoadResult(lakehouse, loaded_at, loaded, read_seconds, time.perf_counter() - started)
-    _summarize(result, reporter)
+    summarize(result, reporter)
     return result
 
 
-def _checked_file(source: str, path: Path) -> tuple[SqliteFile, list[TableInfo]]:
+def checked_file(source: str, path: Path) -> tuple[SqliteFile, list[TableInfo]]:
     """Open a source file and check it holds its expected tables, before anything is read."""
     file = SqliteFile(path)
     tables = file.tables()
@@ -192,7 +192,7 @@ def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[LoadedTabl
     return sorted(name for (name,) in rows if name.startswith(prefixes) and name not in current)
 
 
-def _summarize(result: LoadResult, reporter: Reporter) -> None:
+def summarize(result: LoadResult, reporter: Reporter) -> None:
     reporter.table(
         f"Loaded into {result.lakehouse} (schema {SOURCES_SCHEMA})",
         ["table", "rows", "columns", "read s", "write s"],

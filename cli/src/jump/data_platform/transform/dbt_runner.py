@@ -100,13 +100,13 @@ def _age(seconds: float) -> str:
     return f"loaded {hours:,.1f} hours ago" if hours < 48 else f"loaded {hours / 24:,.1f} days ago"
 
 
-def _check_invocation(result: Any, what: str) -> None:
+def check_invocation(result: Any, what: str) -> None:
     """dbt could not even run (bad project, unreadable profile): one line, no traceback."""
     if result.exception is not None:
         raise DataPlatformError(f"dbt {what} failed: {one_line(result.exception)}")
 
 
-def _summarise_build(results: Sequence[Any], summary: TransformSummary) -> list[Any]:
+def summarise_build(results: Sequence[Any], summary: TransformSummary) -> list[Any]:
     """Count the build's nodes; return the data tests whose failing rows are worth showing."""
     to_sample = []
     for result in results:
@@ -216,10 +216,10 @@ def run_transform(
             # Only the build writes the artifacts (the manifest, run_results.json): each write
             # of the manifest costs a tenth of a second.
             parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
-            _check_invocation(parsed, "parse")
+            check_invocation(parsed, "parse")
             runner = dbtRunner(manifest=parsed.result)
             freshness: Any = runner.invoke(["source", "freshness", *common, "--no-write-json"])
-            _check_invocation(freshness, "source freshness")
+            check_invocation(freshness, "source freshness")
             for result in freshness.result.results if freshness.result else ():
                 if str(result.status) != "pass":
                     age = getattr(result, "age", None)
@@ -244,10 +244,10 @@ def run_transform(
                     *common,
                 ]
             )
-            _check_invocation(build, "build")
+            check_invocation(build, "build")
     finally:
         close_duckdb()
-    to_sample = _summarise_build(build.result.results if build.result else (), summary)
+    to_sample = summarise_build(build.result.results if build.result else (), summary)
     _sample_failing_rows(lakehouse, to_sample, summary)
     summary.seconds = time.perf_counter() - started
     return summary

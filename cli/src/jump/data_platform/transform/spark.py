@@ -1,0 +1,69 @@
+"""Run the dbt project on the Spark warehouse (`--engine spark`): the same models and tests,
+through dbt-spark's session mode in this process (docs/engines.md).
+
+The Spark session is opened first with the data folder's warehouse and metastore; dbt-spark's
+session connection then gets that same session (one per JVM). dbt's artifacts go to
+`<data-folder>/spark/dbt`, apart from the DuckDB lakehouse's, which `status` reads.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jump.data_platform.settings import Settings
+from jump.data_platform.spark_lakehouse import environment_variables, open_spark, spark_environment
+from jump.data_platform.transform.dbt_runner import (
+    LAYERS,
+    TransformSummary,
+    check_invocation,
+    dbt_arguments,
+    summarise_build,
+)
+
+# The profile's target: `spark` (session mode, local or a cluster through its master URL or
+# Spark Connect), or `spark_thrift` for a Thrift server (dbt/profiles.yml).
+TARGET_ENV_VAR = "DATA_PLATFORM_SPARK_TARGET"
+DEFAULT_TARGET = "spark"
+
+
+def spark_dbt_arguments(settings: Settings, project_dir: Path) -> list[str]:
+    """The options of every dbt command run on Spark: its target and artifact folders."""
+    target = os.environ.get(TARGET_ENV_VAR) or DEFAULT_TARGET
+    for folder in (settings.spark_dbt_target_folder, settings.spark_dbt_logs_folder):
+        folder.mkdir(parents=True, exist_ok=True)
+    return [
+        *dbt_arguments(project_dir, settings.spark_dbt_target_folder, settings.spark_dbt_logs_folder),
+        "--target",
+        target,
+    ]
+
+
+def run_spark_transform(
+    settings: Settings,
+    project_dir: Path,
+    layers: Sequence[str] = LAYERS,
+    unit_tests: bool = False,
+) -> TransformSummary:
+    """`dbt build` of the selected layers (models and data tests; unit tests too when asked)
+    on the Spark warehouse. Freshness is not checked: dbt-spark cannot compute it."""
+    from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
+
+    started = time.perf_counter()
+    common = spark_dbt_arguments(settings, project_dir)
+    if common[-1] == DEFAULT_TARGET:
+        open_spark(settings)  # the session dbt-spark's session mode picks up
+    selection = ["--select", *(f"tag:{layer}" for layer in layers)]
+    excluded = [] if unit_tests else ["--exclude-resource-type", "unit_test"]
+    summary = TransformSummary()
+    with environment_variables(spark_environment(settings)):
+        build: Any = dbtRunner().invoke(
+            ["build", *selection, "--indirect-selection", "cautious", *excluded, *common]
+        )
+    check_invocation(build, "build")
+    summarise_build(build.result.results if build.result else (), summary)
+    summary.seconds = time.perf_counter() - started
+    return summary
