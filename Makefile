@@ -36,7 +36,7 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-.PHONY: help all venv run test lint bench build extract load transform refresh query clean
+.PHONY: help all venv venv-spark run test lint bench build extract load transform refresh query clean
 
 help: ## List every target with one line each.
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
@@ -53,6 +53,9 @@ $(STAMP): cli/pyproject.toml cli/constraints.txt
 	@touch $@
 
 venv: $(STAMP) ## Create .venv with the pinned dependencies (only when the pins changed).
+
+venv-spark: $(STAMP) ## Add the Spark engine to .venv (pyspark, dbt-spark; Java: docs/engines.md).
+	$(BIN)/python -m pip install --quiet -c cli/constraints.txt -e 'cli[dev,spark]'
 
 run: $(STAMP) ## Set up .venv if needed, then run extract, load and transform into ./data.
 	$(BIN)/data-platform --data-folder "$(DATA_DIR)" $(DP_OPTS) \

@@ -81,6 +81,11 @@ class Settings:
         return self.spark_folder / "tmp"
 
     @property
+    def spark_log_config_file(self) -> Path:
+        """Spark's log configuration (written by the CLI): errors only, on stderr."""
+        return self.spark_folder / "log4j2.properties"
+
+    @property
     def spark_dbt_target_folder(self) -> Path:
         """dbt's artifacts of a Spark transform, apart from the DuckDB lakehouse's."""
         return self.spark_folder / "dbt" / "target"

@@ -32,8 +32,22 @@ REMOTE_ENV_VAR = "DATA_PLATFORM_SPARK_REMOTE"
 WAREHOUSE_ENV_VAR = "DATA_PLATFORM_SPARK_WAREHOUSE"
 METASTORE_ENV_VAR = "DATA_PLATFORM_SPARK_METASTORE"
 TEMPORARY_ENV_VAR = "DATA_PLATFORM_SPARK_TMP"
+LOG_CONFIG_ENV_VAR = "DATA_PLATFORM_SPARK_LOG_CONFIG"
 DEFAULT_MASTER = "local[*]"
 APP_NAME = "jump-data-platform"
+# Errors only: Spark's start-up notes and warnings would drown the CLI's own lines.
+LOG_CONFIG = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n%ex
+# The metastore logs an error for every CREATE SCHEMA IF NOT EXISTS of an existing schema.
+logger.metastore.name = org.apache.hadoop.hive.metastore.RetryingHMSHandler
+logger.metastore.level = off
+"""
 INSTALL_HINT = (
     "install the Spark engine: `pip install 'jump-data-platform[spark]'` and a Java runtime "
     "(`apt-get install openjdk-17-jre-headless`); see docs/engines.md"
@@ -43,6 +57,7 @@ INSTALL_HINT = (
 def spark_environment(settings: Settings) -> dict[str, str]:
     """The environment variables of dbt/profiles.yml's `spark` target for this data folder."""
     return {
+        LOG_CONFIG_ENV_VAR: str(settings.spark_log_config_file.resolve()),
         WAREHOUSE_ENV_VAR: str(settings.spark_warehouse_folder.resolve()),
         METASTORE_ENV_VAR: str(settings.spark_metastore_folder.resolve()),
         TEMPORARY_ENV_VAR: str(settings.spark_temporary_folder.resolve()),
@@ -63,7 +78,10 @@ def session_config(environment: Mapping[str, str]) -> dict[str, str]:
             f"jdbc:derby:;databaseName={metastore}/metastore_db;create=true"
         ),
         # derby.log goes beside the metastore, not into the current folder.
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore}",
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={metastore} "
+            f"-Dlog4j2.configurationFile={environment[LOG_CONFIG_ENV_VAR]}"
+        ),
         "spark.local.dir": environment[TEMPORARY_ENV_VAR],
         # Arrow in both directions: load hands Arrow tables over, tests read results back.
         "spark.sql.execution.arrow.pyspark.enabled": "true",
@@ -119,6 +137,7 @@ def open_spark(settings: Settings) -> SparkSession:
     for folder in (settings.spark_warehouse_folder, settings.spark_metastore_folder):
         folder.mkdir(parents=True, exist_ok=True)
     settings.spark_temporary_folder.mkdir(parents=True, exist_ok=True)
+    settings.spark_log_config_file.write_text(LOG_CONFIG)
     builder = SparkSession.builder
     remote = environment.get(REMOTE_ENV_VAR)
     if remote:

@@ -59,9 +59,7 @@ logger = logging.getLogger("jump.data_platform")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and results.")
 @click.version_option(__version__, prog_name="data-platform")
 @click.pass_context
-def cli(
-    ctx: click.Context, data_folder: Path, random_seed: int, engine: str, quiet: bool
-) -> None:
+def cli(ctx: click.Context, data_folder: Path, random_seed: int, engine: str, quiet: bool) -> None:
     """Jump's data platform: extract the App and the CRM, load them into the DuckDB
     lakehouse, transform them with dbt.
 

@@ -49,9 +49,7 @@ def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None
         logs = run.settings.dbt_logs_folder
     report(run.reporter, summary)
     if not summary.success:
-        raise DataPlatformError(
-            f"transform failed: {_failures(summary)}; dbt's log is in {logs}"
-        )
+        raise DataPlatformError(f"transform failed: {_failures(summary)}; dbt's log is in {logs}")
 
 
 def report(reporter: Reporter, summary: TransformSummary) -> None:
