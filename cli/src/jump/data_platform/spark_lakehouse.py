@@ -4,7 +4,7 @@ Local mode by default: a Spark driver in this process's JVM, tables as Parquet f
 `<data-folder>/spark/warehouse`, their catalogue in an embedded Derby metastore beside them. The
 same settings reach dbt-spark's session mode through the environment variables that
 dbt/profiles.yml reads, so `load` and `transform` see one warehouse. `DATA_PLATFORM_SPARK_MASTER`
-points the session at a cluster (`spark://host:7077`, `yarn`), `DATA_PLATFORM_SPARK_REMOTE` at a
+points the session at a cluster (`spark://host:7077`, `yarn`), pyspark's own `SPARK_REMOTE` at a
 Spark Connect server (`sc://host:15002`).
 """
 
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 # Read by dbt/profiles.yml (target `spark`); each defaults to local mode under ../data/spark.
 MASTER_ENV_VAR = "DATA_PLATFORM_SPARK_MASTER"
-REMOTE_ENV_VAR = "DATA_PLATFORM_SPARK_REMOTE"
+REMOTE_ENV_VAR = "SPARK_REMOTE"  # pyspark's own: dbt-spark's session mode honours it too
 WAREHOUSE_ENV_VAR = "DATA_PLATFORM_SPARK_WAREHOUSE"
 METASTORE_ENV_VAR = "DATA_PLATFORM_SPARK_METASTORE"
 TEMPORARY_ENV_VAR = "DATA_PLATFORM_SPARK_TMP"
@@ -97,9 +97,7 @@ def session_config(environment: Mapping[str, str]) -> dict[str, str]:
 def check_spark_available() -> None:
     """One line naming what is missing when pyspark, dbt-spark or Java are not installed."""
     for module in ("pyspark", "dbt.adapters.spark"):
-        if importlib.util.find_spec(module.split(".")[0]) is None or (
-            "." in module and _missing(module)
-        ):
+        if _missing(module):
             raise DataPlatformError(f"the Spark engine needs {module}: {INSTALL_HINT}")
     if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
         raise DataPlatformError(f"the Spark engine needs Java (no `java` on PATH): {INSTALL_HINT}")
@@ -139,9 +137,9 @@ def open_spark(settings: Settings) -> SparkSession:
     settings.spark_temporary_folder.mkdir(parents=True, exist_ok=True)
     settings.spark_log_config_file.write_text(LOG_CONFIG)
     builder = SparkSession.builder
-    remote = environment.get(REMOTE_ENV_VAR)
-    if remote:
-        return builder.remote(remote).getOrCreate()
+    if environment.get(REMOTE_ENV_VAR):
+        # A Spark Connect server has its own warehouse and metastore: nothing to configure.
+        return builder.getOrCreate()
     if environment.get(MASTER_ENV_VAR, DEFAULT_MASTER).startswith("local"):
         # Local mode talks to itself only: bind the driver to the loopback address.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
