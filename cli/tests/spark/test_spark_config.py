@@ -80,3 +80,15 @@ def test_dbt_spark_parses_the_thrift_target(
     result = dbtRunner().invoke(["parse", *arguments, "--no-write-json"])
     check_invocation(result, "parse")
     assert result.success
+
+
+def test_spark_without_java_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Java (or no pyspark): one line saying what to install, before anything is written."""
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr("jump.data_platform.spark_lakehouse.shutil.which", lambda _: None)
+    run = run_cli(tmp_path, "--engine", "spark", "transform")
+    assert run.exit_code == 1
+    assert run.stderr.count("\n") == 1
+    assert "the Spark engine needs" in run.stderr
+    assert "openjdk-17-jre-headless" in run.stderr
+    assert not (tmp_path / "spark").exists()

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from jump.data_platform.settings import Settings
-from jump.data_platform.spark_lakehouse import environment_variables, open_spark, spark_environment
+from jump.data_platform.spark_lakehouse import (
+    check_spark_available,
+    environment_variables,
+    open_spark,
+    spark_environment,
+)
 from jump.data_platform.transform.dbt_runner import (
     LAYERS,
     TransformSummary,
@@ -73,6 +78,7 @@ def _invoke(
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
 
     started = time.perf_counter()
+    check_spark_available()  # before anything is written
     common = spark_dbt_arguments(settings, project_dir)
     if common[-1] == DEFAULT_TARGET:
         open_spark(settings)  # the session that dbt-spark's session mode picks up
