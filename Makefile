@@ -37,7 +37,7 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-.PHONY: help all venv run test lint cli-reference bench build extract load transform refresh report schedule query clean
+.PHONY: help all venv venv-spark run test lint cli-reference bench build extract load transform refresh report schedule query clean
 
 help: ## List every target with one line each, by where it runs.
 	@grep -E '^([a-z][a-z-]*:.*## |##@ )' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; \
@@ -55,6 +55,9 @@ $(STAMP): cli/pyproject.toml cli/constraints.txt
 	@touch $@
 
 venv: $(STAMP) ## Create .venv with the pinned dependencies (only when the pins changed).
+
+venv-spark: $(STAMP) ## Add the Spark engine to .venv (pyspark, dbt-spark; Java: docs/engines.md).
+	$(BIN)/python -m pip install --quiet -c cli/constraints.txt -e 'cli[dev,spark]'
 
 run: $(STAMP) ## Set up .venv if needed, then run extract, load and transform into ./data.
 	$(BIN)/data-platform --data-folder "$(DATA_DIR)" $(DP_OPTS) \

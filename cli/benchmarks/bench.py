@@ -7,7 +7,8 @@ limit each is compared with, measured on the same files in the same run:
 - load: DuckDB's own SQLite scanner copying the same tables (extension from a pinned package);
 - transform: dbt's start-up alone (`dbt parse`) plus DuckDB running the compiled models and tests.
 
-    make bench                       # scales 1, 10, 100, 1000
+    make bench                       # scales 1, 10, 100, 1000 (Spark at 1 and 10)
+    make bench BENCH_ARGS='--max-scale 10 --spark-scales 1 10 100'
     make bench BENCH_ARGS='--max-scale 100 --write-docs'
 """
 
@@ -26,12 +27,17 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.extract_bench import bare_write_seconds
-from benchmarks.load_bench import compare_load
+from benchmarks.load_bench import LoadComparison, compare_load
 from benchmarks.measure import Measure, median_of, run_step
-from benchmarks.transform_bench import transform_benchmark
-from jump.data_platform.settings import SOURCE_NAMES, Settings
+from benchmarks.spark_bench import spark_available, spark_benchmark
+from benchmarks.transform_bench import TransformBench, transform_benchmark
+from jump.data_platform.settings import Settings
+from jump.data_platform.sources.contract import SOURCE_NAMES
 
 SCALES = (1, 10, 100, 1000)
+# Spark's column (`--engine spark`, when pyspark and Java are installed): its runs are long.
+SPARK_SCALES = (1, 10)
+SPARK_END_TO_END = ("extract", "spark: load", "spark: transform")
 AS_OF = date(2026, 11, 25)
 SEED = 42
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
@@ -51,8 +57,9 @@ class StepResult:
         return self.rows / self.measure.seconds
 
     @property
-    def ratio(self) -> float:
-        return self.measure.seconds / self.limit_seconds
+    def ratio(self) -> str:
+        """ours / limit, or `-` where nothing compares (Spark's JVM start-up)."""
+        return f"{self.measure.seconds / self.limit_seconds:.2f}" if self.limit_seconds else "-"
 
 
 def repeats_for(scale: int) -> int:
@@ -72,7 +79,7 @@ def source_rows(data_folder: Path) -> int:
     return total
 
 
-def bench_scale(scale: int, folder: Path) -> list[StepResult]:
+def bench_scale(scale: int, folder: Path, spark: bool = False) -> list[StepResult]:
     repeats = repeats_for(scale)
     extract_args = ("extract", "--as-of", AS_OF.isoformat(), "--scale", str(scale))
     extract = median_of(
@@ -88,6 +95,41 @@ def bench_scale(scale: int, folder: Path) -> list[StepResult]:
     # parse, as every transform after the first does in use. Warm it with the cheapest layer.
     run_step(folder, "transform", "--layers", "staging")
     transform = transform_benchmark(folder, repeats)
+    spark_results = _spark_results(scale, folder, rows, load, transform) if spark else []
+    return [
+        *_duckdb_results(scale, rows, extract, write_seconds, load, comparison, transform),
+        *spark_results,
+    ]
+
+
+def _spark_results(
+    scale: int, folder: Path, rows: int, load: Measure, transform: TransformBench
+) -> list[StepResult]:
+    """Spark's load and transform beside DuckDB's (the limit column: DuckDB's seconds)."""
+    bench = spark_benchmark(folder)
+    return [
+        StepResult("spark: JVM start-up", scale, rows, bench.startup, "none on DuckDB", 0.0),
+        StepResult("spark: load", scale, rows, bench.load, "DuckDB load", load.seconds),
+        StepResult(
+            "spark: transform",
+            scale,
+            rows,
+            bench.transform,
+            "DuckDB transform",
+            transform.transform_seconds,
+        ),
+    ]
+
+
+def _duckdb_results(
+    scale: int,
+    rows: int,
+    extract: Measure,
+    write_seconds: float,
+    load: Measure,
+    comparison: LoadComparison,
+    transform: TransformBench,
+) -> list[StepResult]:
     return [
         StepResult("extract", scale, rows, extract, "bare Arrow → SQLite write", write_seconds),
         StepResult(
@@ -131,7 +173,7 @@ def markdown(results: list[StepResult], command: str) -> str:
         lines.append(
             f"| {result.scale} | {result.step} | {result.rows:,} | {result.measure.seconds:.2f} "
             f"| {result.rows_per_second:,.0f} | {result.measure.peak_mib:,.0f} "
-            f"| {result.limit_name} | {result.limit_seconds:.2f} | {result.ratio:.2f} |"
+            f"| {result.limit_name} | {result.limit_seconds:.2f} | {result.ratio} |"
         )
     lines += ["", "End to end (extract + load + transform, process wall seconds):", ""]
     for scale in sorted({result.scale for result in results}):
@@ -141,6 +183,13 @@ def markdown(results: list[StepResult], command: str) -> str:
         total = sum(r.measure.seconds for r in steps)
         peak = max(r.measure.peak_mib for r in steps)
         lines.append(f"- scale {scale}: {total:.1f} s, peak memory {peak:,.0f} MiB")
+        spark = [r for r in results if r.scale == scale and r.step in SPARK_END_TO_END]
+        if spark:
+            spark_total = sum(r.measure.seconds for r in spark)
+            lines.append(
+                f"- scale {scale} on Spark (load + transform, JVM start-up included): "
+                f"{spark_total:.1f} s, against {total:.1f} s on DuckDB (with extract)"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -171,7 +220,7 @@ def print_table(results: list[StepResult]) -> None:
             f"{r.rows_per_second:,.0f}",
             f"{r.measure.peak_mib:,.0f}",
             f"{r.limit_seconds:.2f}",
-            f"{r.ratio:.2f}",
+            r.ratio,
         )
     Console().print(table)
 
@@ -179,12 +228,23 @@ def print_table(results: list[StepResult]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--max-scale", type=int, default=SCALES[-1], help="stop after this scale")
+    parser.add_argument(
+        "--spark-scales",
+        type=int,
+        nargs="*",
+        default=list(SPARK_SCALES),
+        help="scales that Spark also runs (none: skip Spark); needs pyspark and Java",
+    )
     parser.add_argument("--write-docs", action="store_true", help=f"write the table to {DOCS.name}")
     arguments = parser.parse_args()
     results: list[StepResult] = []
-    for scale in (scale for scale in SCALES if scale <= arguments.max_scale):
+    spark_scales = set(arguments.spark_scales) if spark_available() else set()
+    if arguments.spark_scales and not spark_scales:
+        print("Spark is not installed (make venv-spark, docs/engines.md): DuckDB only")
+    scales = sorted({s for s in SCALES if s <= arguments.max_scale} | spark_scales)
+    for scale in scales:
         with tempfile.TemporaryDirectory(prefix=f"bench-{scale}-") as folder:
-            results += bench_scale(scale, Path(folder))
+            results += bench_scale(scale, Path(folder), spark=scale in spark_scales)
         print_table(results)
     command = "make bench" + (
         f" BENCH_ARGS='--max-scale {arguments.max_scale}'"

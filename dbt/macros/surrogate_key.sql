@@ -27,3 +27,22 @@
     {%- endfor -%}
     cast(md5_number({{ parts | join(' || ') }}) >> 65 as bigint)
 {%- endmacro %}
+
+{#- Spark: the very same BIGINT as DuckDB's, so that keys agree across engines (the parity test
+    compares them). DuckDB's md5_number reads the digest as a little-endian 128-bit number: its
+    top 64 bits are the digest's last 8 bytes in reverse order, shifted right by one. The
+    digest is computed once (the one-element array), its bytes reordered by a lambda. -#}
+{% macro spark__surrogate_key(fields) -%}
+    {%- set parts = [] -%}
+    {%- for field in fields -%}
+        {%- if not loop.first -%}{%- do parts.append("'|'") -%}{%- endif -%}
+        {%- do parts.append("coalesce(cast(" ~ field ~ " as string), '_jump_null_')") -%}
+    {%- endfor -%}
+    shiftrightunsigned(cast(conv(
+        transform(
+            array(md5(concat({{ parts | join(', ') }}))),
+            digest -> concat_ws('', transform(sequence(31, 17, -2), i -> substr(digest, i, 2)))
+        )[0],
+        16, -10
+    ) as bigint), 1)
+{%- endmacro %}

@@ -12,6 +12,10 @@ DEFAULT_RANDOM_SEED = 42
 # streams: a larger one would silently give the data of a smaller one, so it is refused.
 MAX_RANDOM_SEED = 2**63 - 1
 
+# The engines that can hold the lakehouse: DuckDB (one file) or Apache Spark (docs/engines.md).
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -20,6 +24,7 @@ class Settings:
 
     data_folder: Path = DEFAULT_DATA_FOLDER
     random_seed: int = DEFAULT_RANDOM_SEED
+    engine: str = DEFAULT_ENGINE
 
     @property
     def sources_folder(self) -> Path:
@@ -85,6 +90,7 @@ class Settings:
             self.reports_folder,
             self.schedule_folder,
             self.dagster_home,
+            self.spark_folder,
         )
 
     def managed_folder_of(self, path: Path) -> Path | None:
@@ -139,3 +145,38 @@ class Settings:
     def transform_lock_file(self) -> Path:
         """Locked while a transform runs: a record still `running` and unlocked was killed."""
         return self.dbt_folder / "transform.lock"
+
+    # ---- the Spark engine (docs/engines.md): its own warehouse, metastore and dbt artifacts ----
+
+    @property
+    def spark_folder(self) -> Path:
+        return self.data_folder / "spark"
+
+    @property
+    def spark_warehouse_folder(self) -> Path:
+        """The tables' Parquet files, one folder per schema (`sources.db/app__users/`)."""
+        return self.spark_folder / "warehouse"
+
+    @property
+    def spark_metastore_folder(self) -> Path:
+        """Spark's catalogue (schemas, tables, columns): an embedded Derby database."""
+        return self.spark_folder / "metastore"
+
+    @property
+    def spark_temporary_folder(self) -> Path:
+        """Spark's scratch space (shuffle and spill files)."""
+        return self.spark_folder / "tmp"
+
+    @property
+    def spark_log_config_file(self) -> Path:
+        """Spark's log configuration (written by the CLI): errors only, on stderr."""
+        return self.spark_folder / "log4j2.properties"
+
+    @property
+    def spark_dbt_target_folder(self) -> Path:
+        """dbt's artifacts of a Spark transform, apart from the DuckDB lakehouse's."""
+        return self.spark_folder / "dbt" / "target"
+
+    @property
+    def spark_dbt_logs_folder(self) -> Path:
+        return self.spark_folder / "dbt" / "logs"

@@ -62,6 +62,7 @@ def backfill(
     """Give the lakehouse a history: at the end of every day (or hour) from --from to --to, in
     the company's time zone (Europe/Paris), extract the applications as of then, load what
     changed and take the dbt snapshots; then transform once."""
+    run.require_duckdb("backfill")
     if last_day < first_day:
         raise DataPlatformError(f"--to {last_day:%Y-%m-%d} is before --from {first_day:%Y-%m-%d}")
     project = find_dbt_project(project_dir)

@@ -34,6 +34,7 @@ def docs(run: RunContext, serve: bool, port: int, generate: bool, project_dir: P
 
     The site is one self-contained index.html: open it in a browser, or use --serve.
     """
+    run.require_duckdb("docs")
     folder = run.settings.docs_folder
     if generate:
         project = find_dbt_project(project_dir)

@@ -40,6 +40,7 @@ def export(run: RunContext, relation: str, output: Path, file_format: str | None
     \b
         data-platform export marts.turnover_by_cohort --output cohorts.xlsx
     """
+    run.require_duckdb("export")
     check_output(run.settings, output)
     file_format = file_format or guess_format(output)
     lakehouse = run.settings.lakehouse_file

@@ -24,6 +24,11 @@ def load(run: RunContext, sources: tuple[str, ...], full_refresh: bool) -> None:
     load of the same history, or every table with --full-refresh or a new history (another
     seed or scale). Each load is recorded in `platform.loads`; an extract older than the
     loaded one is refused."""
+    if run.settings.engine == "spark":
+        from jump.data_platform.load.spark import load_sources_spark  # pyspark: only when asked
+
+        load_sources_spark(run.settings, selected_sources(sources), reporter=run.reporter)
+        return
     load_sources(
         run.settings, selected_sources(sources), reporter=run.reporter, full_refresh=full_refresh
     )

@@ -31,7 +31,9 @@ from jump.data_platform.reporting import (
 )
 from jump.data_platform.settings import (
     DEFAULT_DATA_FOLDER,
+    DEFAULT_ENGINE,
     DEFAULT_RANDOM_SEED,
+    ENGINES,
     MAX_RANDOM_SEED,
     Settings,
 )
@@ -86,11 +88,25 @@ def data_folder_option(ctx: click.Context, param: click.Parameter, value: str) -
     show_envvar=True,
     help="Run logs kept in <data-folder>/logs, the oldest deleted first (0: write none).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=DEFAULT_ENGINE,
+    show_default=True,
+    envvar="DATA_PLATFORM_ENGINE",
+    show_envvar=True,
+    help="Where load and transform build the lakehouse: DuckDB, or Apache Spark (docs/engines.md).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and results.")
 @click.version_option(__version__, prog_name="data-platform")
 @click.pass_context
 def cli(
-    ctx: click.Context, data_folder: Path, random_seed: int, keep_logs: int, quiet: bool
+    ctx: click.Context,
+    data_folder: Path,
+    random_seed: int,
+    keep_logs: int,
+    engine: str,
+    quiet: bool,
 ) -> None:
     """Jump's data platform: extract the App and the CRM, load them into the DuckDB
     lakehouse, transform them with dbt.
@@ -100,7 +116,7 @@ def cli(
         data-platform extract load transform
     """
     arguments: list[str] = ctx.obj if isinstance(ctx.obj, list) else sys.argv[1:]
-    settings = Settings(data_folder=data_folder, random_seed=random_seed)
+    settings = Settings(data_folder=data_folder, random_seed=random_seed, engine=engine)
     ctx.obj = RunContext(settings=settings, reporter=Reporter(quiet=quiet))
     # Asking for help runs nothing, so it leaves no log behind.
     asks_help = any(argument in ("--help", "-h") for argument in arguments)

@@ -51,6 +51,7 @@ def query(run: RunContext, sql: str | None, output_format: str, max_rows: int) -
     \b
         data-platform query "select * from marts.monthly_turnover"
     """
+    run.require_duckdb("query")
     lakehouse = run.settings.lakehouse_file
     if sql is None:
         code = open_shell(lakehouse, Console(highlight=False, soft_wrap=True))

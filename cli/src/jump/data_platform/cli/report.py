@@ -20,6 +20,7 @@ def report(run: RunContext, open_page: bool) -> None:
     """Write the dashboard of the marts (CFO, Care team, Auditor) to
     <data-folder>/reports/index.html: one file that opens from disk, with no server and no
     network."""
+    run.require_duckdb("report")
     built = write_report(run.settings)
     _announce(run.reporter, built)
     # The page's path is this command's result: on stdout, even with --quiet.

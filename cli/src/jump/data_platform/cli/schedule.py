@@ -83,6 +83,7 @@ def schedule(
     """Refresh each source on its cron: extract it (as of now), load it, transform, then the
     report. One refresh at a time; missed runs coalesce into one; a failed run is retried at the
     next tick. SIGTERM or Ctrl-C stops it between steps. `status` shows the schedule."""
+    run.require_duckdb("schedule")
     jobs = job_specs({"app": app_cron, "crm": crm_cron}, time_zone)
     stop = StopSignal()
     runner = JobRunner(

@@ -39,6 +39,7 @@ def status(run: RunContext, output_format: str) -> None:
     """Show each layer's relations and row counts, the sources' freshness, the outcome of the
     last transform (even one that failed or was killed) and which transform published the
     layers readers see. A missing lakehouse is reported, not an error."""
+    run.require_duckdb("status")
     state = gather_status(run.settings)
     document = status_as_json(state)
     document["schedule"] = schedule_as_json(run.settings)

@@ -33,6 +33,19 @@ def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None
     together only if every model built and every error-level test passed."""
     selected = [layer for layer in LAYERS if not layers or layer in layers]
     project = find_dbt_project(project_dir)
+    if run.settings.engine == "spark":
+        from jump.data_platform.transform.spark import run_spark_transform  # pyspark: if asked
+
+        warehouse = run.settings.spark_warehouse_folder
+        with run.reporter.step(f"Transforming {warehouse} ({', '.join(selected)}) with dbt-spark"):
+            summary = run_spark_transform(run.settings, project, selected)
+        print_summary(run.reporter, summary)
+        if not summary.success:
+            raise DataPlatformError(
+                f"transform failed: {failure_message(summary)}; dbt's log is in "
+                f"{run.settings.spark_dbt_logs_folder}"
+            )
+        return
     lakehouse = run.settings.lakehouse_file
     check_sources(lakehouse)
     with run.reporter.step(f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"):

@@ -105,18 +105,18 @@ def load_files(
             connection, lakehouse, sources, incremental, loaded_at, threads, reporter
         )
     result = LoadResult(lakehouse, loaded_at, changes, load_id, time.perf_counter() - started)
-    _summarize(result, reporter)
+    summarize(result, reporter)
     return result
 
 
 def _source(name: str, path: Path) -> _Source:
-    file, tables = _checked_file(name, path)
+    file, tables = checked_file(name, path)
     metadata = next((table for table in tables if table.name == METADATA_TABLE), None)
     rows = file.read(metadata).to_pylist() if metadata else []
     return _Source(name, file, tables, rows[0] if rows else None)
 
 
-def _checked_file(source: str, path: Path) -> tuple[SqliteFile, list[TableInfo]]:
+def checked_file(source: str, path: Path) -> tuple[SqliteFile, list[TableInfo]]:
     """Open a source file and check it holds its expected tables, before anything is read."""
     file = SqliteFile(path)
     tables = file.tables()
@@ -293,7 +293,7 @@ def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[TableChang
     return sorted(name for (name,) in rows if name.startswith(prefixes) and name not in current)
 
 
-def _summarize(result: LoadResult, reporter: Reporter) -> None:
+def summarize(result: LoadResult, reporter: Reporter) -> None:
     reporter.table(
         f"Loaded into {result.lakehouse} (schema {SOURCES_SCHEMA}, load {result.load_id})",
         ["table", "mode", "inserted", "updated", "deleted", "rows", "seconds"],

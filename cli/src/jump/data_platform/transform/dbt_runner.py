@@ -107,13 +107,13 @@ def _freshness_problem(result: Any) -> str:
     return "is stale: " + one_line(getattr(result, "message", ""))
 
 
-def _check_invocation(result: Any, what: str) -> None:
+def check_invocation(result: Any, what: str) -> None:
     """dbt could not even run (bad project, unreadable profile): one line, no traceback."""
     if result.exception is not None:
         raise DataPlatformError(f"dbt {what} failed: {one_line(result.exception)}")
 
 
-def _record_build(results: Sequence[Any], run: TransformRun) -> list[Any]:
+def record_build(results: Sequence[Any], run: TransformRun) -> list[Any]:
     """Count the build's nodes into `run`; return the data tests whose failing rows are worth
     showing."""
     to_sample = []
@@ -222,7 +222,7 @@ def run_transform(
         save_run(settings.last_transform_file, run)
         try:
             results = _build(settings, project_dir, plan, run)
-            to_sample = _record_build(results, run)
+            to_sample = record_build(results, run)
             _sample_failing_rows(lakehouse, to_sample, run)
             if run.success:
                 started = time.perf_counter()
@@ -278,11 +278,11 @@ def _build(
             # Only the build writes the artifacts (the manifest, run_results.json): each write
             # of the manifest costs a tenth of a second.
             parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
-            _check_invocation(parsed, "parse")
+            check_invocation(parsed, "parse")
             _swap_parse(settings.dbt_partial_parse_file, settings.dbt_parse_cache_file(plan.key))
             runner = dbtRunner(manifest=parsed.result)
             freshness: Any = runner.invoke(["source", "freshness", *common, "--no-write-json"])
-            _check_invocation(freshness, "source freshness")
+            check_invocation(freshness, "source freshness")
             for result in freshness.result.results if freshness.result else ():
                 if str(result.status) != "pass":
                     run.stale_sources.append(
@@ -307,7 +307,7 @@ def _build(
                     *common,
                 ]
             )
-            _check_invocation(build, "build")
+            check_invocation(build, "build")
     finally:
         close_duckdb()
     return build.result.results if build.result else ()
