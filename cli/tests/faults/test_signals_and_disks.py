@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -16,35 +13,9 @@ import pytest
 from jump.data_platform.settings import Settings
 from support.cli import run_cli
 from support.disks import tiny_disk
+from support.processes import digest, start, temporaries, wait_for
 
-ENTRY_POINT = Path(sys.executable).parent / "data-platform"
 pytestmark = pytest.mark.slow
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def start(data: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(ENTRY_POINT), "--data-folder", str(data), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
-    """Poll until `condition` holds (the run is where the test wants it) or the run ended."""
-    deadline = time.monotonic() + 120
-    while not condition():
-        assert process.poll() is None, "the run ended before the point to interrupt it"
-        assert time.monotonic() < deadline, "the run never reached the point to interrupt it"
-        time.sleep(0.02)
-
-
-def temporaries(folder: Path) -> list[Path]:
-    return sorted(folder.glob(".*.tmp*")) if folder.exists() else []
 
 
 def test_ctrl_c_during_extract(tmp_path: Path) -> None:

@@ -151,7 +151,7 @@ def test_the_report_in_chromium(browser: Any, scale_one_run: Run, tmp_path: Path
         }""",
         timeout=30_000,
     )
-    assert page.locator(".plotly-graph-div").count() == 3
+    assert page.locator(".plotly-graph-div").count() == 4  # turnover, entities, NPS, cohorts
 
     # The figures a person reads equal the marts, to the cent.
     def shown(name: str) -> str:

@@ -43,7 +43,7 @@ def test_every_month_is_there_empty_ones_at_zero(data: ReportData) -> None:
 def test_the_as_of_month_is_unfinished(data: ReportData) -> None:
     assert [m.month for m in data.unfinished] == [dt.date(2024, 6, 1)]
     assert data.last_complete_month == dt.date(2024, 5, 1)
-    assert not data.has_completeness_column
+    assert data.has_completeness_column  # the marts' is_complete says so
 
 
 def test_year_to_date_counts_complete_months_against_last_year(data: ReportData) -> None:
@@ -57,7 +57,9 @@ def test_year_to_date_counts_complete_months_against_last_year(data: ReportData)
 def test_nps(data: ReportData) -> None:
     assert data.nps.nps == D("33.33")
     assert (data.nps.respondents, data.nps.promoters, data.nps.detractors) == (3, 2, 1)
-    assert data.nps_months is None  # no marts.nps_monthly in this lakehouse
+    assert data.nps_months is not None  # marts.nps_monthly: the NPS at each month's end
+    last = data.nps_months[-1]
+    assert (last.month, last.nps, last.respondents) == (dt.date(2024, 6, 1), D("33.33"), 3)
 
 
 def test_stagnating_freelancers_follow_the_rule(data: ReportData) -> None:
@@ -88,7 +90,7 @@ def test_cohorts(data: ReportData) -> None:
 
 def test_last_transform_warnings_and_tests(data: ReportData) -> None:
     assert data.transform is not None
-    assert any("invoice_references_consecutive" in name for name in data.transform.warnings)
+    assert any("invoice_references_are_consecutive" in name for name in data.transform.warnings)
     assert data.transform.tests.get("warn") == 1
     assert data.transform.tests.get("pass", 0) > 10
     assert data.transform.failures == []

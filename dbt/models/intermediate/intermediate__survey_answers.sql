@@ -8,7 +8,8 @@ with versions as (
     select
         cast(id as bigint) as crm_customer_id,
         {{ normalize_email('email') }} as email,
-        cast(satisfaction_score as integer) as satisfaction_score,
+        -- Read strictly, as staging does: a malformed score is no answer (never rounded).
+        {{ satisfaction_score('satisfaction_score') }} as satisfaction_score,
         cast(dbt_valid_from as timestamp) as answered_at
     from {{ ref('snapshots__crm__customers') }}
 ),
