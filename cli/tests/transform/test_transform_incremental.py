@@ -14,16 +14,18 @@ import duckdb
 import pytest
 
 from jump.data_platform.settings import Settings
+from jump.data_platform.sources.as_of import end_of_day
 from jump.data_platform.sources.extract import extract_sources
 from support.cli import run_cli
 
 pytestmark = pytest.mark.slow
 
+# What the incremental model (intermediate.invoices) feeds. Not the NPS marts: they read the
+# snapshots, whose history a lakehouse refreshed step by step has (a survey answer changed
+# between the steps) and one built at once cannot.
 COMPARED = [
     "intermediate.invoices",
     "marts.monthly_turnover",
-    "marts.nps",
-    "marts.nps_monthly",
     "marts.turnover_by_cohort",
     "marts.freelancer_cumulative_turnover",
 ]
@@ -51,7 +53,7 @@ def _edit_app(folder: Path) -> None:
 def test_a_lakehouse_refreshed_step_by_step_equals_one_built_at_once(tmp_path: Path) -> None:
     stepwise = Settings(data_folder=tmp_path / "stepwise")
     for as_of in (date(2025, 6, 30), date(2025, 7, 20)):
-        extract_sources(stepwise, ["app", "crm"], as_of, scale=1)
+        extract_sources(stepwise, ["app", "crm"], end_of_day(as_of), scale=1)
         if as_of.month == 7:
             _edit_app(stepwise.data_folder)
         run = run_cli(stepwise.data_folder, "--quiet", "load", "transform")
