@@ -6,7 +6,6 @@ them to documented bounds.
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 import unicodedata
 from collections import Counter, defaultdict
@@ -17,16 +16,10 @@ from typing import Any
 
 import holidays
 
+from support.sqlite_rows import rows
+
 # The planted empty month (docs/sources.md) is left out of every monthly figure.
 EMPTY_MONTH = "2025-08"
-
-
-def _rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
 
 
 def fold(name: str) -> str:
@@ -60,14 +53,14 @@ class App:
 
     @classmethod
     def read(cls, path: Path) -> App:
-        [(as_of,)] = _rows(path, "select as_of from extract_metadata")
+        [(as_of,)] = rows(path, "select as_of from extract_metadata")
         return cls(
             as_of=datetime.fromisoformat(as_of).date(),
-            contracts=_rows(path, "select id, user_id, start_date, end_date from job_contracts"),
-            invoices=_rows(
+            contracts=rows(path, "select id, user_id, start_date, end_date from job_contracts"),
+            invoices=rows(
                 path, "select job_contract_id, client_id, issue_date, amount from invoices"
             ),
-            user_created=[day for (day,) in _rows(path, "select created_at from users")],
+            user_created=[day for (day,) in rows(path, "select created_at from users")],
         )
 
     @property
@@ -186,7 +179,7 @@ def client_shares(app: App) -> tuple[int, float, float]:
 
 
 def clients(path: Path) -> int:
-    [(count,)] = _rows(path, "select count(*) from clients")
+    [(count,)] = rows(path, "select count(*) from clients")
     return int(count)
 
 

@@ -7,7 +7,6 @@ compares two independent computations.
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
@@ -15,15 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from support.sqlite_rows import rows
+
 CENT = Decimal("0.01")
-
-
-def _rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
 
 
 def month_of(day: date) -> date:
@@ -78,11 +71,11 @@ class Sources:
 
     def __init__(self, sources_folder: Path) -> None:
         app, crm = sources_folder / "app.sqlite", sources_folder / "crm.sqlite"
-        [(as_of,)] = _rows(app, "select as_of from extract_metadata")
+        [(as_of,)] = rows(app, "select as_of from extract_metadata")
         self.as_of = datetime.fromisoformat(as_of).date()  # an instant with its offset
         self.users = {
             identifier(uid): (first.strip(), last.strip(), email.strip().lower())
-            for uid, first, last, email in _rows(
+            for uid, first, last, email in rows(
                 app, "select id, first_name, last_name, email from users"
             )
         }
@@ -94,7 +87,7 @@ class Sources:
                 date.fromisoformat(start),
                 date.fromisoformat(end) if end else None,
             )
-            for cid, uid, entity, start, end in _rows(
+            for cid, uid, entity, start, end in rows(
                 app, "select id, user_id, entity, start_date, end_date from job_contracts"
             )
         ]
@@ -107,13 +100,13 @@ class Sources:
                 date.fromisoformat(day),
                 cents(amount),
             )
-            for ref, cid, day, amount in _rows(
+            for ref, cid, day, amount in rows(
                 app, "select reference, job_contract_id, issue_date, amount from invoices"
             )
         ]
         self.customers = [
             (identifier(cid), last, first, email, score(value), updated_at)
-            for cid, last, first, email, value, updated_at in _rows(
+            for cid, last, first, email, value, updated_at in rows(
                 crm,
                 "select id, last_name, first_name, email, satisfaction_score, updated_at"
                 " from customers",

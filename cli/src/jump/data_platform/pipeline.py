@@ -15,21 +15,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
-import duckdb
-
 from jump.data_platform.errors import DataPlatformError, first_line
-from jump.data_platform.lakehouse import LakehouseLockedError, connect
+from jump.data_platform.lakehouse import LakehouseLockedError
 from jump.data_platform.load.loader import load_sources
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
-from jump.data_platform.sources.contract import SOURCE_NAMES, SOURCES_SCHEMA, lakehouse_table
+from jump.data_platform.sources.contract import SOURCE_NAMES, lakehouse_table
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.tools.report import build_report
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import run_transform
 from jump.data_platform.transform.layers import LAYERS
-from jump.data_platform.transform.preflight import check_sources
+from jump.data_platform.transform.preflight import check_sources, source_columns
 from jump.data_platform.transform.run_record import TransformRun
 from jump.data_platform.transform.summary import failure_message
 
@@ -243,24 +241,7 @@ def _checked(summary: TransformRun, settings: Settings) -> TransformRun:
 def _with_unloaded(settings: Settings, sources: tuple[str, ...]) -> tuple[str, ...]:
     """`sources`, plus every source whose tables the lakehouse does not hold yet."""
     lakehouse = settings.lakehouse_file
-    loaded: set[str] = set()
-    if lakehouse.is_file():
-        connection = connect(lakehouse, read_only=True)
-        try:
-            names = {
-                name
-                for (name,) in connection.execute(
-                    "select table_name from information_schema.tables "
-                    "where table_catalog = current_database() and table_schema = ?",
-                    [SOURCES_SCHEMA],
-                ).fetchall()
-            }
-        except duckdb.Error as error:
-            raise DataPlatformError(
-                f"cannot read lakehouse {lakehouse}: {first_line(error)}"
-            ) from error
-        finally:
-            connection.close()
-        prefixes = {name: lakehouse_table(name, "") for name in SOURCE_NAMES}
-        loaded = {s for s, prefix in prefixes.items() if any(n.startswith(prefix) for n in names)}
+    names = set(source_columns(lakehouse)) if lakehouse.is_file() else set()
+    prefixes = {name: lakehouse_table(name, "") for name in SOURCE_NAMES}
+    loaded = {s for s, prefix in prefixes.items() if any(n.startswith(prefix) for n in names)}
     return tuple(name for name in SOURCE_NAMES if name in sources or name not in loaded)

@@ -11,11 +11,9 @@ from jump.data_platform.lakehouse import connect
 from jump.data_platform.sources.contract import SOURCES_SCHEMA, all_source_tables
 
 
-def check_sources(lakehouse: Path) -> None:
-    """Raise a one-line error when a table or a column of the source contract is missing.
-
-    The connection is closed on return: dbt must be the only process holding the file.
-    """
+def source_columns(lakehouse: Path) -> dict[str, set[str]]:
+    """The tables of the `sources` schema and their columns; the connection is closed on
+    return (dbt must be the only process holding the file)."""
     connection = connect(lakehouse, read_only=True)
     try:
         present: dict[str, set[str]] = {}
@@ -31,6 +29,12 @@ def check_sources(lakehouse: Path) -> None:
         ) from error
     finally:
         connection.close()
+    return present
+
+
+def check_sources(lakehouse: Path) -> None:
+    """Raise a one-line error when a table or a column of the source contract is missing."""
+    present = source_columns(lakehouse)
     if not present:
         raise DataPlatformError(
             f"the lakehouse {lakehouse} has no `{SOURCES_SCHEMA}` schema: "
