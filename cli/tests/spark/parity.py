@@ -34,7 +34,8 @@ def duckdb_tables(lakehouse: Path, schema: str) -> list[str]:
     with duckdb.connect(str(lakehouse), read_only=True) as connection:
         rows = connection.execute(
             "select table_name from information_schema.tables "
-            "where table_schema = ? and table_type = 'BASE TABLE' order by 1",
+            # Published layers are views over a build slot (docs/publishing.md).
+            "where table_schema = ? and table_type in ('BASE TABLE', 'VIEW') order by 1",
             [schema],
         ).fetchall()
     return [name for (name,) in rows]

@@ -66,4 +66,4 @@ def test_unit_tests_pass_on_spark(both_engines: tuple[Run, Run]) -> None:
 
     summary = run_spark_unit_tests(both_engines[1].settings, find_dbt_project())
     assert summary.tests_passed > 0
-    assert summary.success, summary.failed_tests
+    assert summary.success, summary.failed

@@ -11,7 +11,7 @@ with versions as (
         -- Read strictly, as staging does: a malformed score is no answer (never rounded).
         {{ satisfaction_score('satisfaction_score') }} as satisfaction_score,
         cast(dbt_valid_from as timestamp) as answered_at
-    from {{ ref('snapshots__crm__customers') }}
+    from {{ crm_customer_versions() }}
 ),
 
 answers as (
