@@ -65,7 +65,8 @@ class Settings:
 
     @property
     def dbt_target_folder(self) -> Path:
-        """dbt's artifacts (manifest, compiled SQL, run_results.json): `status` reads them."""
+        """dbt's artifacts (manifest, compiled SQL, run_results.json); `status` reads the
+        transform's own record instead (`last_transform_file`)."""
         return self.dbt_folder / "target"
 
     @property
