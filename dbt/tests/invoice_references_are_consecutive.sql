@@ -35,17 +35,29 @@ gaps as (
     where reference_number > previous_number + 1
 ),
 
-duplicates as (
-    select
-        reference,
-        min(invoice_id) as first_invoice_id,
-        {{ dbt.listagg(
-            'cast(invoice_id as ' ~ dbt.type_string() ~ ')', "', '", 'order by invoice_id'
-        ) }} as invoice_ids
+duplicated_numbers as (
+    -- Counted on the numbers first: listing the invoice ids of every reference would cost a
+    -- string aggregate per invoice for the few references held twice.
+    select reference_number
     from invoices
     where reference_number is not null
-    group by reference
+    group by reference_number
     having count(*) > 1
+),
+
+duplicates as (
+    select
+        invoices.reference,
+        min(invoices.invoice_id) as first_invoice_id,
+        {{ dbt.listagg(
+            'cast(invoices.invoice_id as ' ~ dbt.type_string() ~ ')',
+            "', '",
+            'order by invoices.invoice_id'
+        ) }} as invoice_ids
+    from invoices
+    inner join duplicated_numbers
+        on invoices.reference_number = duplicated_numbers.reference_number
+    group by invoices.reference
 ),
 
 anomalies as (

@@ -1,8 +1,11 @@
 """`backfill`: replay the platform's cadence over a past period, so a new lakehouse gets a history.
 
 At each step (every day or every hour from `start` to `end`): extract the applications as of
-that instant, load what changed, take the dbt snapshots. The transform runs once, at the end:
-the marts are built from the sources and snapshots, whatever the number of steps.
+that instant and load what changed. The dbt snapshots run whenever a load is about to overwrite
+a version they have not recorded yet, and once at the end: the history they keep is the one a
+snapshot after every load would keep (transform/unsnapshotted.py), for a few snapshots a year
+instead of one a step. The transform runs once, at the end: the marts are built from the
+sources and snapshots, whatever the number of steps.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.transform.snapshots import Snapshotter
+from jump.data_platform.transform.unsnapshotted import UnsnapshottedVersions
 
 STEPS = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
 
@@ -33,6 +37,7 @@ class BackfillResult:
     load_seconds: float
     snapshot_seconds: float
     seconds: float
+    snapshots: int  # dbt snapshot runs
 
 
 def instants(start: datetime, end: datetime, every: str) -> Iterator[datetime]:
@@ -56,13 +61,19 @@ def backfill(
     every: str,
     scale: int,
     reporter: Reporter | None = None,
+    snapshot_every_step: bool = False,
 ) -> BackfillResult:
-    """Extract, load and snapshot at every instant of the period (the transform is the caller's)."""
+    """Extract, load and snapshot at every instant of the period (the transform is the caller's).
+
+    `snapshot_every_step`: a snapshot after each load, the reference the lazy schedule is
+    tested against.
+    """
     reporter = reporter or Reporter(quiet=True)
     quiet = Reporter(quiet=True)
     steps = list(instants(start, end, every))
     timings = {"extract": 0.0, "load": 0.0, "snapshot": 0.0}
     changed = 0
+    taken = 0
     started = time.perf_counter()
     progress = Progress(
         TextColumn("backfill {task.description}"),
@@ -73,6 +84,14 @@ def backfill(
         transient=True,
     )
     with progress, Snapshotter(settings, project_dir) as snapshots:
+        versions = UnsnapshottedVersions(settings, snapshots.source_tables)
+
+        def snapshot() -> None:
+            nonlocal taken
+            snapshots.take()
+            versions.snapshotted()
+            taken += 1
+
         task = progress.add_task("", total=len(steps))
         for instant in steps:
             progress.update(task, description=instant.isoformat(timespec="minutes"))
@@ -80,14 +99,24 @@ def backfill(
             _extract(settings, instant, scale, quiet)
             timings["extract"] += time.perf_counter() - clock
             clock = time.perf_counter()
+            coming = versions.coming()
+            if versions.would_be_lost(coming):
+                snapshot()
+            timings["snapshot"] += time.perf_counter() - clock
+            clock = time.perf_counter()
             loaded = load_sources(settings, SOURCE_NAMES, reporter=quiet)
+            versions.loaded(coming)
             changed += loaded.changed
             timings["load"] += time.perf_counter() - clock
-            clock = time.perf_counter()
-            if any(t.changed for t in loaded.tables if t.name in snapshots.source_tables):
-                snapshots.take()  # else it would record nothing new
-            timings["snapshot"] += time.perf_counter() - clock
+            if snapshot_every_step and versions.any:
+                clock = time.perf_counter()
+                snapshot()
+                timings["snapshot"] += time.perf_counter() - clock
             progress.advance(task)
+        clock = time.perf_counter()
+        if versions.any:
+            snapshot()
+        timings["snapshot"] += time.perf_counter() - clock
     result = BackfillResult(
         len(steps),
         changed,
@@ -95,10 +124,11 @@ def backfill(
         timings["load"],
         timings["snapshot"],
         time.perf_counter() - started,
+        taken,
     )
     reporter.info(
         f"backfill: {result.steps} steps, {result.changed_rows:,} rows changed, in "
         f"{result.seconds:.1f} s (extract {result.extract_seconds:.1f} s, load "
-        f"{result.load_seconds:.1f} s, snapshots {result.snapshot_seconds:.1f} s)"
+        f"{result.load_seconds:.1f} s, {result.snapshots} snapshots {result.snapshot_seconds:.1f} s)"
     )
     return result

@@ -59,6 +59,27 @@ def can_apply_changes(info: TableInfo, loaded: list[str] | None, keyed: bool) ->
     return loaded == [*columns, LOADED_AT]
 
 
+def key_changes(table: str, keys: str = _KEYS_VIEW) -> str:
+    """The query of the rows that changed between `keys` (a file's `(id, updated_at)`) and the
+    lakehouse's `table`: `(id, change)`, change being 'insert', 'update' or 'delete'."""
+    return f"""
+        SELECT
+            coalesce(file.{KEY}, loaded.{KEY}) AS {KEY},
+            CASE
+                WHEN loaded.{KEY} IS NULL THEN 'insert'
+                WHEN file.{KEY} IS NULL THEN 'delete'
+                ELSE 'update'
+            END AS change
+        FROM {keys} AS file
+        FULL OUTER JOIN (SELECT {KEY}, {VERSION} FROM {table}) AS loaded
+            ON file.{KEY} = loaded.{KEY}
+        WHERE
+            file.{KEY} IS NULL
+            OR loaded.{KEY} IS NULL
+            OR file.{VERSION} IS DISTINCT FROM loaded.{VERSION}
+    """
+
+
 def apply_changes(
     connection: duckdb.DuckDBPyConnection,
     file: SqliteFile,
@@ -74,25 +95,7 @@ def apply_changes(
     keys = file.read(info, columns=(KEY, VERSION))
     connection.register(_KEYS_VIEW, keys)
     try:
-        connection.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE {_CHANGES} AS
-            SELECT
-                coalesce(file.{KEY}, loaded.{KEY}) AS {KEY},
-                CASE
-                    WHEN loaded.{KEY} IS NULL THEN 'insert'
-                    WHEN file.{KEY} IS NULL THEN 'delete'
-                    ELSE 'update'
-                END AS change
-            FROM {_KEYS_VIEW} AS file
-            FULL OUTER JOIN (SELECT {KEY}, {VERSION} FROM {table}) AS loaded
-                ON file.{KEY} = loaded.{KEY}
-            WHERE
-                file.{KEY} IS NULL
-                OR loaded.{KEY} IS NULL
-                OR file.{VERSION} IS DISTINCT FROM loaded.{VERSION}
-            """
-        )
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {_CHANGES} AS {key_changes(table)}")
     finally:
         connection.unregister(_KEYS_VIEW)
     counts = dict(
@@ -155,3 +158,28 @@ def _int_list(ids: Sequence[int], start: int) -> str:
 
 def _filtered(data: pa.Table, ids: Sequence[int]) -> pa.Table:
     return data.filter(pc.is_in(data.column(KEY), value_set=pa.array(ids, pa.int64())))
+
+
+def coming_changes(
+    connection: duckdb.DuckDBPyConnection, file: SqliteFile, info: TableInfo, name: str
+) -> dict[str, frozenset[int]]:
+    """The ids a load of `info` from `file` would insert, update and delete in `sources.<name>`
+    (read only: nothing is applied); all inserted when the table is not loaded yet."""
+    keys = file.read(info, columns=(KEY, VERSION))
+    changes: dict[str, set[int]] = {"insert": set(), "update": set(), "delete": set()}
+    table = f"{SOURCES_SCHEMA}.{quote_identifier(name)}"
+    loaded = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ?",
+        [SOURCES_SCHEMA, name],
+    ).fetchone()
+    if not loaded or not loaded[0]:
+        changes["insert"] = {int(value) for value in keys.column(KEY).to_pylist()}
+    else:
+        connection.register(_KEYS_VIEW, keys)
+        try:
+            for key, change in connection.execute(key_changes(table)).fetchall():
+                changes[str(change)].add(int(key))
+        finally:
+            connection.unregister(_KEYS_VIEW)
+    return {change: frozenset(ids) for change, ids in changes.items()}
