@@ -1,6 +1,11 @@
 """Incremental models give what a full build gives: a lakehouse refreshed step by step (loads
 and transforms through time, rows inserted, updated and deleted in the App) equals one built
-at once from the same final files, table for table."""
+at once from the same final files, table for table.
+
+Each transform builds into the build slot readers do not see, so the steps alternate between
+two slots: four steps make the third and fourth builds incremental, the third across a new
+month (every freelancer recomputed), the fourth within one (only those whose inputs changed
+since the second step, the App's edits of the third included)."""
 
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ from support.cli import run_cli
 
 pytestmark = pytest.mark.slow
 
-# What the incremental model (intermediate.invoices) feeds. Not the NPS marts: they read the
+# The incremental models (intermediate.invoices, the two marts by freelancer) and what they feed. Not the NPS marts: they read the
 # snapshots, whose history a lakehouse refreshed step by step has (a survey answer changed
 # between the steps) and one built at once cannot.
 COMPARED = [
@@ -52,9 +57,9 @@ def _edit_app(folder: Path) -> None:
 
 def test_a_lakehouse_refreshed_step_by_step_equals_one_built_at_once(tmp_path: Path) -> None:
     stepwise = Settings(data_folder=tmp_path / "stepwise")
-    for as_of in (date(2025, 6, 30), date(2025, 7, 20)):
+    for as_of in (date(2025, 6, 30), date(2025, 7, 5), date(2025, 7, 20), date(2025, 7, 25)):
         extract_sources(stepwise, ["app", "crm"], end_of_day(as_of), scale=1)
-        if as_of.month == 7:
+        if as_of >= date(2025, 7, 20):  # the App keeps its edits
             _edit_app(stepwise.data_folder)
         run = run_cli(stepwise.data_folder, "--quiet", "load", "transform")
         assert run.exit_code == 0, run.stderr
@@ -66,6 +71,17 @@ def test_a_lakehouse_refreshed_step_by_step_equals_one_built_at_once(tmp_path: P
 
     refreshed, built = _tables(stepwise.lakehouse_file), _tables(run.lakehouse)
     assert refreshed == built
+    with duckdb.connect(str(stepwise.lakehouse_file), read_only=True) as connection:
+        kept = connection.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_name like '%\\_\\_inputs' escape '\\' order by all"
+        ).fetchall()
+    # What each slot's marts were built from stays beside them for their next build.
+    assert kept == [
+        (f"marts__slot_{slot}", f"{mart}__inputs")
+        for slot in ("a", "b")
+        for mart in ("freelancer_cumulative_turnover", "turnover_by_cohort")
+    ]
     with duckdb.connect(str(run.lakehouse), read_only=True) as connection:
         assert connection.execute(
             "select count(*) from intermediate.invoices where invoice_id = 10"

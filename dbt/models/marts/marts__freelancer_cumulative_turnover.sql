@@ -10,6 +10,19 @@
 -- under earlier contracts plus the contract's own up to that month. A freelancer's contracts
 -- never overlap (the error-level test assert_job_contracts_do_not_overlap, which `dbt build`
 -- runs before this model), so "earlier contracts" are simply those that started earlier.
+--
+-- Incremental by freelancer: a build recomputes only the freelancers whose user row, contracts,
+-- invoices or calendar changed since the last build (macros/freelancer_inputs.sql); the same
+-- rows as a full build (a test compares them).
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=["{{ stage_freelancer_inputs() }}", "{{ delete_changed_freelancers() }}"],
+        post_hook=["{{ drop_previous_freelancer_inputs() }}", "{{ keep_freelancer_inputs() }}"]
+    )
+}}
 with contracts as (
     select
         freelancer_id,
@@ -30,6 +43,7 @@ with contracts as (
             (select max(calendar.month) from {{ ref('intermediate__months') }} as calendar)
         ) as last_month
     from {{ ref('intermediate__job_contracts') }}
+    where {{ changed_freelancers() }}
 ),
 
 freelancers as (
@@ -38,6 +52,7 @@ freelancers as (
         last_name,
         first_name
     from {{ ref('intermediate__freelancers') }}
+    where {{ changed_freelancers() }}
 ),
 
 invoiced as (
@@ -46,6 +61,7 @@ invoiced as (
         issue_month,
         sum(amount) as turnover
     from {{ ref('intermediate__invoices') }}
+    where {{ changed_freelancers() }}
     group by job_contract_id, issue_month
 ),
 

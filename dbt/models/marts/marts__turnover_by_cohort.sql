@@ -3,6 +3,19 @@
 -- `entity` is that of the latest contract started by the end of the month: the running contract,
 -- or during a gap between contracts the one that ended last. The rows run from the first
 -- contract's month, which is the cohort month.
+--
+-- Incremental by freelancer: a build recomputes only the freelancers whose user row, contracts,
+-- invoices or calendar changed since the last build (macros/freelancer_inputs.sql); the same
+-- rows as a full build (a test compares them).
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=["{{ stage_freelancer_inputs() }}", "{{ delete_changed_freelancers() }}"],
+        post_hook=["{{ drop_previous_freelancer_inputs() }}", "{{ keep_freelancer_inputs() }}"]
+    )
+}}
 with freelancers as (
     select
         freelancer_id,
@@ -11,7 +24,7 @@ with freelancers as (
         cohort
     from {{ ref('intermediate__freelancers') }}
     -- A user who never held a contract has no cohort and no turnover.
-    where cohort is not null
+    where cohort is not null and {{ changed_freelancers() }}
 ),
 
 months as (
@@ -25,6 +38,7 @@ contracts as (
         entity,
         start_date
     from {{ ref('intermediate__job_contracts') }}
+    where {{ changed_freelancers() }}
 ),
 
 turnover as (
@@ -33,6 +47,7 @@ turnover as (
         issue_month,
         sum(amount) as turnover
     from {{ ref('intermediate__invoices') }}
+    where {{ changed_freelancers() }}
     group by freelancer_id, issue_month
 ),
 

@@ -37,6 +37,10 @@ STATE_SCHEMA = "_publish"
 STATE_TABLE = f"{STATE_SCHEMA}.layers"
 # dbt's relations of a model being rebuilt (a killed run leaves them in a build slot).
 DBT_TEMPORARY_SUFFIXES = ("__dbt_tmp", "__dbt_backup")
+# What an incremental mart was last built from, kept beside it in its slot
+# (dbt/macros/freelancer_inputs.sql): `<mart>__inputs`, and `__inputs_next` during a build.
+INPUTS_SUFFIX = "__inputs"
+INTERNAL_SUFFIXES = (*DBT_TEMPORARY_SUFFIXES, INPUTS_SUFFIX, f"{INPUTS_SUFFIX}_next")
 
 
 def schema_variable(layer: str) -> str:
@@ -51,7 +55,7 @@ def slot_schema(layer: str, slot: str) -> str:
 def is_internal(schema: str, name: str) -> bool:
     """Build slots, the publishing state and dbt's temporary relations: not for readers."""
     slots = {slot_schema(layer, slot) for layer in LAYERS for slot in SLOTS}
-    return schema in slots or schema == STATE_SCHEMA or name.endswith(DBT_TEMPORARY_SUFFIXES)
+    return schema in slots or schema == STATE_SCHEMA or name.endswith(INTERNAL_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def built_relations(lakehouse: Path, plan: BuildPlan) -> dict[str, list[str]]:
                     " where table_catalog = current_database() and table_schema = ?",
                     [schema],
                 ).fetchall()
-                if not name.endswith(DBT_TEMPORARY_SUFFIXES)
+                if not name.endswith(INTERNAL_SUFFIXES)
             )
             for layer, schema in plan.build.items()
         }
@@ -150,8 +154,8 @@ def publish_layers(
     built layer at once: one transaction, or nothing if anything fails.
 
     The slot published until now is emptied in the same transaction, except the tables of
-    `incremental` models (layer -> relation names), which keep their state for the next build
-    into that slot: a slot's other tables are rebuilt from nothing, and dropping them now
+    `incremental` models (layer -> relation names) and what they were built from
+    (`<model>__inputs`), which keep their state for the next build into that slot: a slot's other tables are rebuilt from nothing, and dropping them now
     lets the next build reuse their space rather than grow the file.
     """
     with open_lakehouse(lakehouse) as connection:
@@ -168,7 +172,8 @@ def publish_layers(
                 _repoint_layer(connection, layer, schema, sorted(models.get(layer, ())))
                 retired = previous.get(layer)
                 if retired is not None and retired.schema != schema:
-                    keep = set((incremental or {}).get(layer, ()))
+                    kept = (incremental or {}).get(layer, ())
+                    keep = {name + suffix for name in kept for suffix in ("", INPUTS_SUFFIX)}
                     _empty_slot(connection, retired.schema, keep)
                 connection.execute(f"delete from {STATE_TABLE} where layer = ?", [layer])
                 connection.execute(

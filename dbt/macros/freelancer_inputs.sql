@@ -1,0 +1,135 @@
+{#-
+    Incremental marts by freelancer (marts.turnover_by_cohort, marts.freelancer_cumulative_turnover).
+
+    Every row of those marts derives from one freelancer's user row, job contracts and the
+    invoices under them, and from the calendar: nothing else. So a build recomputes only the
+    freelancers whose inputs changed since the mart was last built, and keeps the others' rows.
+
+    What a freelancer's rows were computed from is summed up in a fingerprint: a hash of the
+    user row, of the XOR of a hash of each contract and of each invoice (an XOR does not depend
+    on the rows' order; a row added, changed or removed changes it), and of the calendar's
+    bounds. The fingerprints of a build are kept beside the mart, in `<mart>__inputs` (same
+    build slot, same transaction); the next build compares them with the current ones:
+      pre-hook 1  stage the current fingerprints in `<mart>__inputs_next`;
+      pre-hook 2  delete the rows of the freelancers whose fingerprint differs (new, changed,
+                  gone), all of them when no previous fingerprints exist;
+      model       the rows of those freelancers only (`changed_freelancers()`), appended;
+      post-hook   `<mart>__inputs_next` becomes `<mart>__inputs`.
+    A new month moves the calendar, hence every fingerprint: the whole mart is recomputed once a
+    month. `dbt build --full-refresh` rebuilds it whole. A test compares a mart refreshed step
+    by step with one built at once (tests/transform/test_transform_incremental.py).
+
+    On Spark these marts are tables (macros render nothing there).
+-#}
+
+{% macro freelancer_inputs_relation(suffix) -%}
+    {{ return(this.incorporate(path={"identifier": this.identifier ~ suffix})) }}
+{%- endmacro %}
+
+
+{% macro freelancer_inputs() -%}
+with users as (
+    select
+        freelancer_id,
+        hash(freelancer_id, last_name, first_name) as fingerprint
+    from {{ ref('intermediate__freelancers') }}
+),
+
+contracts as (
+    select
+        freelancer_id,
+        bit_xor(hash(job_contract_id, entity, start_date, end_date)) as fingerprint
+    from {{ ref('intermediate__job_contracts') }}
+    group by freelancer_id
+),
+
+invoices as (
+    select
+        freelancer_id,
+        bit_xor(hash(invoice_id, job_contract_id, issue_month, amount)) as fingerprint
+    from {{ ref('intermediate__invoices') }}
+    where freelancer_id is not null
+    group by freelancer_id
+),
+
+calendar as (
+    select hash(min(month), max(month), max(as_of_month)) as fingerprint
+    from {{ ref('intermediate__months') }}
+),
+
+freelancers as (
+    select freelancer_id from users
+    union
+    select freelancer_id from contracts
+    union
+    select freelancer_id from invoices
+)
+
+select
+    freelancers.freelancer_id,
+    hash(users.fingerprint, contracts.fingerprint, invoices.fingerprint, calendar.fingerprint)
+        as fingerprint
+from freelancers
+cross join calendar
+left join users on freelancers.freelancer_id = users.freelancer_id
+left join contracts on freelancers.freelancer_id = contracts.freelancer_id
+left join invoices on freelancers.freelancer_id = invoices.freelancer_id
+{%- endmacro %}
+
+
+{#- Pre-hook 1: the current fingerprints. -#}
+{% macro stage_freelancer_inputs() -%}
+    {%- if target.type != 'spark' -%}
+        create or replace table {{ freelancer_inputs_relation('__inputs_next') }} as
+        {{ freelancer_inputs() }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A predicate on `column`: the freelancer is to be recomputed. Always true but in an
+    incremental build that finds the previous fingerprints. -#}
+{% macro changed_freelancers(column='freelancer_id') -%}
+    {%- set previous = none -%}
+    {%- if is_incremental() -%}
+        {%- set previous = adapter.get_relation(
+            database=this.database,
+            schema=this.schema,
+            identifier=this.identifier ~ '__inputs'
+        ) -%}
+    {%- endif -%}
+    {%- if previous is none -%}
+        true
+    {%- else -%}
+        {{ column }} in (
+            select coalesce(next_inputs.freelancer_id, previous_inputs.freelancer_id)
+            from {{ freelancer_inputs_relation('__inputs_next') }} as next_inputs
+            full outer join {{ previous }} as previous_inputs
+                on next_inputs.freelancer_id = previous_inputs.freelancer_id
+            where next_inputs.fingerprint is distinct from previous_inputs.fingerprint
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook 2: the rows about to be recomputed go. -#}
+{% macro delete_changed_freelancers() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ changed_freelancers() }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post-hooks: the fingerprints of this build are kept for the next one. -#}
+{% macro drop_previous_freelancer_inputs() -%}
+    {%- if target.type != 'spark' -%}
+        drop table if exists {{ freelancer_inputs_relation('__inputs') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro keep_freelancer_inputs() -%}
+    {%- if target.type != 'spark' -%}
+        alter table {{ freelancer_inputs_relation('__inputs_next') }}
+        rename to {{ adapter.quote(this.identifier ~ '__inputs') }}
+    {%- endif -%}
+{%- endmacro %}
