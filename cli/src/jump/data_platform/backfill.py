@@ -50,7 +50,7 @@ def instants(start: datetime, end: datetime, every: str) -> Iterator[datetime]:
 
 
 def _extract(settings: Settings, instant: datetime, scale: int, reporter: Reporter) -> None:
-    extract_sources(settings, SOURCE_NAMES, instant, scale, reporter=reporter)
+    extract_sources(settings, SOURCE_NAMES, instant, scale, reporter=reporter, changes_only=True)
 
 
 def backfill(

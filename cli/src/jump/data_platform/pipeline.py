@@ -194,7 +194,7 @@ def extract_step(
     reporter: Reporter | None = None,
 ) -> None:
     """The extract step of a refresh (Dagster's extract assets call it too)."""
-    extract_sources(settings, sources, company_instant(as_of), scale, reporter)
+    extract_sources(settings, sources, company_instant(as_of), scale, reporter, changes_only=True)
 
 
 def load_step(

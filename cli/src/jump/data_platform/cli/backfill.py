@@ -70,7 +70,7 @@ def backfill(
     start = _midnight(first_day.date()) + step
     end = _midnight(last_day.date() + timedelta(days=1))
     run_backfill(run.settings, project, start, end, every, scale, reporter=run.reporter)
-    context.invoke(transform, layers=(), project_dir=project)
+    context.invoke(transform, layers=(), full_refresh=False, project_dir=project)
 
 
 def _midnight(day: date) -> datetime:

@@ -26,9 +26,17 @@ from jump.data_platform.transform.summary import failure_message, print_summary
     help="Layer to build, test and publish (repeatable); the others are read as "
     "published. Default: all of them.",
 )
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild the incremental models whole (dbt's --full-refresh) instead of only what "
+    "changed; the snapshots keep their history.",
+)
 @project_dir_option
 @pass_run_context
-def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None) -> None:
+def transform(
+    run: RunContext, layers: tuple[str, ...], full_refresh: bool, project_dir: Path | None
+) -> None:
     """Run `dbt build` (models and tests) and check the sources' freshness; publish the layers
     together only if every model built and every error-level test passed."""
     selected = [layer for layer in LAYERS if not layers or layer in layers]
@@ -49,7 +57,7 @@ def transform(run: RunContext, layers: tuple[str, ...], project_dir: Path | None
     lakehouse = run.settings.lakehouse_file
     check_sources(lakehouse)
     with run.reporter.step(f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"):
-        summary = run_transform(run.settings, project, selected)
+        summary = run_transform(run.settings, project, selected, full_refresh=full_refresh)
     print_summary(run.reporter, summary)
     if not summary.success:
         raise DataPlatformError(

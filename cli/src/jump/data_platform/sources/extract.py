@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,16 +11,24 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.app.app import simulate_app
 from jump.data_platform.sources.app.schema import APP_INDEXES, APP_SCHEMA
 from jump.data_platform.sources.crm.crm import simulate_crm
 from jump.data_platform.sources.crm.schema import CRM_SCHEMA
-from jump.data_platform.sources.metadata import METADATA_SCHEMA, metadata_table
+from jump.data_platform.sources.metadata import GENERATOR_VERSION, METADATA_SCHEMA, metadata_table
 from jump.data_platform.sources.people import simulate_people
+from jump.data_platform.sources.sqlite_update import (
+    file_columns,
+    previous_metadata,
+    update_database,
+)
 from jump.data_platform.sources.sqlite_writer import write_database
 from jump.data_platform.sources.timeline import Timeline
+
+logger = logging.getLogger("jump.data_platform")
 
 SIMULATORS = {
     "app": (simulate_app, APP_SCHEMA, APP_INDEXES),
@@ -57,10 +66,15 @@ def extract_sources(
     as_of: datetime,
     scale: int,
     reporter: Reporter | None = None,
+    changes_only: bool = False,
 ) -> list[ExtractedSource]:
     """Simulate each source at `as_of` and write `<data-folder>/sources/<source>.sqlite`.
 
     `as_of` is a timezone-aware instant (see as_of.parse_as_of): the rows created at or before it.
+    With `changes_only` (the scheduler's and backfill's repeated extracts), a file holding an
+    earlier extract of the same history (seed, scale, generator, tables) is brought forward by
+    writing only the rows that changed since; otherwise, or should that fail, the file is
+    written anew (which also repairs a file edited by hand).
     """
     reporter = reporter or Reporter(quiet=True)
     simulation = Simulation(settings.random_seed, scale, as_of)
@@ -71,7 +85,36 @@ def extract_sources(
         path = settings.source_file(source)
         with reporter.step(f"Extracting {source} into {path}"):
             tables = simulation.tables(source)
-            write_database(path, schema + METADATA_SCHEMA, tables, indexes)
+            if not (changes_only and _brought_forward(path, source, simulation, tables)):
+                write_database(path, schema + METADATA_SCHEMA, tables, indexes)
         rows = {name: table.num_rows for name, table in tables.items()}
         results.append(ExtractedSource(source, path, rows, time.perf_counter() - started))
     return results
+
+
+def _brought_forward(
+    path: Path, source: str, simulation: Simulation, tables: dict[str, pa.Table]
+) -> bool:
+    """Write only what changed into `path` if it holds an earlier extract of the same history
+    with the expected tables; False when it does not (or the update failed: nothing changed)."""
+    previous = previous_metadata(path)
+    if previous is None:
+        return False
+    same_history = (
+        previous.get("random_seed") == simulation.seed
+        and previous.get("scale") == simulation.scale
+        and previous.get("generator_version") == GENERATOR_VERSION
+        and file_columns(path) == {name: table.column_names for name, table in tables.items()}
+    )
+    try:
+        earlier = datetime.fromisoformat(str(previous.get("as_of"))) <= simulation.timeline.as_of
+    except (TypeError, ValueError):
+        return False
+    if not (same_history and earlier):
+        return False
+    try:
+        update_database(path, tables)
+    except DataPlatformError as error:
+        logger.warning("%s; writing %s anew", error, source)
+        return False
+    return True

@@ -206,10 +206,14 @@ def dbt_arguments(project_dir: Path, target: Path, logs: Path) -> list[str]:
 
 
 def run_transform(
-    settings: Settings, project_dir: Path, layers: Sequence[str] = LAYERS
+    settings: Settings,
+    project_dir: Path,
+    layers: Sequence[str] = LAYERS,
+    full_refresh: bool = False,
 ) -> TransformRun:
     """Build and test the selected layers with dbt where readers do not see them, then publish
-    them together if every model built and every error-level test passed.
+    them together if every model built and every error-level test passed. `full_refresh`
+    rebuilds the incremental models whole.
 
     The run is recorded before dbt starts and when it ends (settings.last_transform_file),
     under a lock that a killed run releases: `status` tells a run that failed or was killed.
@@ -221,7 +225,7 @@ def run_transform(
         run = TransformRun(layers=tuple(layers))
         save_run(settings.last_transform_file, run)
         try:
-            results = _build(settings, project_dir, plan, run)
+            results = _build(settings, project_dir, plan, run, full_refresh)
             to_sample = record_build(results, run)
             _sample_failing_rows(lakehouse, to_sample, run)
             if run.success:
@@ -253,7 +257,11 @@ def run_transform(
 
 
 def _build(
-    settings: Settings, project_dir: Path, plan: publish.BuildPlan, run: TransformRun
+    settings: Settings,
+    project_dir: Path,
+    plan: publish.BuildPlan,
+    run: TransformRun,
+    full_refresh: bool = False,
 ) -> Sequence[Any]:
     """`dbt source freshness` then `dbt build` of the selected layers (models and data tests)
     into the plan's schemas, in this process; the stale sources go into `run`.
@@ -304,6 +312,7 @@ def _build(
                     "cautious",
                     "--exclude-resource-type",
                     "unit_test",
+                    *(["--full-refresh"] if full_refresh else []),
                     *common,
                 ]
             )

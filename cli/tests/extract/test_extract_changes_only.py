@@ -1,0 +1,94 @@
+"""A repeated extract that writes only what changed (the scheduler's, backfill's) gives exactly
+the file a whole new extract gives, and falls back to a whole extract when it cannot apply."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jump.data_platform.settings import Settings
+from jump.data_platform.sources import extract as extract_module
+from jump.data_platform.sources import sqlite_writer
+from jump.data_platform.sources.extract import extract_sources
+from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
+from support.sqlite_rows import rows
+
+TABLES = {"app": ("users", "job_contracts", "clients", "invoices"), "crm": ("customers",)}
+
+
+def _content(folder: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (the metadata but its extraction instant), and the schema."""
+    content = {}
+    for source, tables in TABLES.items():
+        path = Settings(data_folder=folder).source_file(source)
+        content[f"{source}.schema"] = rows(
+            path, "SELECT type, name, sql FROM sqlite_schema ORDER BY name"
+        )
+        for table in tables:
+            content[f"{source}.{table}"] = rows(path, f"SELECT * FROM {table} ORDER BY id")
+        content[f"{source}.metadata"] = rows(
+            path,
+            "SELECT source, as_of, random_seed, scale, generator_version FROM extract_metadata",
+        )
+    return content
+
+
+def _extract(folder: Path, as_of: datetime, changes_only: bool) -> None:
+    extract_sources(
+        Settings(data_folder=folder), ["app", "crm"], as_of, 1, changes_only=changes_only
+    )
+
+
+def test_extracts_brought_forward_equal_whole_extracts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four random steps forward (hours to months apart): after each, the file brought forward
+    holds exactly the rows, schema and indexes of a new extract at that instant."""
+    written_whole: list[Path] = []
+
+    def write_database(path: Path, *args: Any) -> None:
+        written_whole.append(path)
+        sqlite_writer.write_database(path, *args)
+
+    monkeypatch.setattr(extract_module, "write_database", write_database)
+    draw = random.Random(20261127)
+    as_of = datetime(2025, 1, 1, tzinfo=COMPANY_TIME_ZONE) + timedelta(hours=draw.randrange(9000))
+    _extract(tmp_path / "forward", as_of, changes_only=True)
+    for _ in range(4):
+        as_of += timedelta(hours=draw.choice([1, 5, 30, 24 * 45]))
+        _extract(tmp_path / "forward", as_of, changes_only=True)
+        _extract(tmp_path / "whole", as_of, changes_only=False)
+        assert _content(tmp_path / "forward") == _content(tmp_path / "whole")
+    # Only the first extract wrote the forward files whole.
+    assert [path.parent.parent.name for path in written_whole].count("forward") == 2
+
+
+def test_a_file_edited_by_hand_is_written_anew(tmp_path: Path) -> None:
+    """A table the file lost, or an earlier as-of: the extract writes the whole file again."""
+    as_of = datetime(2025, 6, 1, 12, tzinfo=COMPANY_TIME_ZONE)
+    _extract(tmp_path / "whole", as_of, changes_only=False)
+    folder = tmp_path / "edited"
+    _extract(folder, as_of - timedelta(days=3), changes_only=False)
+    app = Settings(data_folder=folder).source_file("app")
+    with sqlite3.connect(app) as connection:
+        connection.execute("DROP TABLE clients")
+    connection.close()
+    _extract(folder, as_of, changes_only=True)
+    assert _content(folder) == _content(tmp_path / "whole")
+    _extract(folder, as_of + timedelta(days=30), changes_only=True)
+    _extract(folder, as_of, changes_only=True)  # back in time: anew
+    assert _content(folder) == _content(tmp_path / "whole")
+
+
+@pytest.mark.parametrize("source", ["app", "crm"])
+def test_another_history_is_written_anew(tmp_path: Path, source: str) -> None:
+    as_of = datetime(2025, 6, 1, 12, tzinfo=COMPANY_TIME_ZONE)
+    extract_sources(Settings(data_folder=tmp_path, random_seed=7), [source], as_of, 1)
+    extract_sources(Settings(data_folder=tmp_path), [source], as_of, 1, changes_only=True)
+    path = Settings(data_folder=tmp_path).source_file(source)
+    assert rows(path, "SELECT random_seed FROM extract_metadata") == [(42,)]
