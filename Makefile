@@ -37,7 +37,7 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-.PHONY: help all venv venv-spark run test lint cli-reference bench build extract load transform refresh report schedule query clean
+.PHONY: help all venv venv-spark run test lint cli-reference bench bench-history build extract load transform refresh report schedule query clean
 
 help: ## List every target with one line each, by where it runs.
 	@grep -E '^([a-z][a-z-]*:.*## |##@ )' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; \
@@ -77,6 +77,9 @@ test: lint ## Run the checks, then every test (pytest).
 
 bench: $(STAMP) ## Measure each step at growing scales (cli/benchmarks; BENCH_ARGS=--max-scale 10).
 	cd cli && $(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+
+bench-history: $(STAMP) ## Measure an hourly refresh against a full rebuild, and a year of backfill.
+	cd cli && $(BIN)/python -m benchmarks.history_bench $(HISTORY_BENCH_ARGS)
 
 # ---- with Docker -----------------------------------------------------------------------------
 ##@ In containers (the Docker image; `make` alone = build + refresh):

@@ -86,3 +86,13 @@ def test_a_lakehouse_refreshed_step_by_step_equals_one_built_at_once(tmp_path: P
         assert connection.execute(
             "select count(*) from intermediate.invoices where invoice_id = 10"
         ).fetchall() == [(0,)]
+
+    # A mart damaged in the slot the next build goes into (slot a: the fourth step published
+    # slot b) while its inputs are unchanged: only --full-refresh rebuilds it.
+    with duckdb.connect(str(stepwise.lakehouse_file)) as connection:
+        connection.execute(
+            "delete from marts__slot_a.turnover_by_cohort where month < '2025-01-01'"
+        )
+    run = run_cli(stepwise.data_folder, "--quiet", "transform", "--full-refresh")
+    assert run.exit_code == 0, run.stderr
+    assert _tables(stepwise.lakehouse_file) == built

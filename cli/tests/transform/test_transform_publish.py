@@ -250,8 +250,9 @@ def test_a_killed_transform_leaves_one_load_published(published: Path, tmp_path:
     assert second != first
 
     for point, argument in [
-        # During the models: the intermediate tables built and committed, the marts under way.
-        ("sql", r"create .*turnover_by_cohort__dbt_tmp"),
+        # During the models: the intermediate tables built and committed, the marts under way
+        # (an incremental mart staging what its freelancers' rows are computed from).
+        ("sql", r"create or replace table .*turnover_by_cohort__inputs_next"),
         # During the models again, the build slot now holding what the killed run committed:
         # intermediate.job_contracts rebuilt and committed, its `__dbt_backup` not dropped yet
         # (intermediate.invoices is incremental: it has no backup).

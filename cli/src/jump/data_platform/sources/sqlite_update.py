@@ -93,7 +93,7 @@ def _update_table(cursor: adbc_sqlite.Cursor, name: str, table: pa.Table) -> int
     if KEY not in table.column_names or VERSION not in table.column_names:
         cursor.execute(f"DELETE FROM {quoted}")
         cursor.adbc_ingest(name, table, mode="append")
-        return table.num_rows
+        return int(table.num_rows)
     cursor.execute(f"SELECT {KEY}, {VERSION} FROM {quoted}")
     current = table.select([KEY, VERSION])
     previous = cursor.fetch_arrow_table().cast(current.schema)
@@ -109,4 +109,4 @@ def _update_table(cursor: adbc_sqlite.Cursor, name: str, table: pa.Table) -> int
         cursor.execute(f"DROP TABLE temp.{_STAGED}")
     if changed.num_rows:
         cursor.adbc_ingest(name, changed, mode="append")
-    return changed.num_rows
+    return int(changed.num_rows)
