@@ -92,3 +92,21 @@ def test_another_history_is_written_anew(tmp_path: Path, source: str) -> None:
     extract_sources(Settings(data_folder=tmp_path), [source], as_of, 1, changes_only=True)
     path = Settings(data_folder=tmp_path).source_file(source)
     assert rows(path, "SELECT random_seed FROM extract_metadata") == [(42,)]
+
+
+def test_extracts_of_one_month_share_its_simulation_and_equal_fresh_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history of a month is simulated once per process (the hourly extracts of the
+    scheduler): an extract reusing it equals one simulated from nothing."""
+    early = datetime(2025, 5, 3, 9, tzinfo=COMPANY_TIME_ZONE)
+    late = datetime(2025, 5, 28, 17, tzinfo=COMPANY_TIME_ZONE)
+    _extract(tmp_path / "early", early, changes_only=False)
+    shared = extract_module._LastHistory.history
+    _extract(tmp_path / "reused", late, changes_only=False)
+    assert extract_module._LastHistory.history is shared  # not simulated again
+    monkeypatch.setattr(extract_module._LastHistory, "history", None)
+    _extract(tmp_path / "fresh", late, changes_only=False)
+    assert extract_module._LastHistory.history is not shared
+    assert _content(tmp_path / "reused") == _content(tmp_path / "fresh")
+    assert _content(tmp_path / "reused") != _content(tmp_path / "early")

@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,7 +15,12 @@ import pyarrow as pa
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
-from jump.data_platform.sources.app.app import simulate_app
+from jump.data_platform.sources.app.app import (
+    AppHistory,
+    app_tables,
+    simulate_app,
+    simulate_app_history,
+)
 from jump.data_platform.sources.app.schema import APP_INDEXES, APP_SCHEMA
 from jump.data_platform.sources.crm.crm import simulate_crm
 from jump.data_platform.sources.crm.schema import CRM_SCHEMA
@@ -36,18 +42,52 @@ SIMULATORS = {
 }
 
 
+class _MonthHistory:
+    """One company's (seed, scale) history through one month: its people and App rows. What
+    the App holds at an instant is this history cut at the instant (`app_tables`), so the
+    extracts of one month share it."""
+
+    def __init__(self, seed: int, scale: int, timeline: Timeline) -> None:
+        self.key = (seed, scale, timeline.months)
+        self._timeline = timeline  # any instant of the month simulates the same history
+        self.people = simulate_people(seed, scale, timeline)
+
+    @cached_property
+    def app(self) -> AppHistory:
+        seed, scale, _ = self.key
+        return simulate_app_history(seed, scale, self._timeline, self.people)
+
+
+class _LastHistory:
+    """The history of the last extract of this process: the scheduler's hourly extracts (and
+    backfill's steps) of one month simulate it once. One history at a time is kept."""
+
+    history: _MonthHistory | None = None
+
+    @classmethod
+    def of(cls, seed: int, scale: int, timeline: Timeline) -> _MonthHistory:
+        if cls.history is None or cls.history.key != (seed, scale, timeline.months):
+            cls.history = None  # freed before the next one is simulated
+            cls.history = _MonthHistory(seed, scale, timeline)
+        return cls.history
+
+
 class Simulation:
     """The applications of one company (seed, scale) as they stand at one as-of instant."""
 
     def __init__(self, seed: int, scale: int, as_of: datetime) -> None:
         self.seed, self.scale = seed, scale
         self.timeline = Timeline(as_of)
-        self.people = simulate_people(seed, scale, self.timeline)
+        self._history = _LastHistory.of(seed, scale, self.timeline)
+        self.people = self._history.people
 
     def tables(self, source: str) -> dict[str, pa.Table]:
         """One application's tables, with its `extract_metadata`."""
-        simulate, _, _ = SIMULATORS[source]
-        tables = simulate(self.seed, self.scale, self.timeline, self.people)
+        if source == "app":
+            tables = app_tables(self.seed, self.people, self._history.app, self.timeline)
+        else:
+            simulate, _, _ = SIMULATORS[source]
+            tables = simulate(self.seed, self.scale, self.timeline, self.people)
         tables["extract_metadata"] = metadata_table(source, self.timeline, self.seed, self.scale)
         return tables
 

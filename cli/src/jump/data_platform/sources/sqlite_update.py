@@ -17,6 +17,7 @@ from pathlib import Path
 
 import adbc_driver_manager
 import adbc_driver_sqlite.dbapi as adbc_sqlite
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -95,18 +96,32 @@ def _update_table(cursor: adbc_sqlite.Cursor, name: str, table: pa.Table) -> int
         cursor.adbc_ingest(name, table, mode="append")
         return int(table.num_rows)
     cursor.execute(f"SELECT {KEY}, {VERSION} FROM {quoted}")
-    current = table.select([KEY, VERSION])
-    previous = cursor.fetch_arrow_table().cast(current.schema)
-    # Versions only in the file (updated or deleted since) go; versions only in the new tables
-    # (inserted or updated) are written.
-    gone = previous.join(current, keys=[KEY, VERSION], join_type="left anti").select([KEY])
-    new_versions = current.join(previous, keys=[KEY, VERSION], join_type="left anti")
-    changed = table.filter(pc.is_in(table.column(KEY), value_set=new_versions.column(KEY)))
+    previous = cursor.fetch_arrow_table()
+    gone, written = _changed_ids(previous, table)
+    changed = table.filter(pc.is_in(table.column(KEY), value_set=pa.array(written)))
     # Updated rows are deleted then inserted again: SQLite keeps rows by id either way.
-    if gone.num_rows:
-        cursor.adbc_ingest(_STAGED, gone, mode="create", temporary=True)
+    if len(gone):
+        cursor.adbc_ingest(_STAGED, pa.table({KEY: gone}), mode="create", temporary=True)
         cursor.execute(f"DELETE FROM {quoted} WHERE {KEY} IN (SELECT {KEY} FROM temp.{_STAGED})")
         cursor.execute(f"DROP TABLE temp.{_STAGED}")
     if changed.num_rows:
         cursor.adbc_ingest(name, changed, mode="append")
     return int(changed.num_rows)
+
+
+def _changed_ids(previous: pa.Table, current: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """The ids whose version must go from the file (updated or deleted) and those whose new
+    version must be written (inserted or updated), from the `(id, updated_at)` of both sides:
+    ids are unique in each, so sorted arrays and vectorised comparisons do it in one pass."""
+    old_ids = previous.column(KEY).to_numpy().astype(np.int64)
+    new_ids = current.column(KEY).to_numpy().astype(np.int64)
+    _, old_at, new_at = np.intersect1d(old_ids, new_ids, assume_unique=True, return_indices=True)
+    old_versions = previous.column(VERSION).take(pa.array(old_at)).cast(pa.string())
+    new_versions = current.column(VERSION).take(pa.array(new_at)).cast(pa.string())
+    differs = pc.fill_null(pc.not_equal(old_versions, new_versions), True).to_numpy(
+        zero_copy_only=False
+    )
+    updated = new_ids[new_at[differs]]
+    deleted = np.setdiff1d(old_ids, new_ids, assume_unique=True)
+    inserted = np.setdiff1d(new_ids, old_ids, assume_unique=True)
+    return np.union1d(deleted, updated), np.union1d(inserted, updated)

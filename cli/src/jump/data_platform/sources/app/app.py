@@ -391,9 +391,32 @@ def as_of_tables(
     }
 
 
-def simulate_app(seed: int, scale: int, timeline: Timeline, people: People) -> dict[str, pa.Table]:
-    """The App's four tables as they stand at the as-of instant."""
+@dataclass(frozen=True)
+class AppHistory:
+    """Every client, contract and invoice up to the end of the as-of month."""
+
+    clients: Clients
+    contracts: Contracts
+    invoices: Invoices
+
+
+def simulate_app_history(seed: int, scale: int, timeline: Timeline, people: People) -> AppHistory:
+    """The App's history through the as-of month: it depends on the month, not on the instant."""
     clients = simulate_clients(seed, scale, timeline)
     contracts = simulate_contracts(seed, scale, people, clients, timeline)
     invoices = simulate_invoices(seed, scale, contracts, clients, timeline)
-    return as_of_tables(seed, people, contracts, clients, invoices, timeline)
+    return AppHistory(clients, contracts, invoices)
+
+
+def app_tables(
+    seed: int, people: People, history: AppHistory, timeline: Timeline
+) -> dict[str, pa.Table]:
+    """The App's four tables as they stand at the as-of instant."""
+    return as_of_tables(
+        seed, people, history.contracts, history.clients, history.invoices, timeline
+    )
+
+
+def simulate_app(seed: int, scale: int, timeline: Timeline, people: People) -> dict[str, pa.Table]:
+    """The App's four tables as they stand at the as-of instant."""
+    return app_tables(seed, people, simulate_app_history(seed, scale, timeline, people), timeline)
