@@ -22,6 +22,18 @@
     On Spark these marts are tables (macros render nothing there).
 -#}
 
+{#- The configuration of such a mart: `{{ incremental_by_freelancer() }}` at its top. -#}
+{% macro incremental_by_freelancer() -%}
+    {{ config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=["{{ stage_freelancer_inputs() }}", "{{ delete_changed_freelancers() }}"],
+        post_hook=["{{ drop_previous_freelancer_inputs() }}", "{{ keep_freelancer_inputs() }}"]
+    ) }}
+{%- endmacro %}
+
+
 {% macro freelancer_inputs_relation(suffix) -%}
     {{ return(this.incorporate(path={"identifier": this.identifier ~ suffix})) }}
 {%- endmacro %}

@@ -7,15 +7,7 @@
 -- Incremental by freelancer: a build recomputes only the freelancers whose user row, contracts,
 -- invoices or calendar changed since the last build (macros/freelancer_inputs.sql); the same
 -- rows as a full build (a test compares them).
-{{
-    config(
-        materialized='table' if target.type == 'spark' else 'incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook=["{{ stage_freelancer_inputs() }}", "{{ delete_changed_freelancers() }}"],
-        post_hook=["{{ drop_previous_freelancer_inputs() }}", "{{ keep_freelancer_inputs() }}"]
-    )
-}}
+{{ incremental_by_freelancer() }}
 with freelancers as (
     select
         freelancer_id,
