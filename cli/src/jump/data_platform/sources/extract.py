@@ -26,11 +26,7 @@ from jump.data_platform.sources.crm.crm import simulate_crm
 from jump.data_platform.sources.crm.schema import CRM_SCHEMA
 from jump.data_platform.sources.metadata import GENERATOR_VERSION, METADATA_SCHEMA, metadata_table
 from jump.data_platform.sources.people import simulate_people
-from jump.data_platform.sources.sqlite_update import (
-    file_columns,
-    previous_metadata,
-    update_database,
-)
+from jump.data_platform.sources.sqlite_update import previous_extract, update_database
 from jump.data_platform.sources.sqlite_writer import write_database
 from jump.data_platform.sources.timeline import Timeline
 
@@ -137,17 +133,18 @@ def _brought_forward(
 ) -> bool:
     """Write only what changed into `path` if it holds an earlier extract of the same history
     with the expected tables; False when it does not (or the update failed: nothing changed)."""
-    previous = previous_metadata(path)
+    previous = previous_extract(path)
     if previous is None:
         return False
+    metadata = previous.metadata
     same_history = (
-        previous.get("random_seed") == simulation.seed
-        and previous.get("scale") == simulation.scale
-        and previous.get("generator_version") == GENERATOR_VERSION
-        and file_columns(path) == {name: table.column_names for name, table in tables.items()}
+        metadata.get("random_seed") == simulation.seed
+        and metadata.get("scale") == simulation.scale
+        and metadata.get("generator_version") == GENERATOR_VERSION
+        and previous.columns == {name: table.column_names for name, table in tables.items()}
     )
     try:
-        earlier = datetime.fromisoformat(str(previous.get("as_of"))) <= simulation.timeline.as_of
+        earlier = datetime.fromisoformat(str(metadata.get("as_of"))) <= simulation.timeline.as_of
     except (TypeError, ValueError):
         return False
     if not (same_history and earlier):

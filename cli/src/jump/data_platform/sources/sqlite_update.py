@@ -9,10 +9,10 @@ one: a failure leaves the previous file. A test checks the result equals a whole
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import adbc_driver_manager
@@ -23,50 +23,37 @@ import pyarrow.compute as pc
 
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.load.loader import METADATA_TABLE
+from jump.data_platform.load.sqlite_reader import SqliteFile
 
 KEY = "id"
 VERSION = "updated_at"
 _STAGED = "_jump_changed_rows"
 
 
-def previous_metadata(path: Path) -> dict[str, object] | None:
-    """The `extract_metadata` row of an existing extract, None when there is no readable one."""
+@dataclass(frozen=True)
+class PreviousExtract:
+    """What an existing extract file holds: its `extract_metadata` row, each table's columns."""
+
+    metadata: dict[str, object]
+    columns: dict[str, list[str]]
+
+
+def previous_extract(path: Path) -> PreviousExtract | None:
+    """The extract in `path`, read as `load` reads it; None when there is no readable one."""
     if not path.is_file():
         return None
     try:
-        with contextlib.closing(
-            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        ) as db:
-            cursor = db.execute("SELECT * FROM extract_metadata")
-            row = cursor.fetchone()
-            names = [column[0] for column in cursor.description or ()]
-    except sqlite3.Error:
+        file = SqliteFile(path)
+        tables = file.tables()
+        metadata = [table for table in tables if table.name == METADATA_TABLE]
+        rows = file.read(metadata[0]).to_pylist() if metadata else []
+    except DataPlatformError:
         return None
-    return dict(zip(names, row, strict=True)) if row else None
-
-
-def file_columns(path: Path) -> dict[str, list[str]]:
-    """Each table of an existing file with its columns, in order (empty when unreadable)."""
-    try:
-        with contextlib.closing(_read_only(path)) as db:
-            names = [
-                str(name)
-                for (name,) in db.execute(
-                    "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid"
-                )
-            ]
-            return {
-                name: [
-                    str(row[1]) for row in db.execute("SELECT * FROM pragma_table_info(?)", [name])
-                ]
-                for name in names
-            }
-    except sqlite3.Error:
-        return {}
-
-
-def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    if not rows:
+        return None
+    columns = {table.name: [column.name for column in table.columns] for table in tables}
+    return PreviousExtract(rows[0], columns)
 
 
 def update_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, int]:

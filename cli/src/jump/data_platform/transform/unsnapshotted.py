@@ -21,6 +21,7 @@ from jump.data_platform.load.incremental import coming_changes
 from jump.data_platform.load.sqlite_reader import SqliteFile, TableInfo
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import all_source_tables
+from jump.data_platform.transform.preflight import source_columns
 
 Changes = dict[str, dict[str, frozenset[int]]]  # table -> change -> ids
 
@@ -42,15 +43,7 @@ class UnsnapshottedVersions:
 
     def _any_loaded(self) -> bool:
         lakehouse = self._settings.lakehouse_file
-        if not lakehouse.is_file():
-            return False
-        with open_lakehouse(lakehouse, read_only=True) as connection:
-            (count,) = connection.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                "AND schema_name = 'sources' AND list_contains(?, table_name)",
-                [list(self._tables)],
-            ).fetchone() or (0,)
-        return bool(count)
+        return lakehouse.is_file() and not source_columns(lakehouse).keys().isdisjoint(self._tables)
 
     def coming(self) -> Changes:
         """What loading the data folder's extracts would change in each snapshotted table."""
