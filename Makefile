@@ -114,7 +114,7 @@ report: | $(DATA_DIR) ## Write the dashboard ./data/reports/index.html from the 
 query: ## Open an interactive DuckDB shell on the lakehouse (read-only, safe mode, in a container).
 	@[ -f "$(LAKEHOUSE)" ] || { echo "Error: no lakehouse at $(LAKEHOUSE): run 'make' first" >&2; exit 1; }
 	$(DOCKER) run --rm --interactive --tty --user "$$(id -u):$$(id -g)" \
-		--volume "$(DATA_DIR):/data" --entrypoint duckdb $(IMAGE) -safe -readonly /data/lakehouse/lakehouse.duckdb
+		--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS) query
 
 clean: ## Remove ./data (the sources, the lakehouse, the logs and the docs).
 	rm -rf "$(DATA_DIR)"

@@ -66,6 +66,77 @@ def connect(
     return connection
 
 
+# Statement types a reader never runs. DuckDB adds the open database file and its WAL to
+# `allowed_paths` by itself, so `COPY ... TO '<lakehouse>' (USE_TMP_FILE false)` would write
+# straight into them despite `enable_external_access = false`: COPY (either way: FROM writes a
+# table), EXPORT/IMPORT and the database-level statements are refused by type, before running.
+_REFUSED_TYPES = frozenset(
+    {
+        duckdb.StatementType.COPY,
+        duckdb.StatementType.COPY_DATABASE,
+        duckdb.StatementType.EXPORT,
+        duckdb.StatementType.ATTACH,
+        duckdb.StatementType.DETACH,
+        duckdb.StatementType.LOAD,
+        duckdb.StatementType.EXTENSION,
+        duckdb.StatementType.VACUUM,
+    }
+)
+# Statements that run another one: EXPLAIN ANALYZE executes it, PREPARE keeps it for EXECUTE.
+_WRAPPER = re.compile(
+    r"\s*(?:EXPLAIN(?:\s+ANALY[SZ]E)?|PREPARE\s+(?:\w+|\"[^\"]*\")\s+AS)\s+(?P<inner>.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+_WRAPPER_TYPES = frozenset({duckdb.StatementType.EXPLAIN, duckdb.StatementType.PREPARE})
+# DuckDB's file logging aborts the process once external access is off: refused by name.
+_LOGGING_CALL = re.compile(r"\b(?:enable_logging|disable_logging|truncate_duckdb_logs)\b", re.I)
+
+
+def check_reader_statement(connection: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
+    """Refuse, before it runs, a statement a reader of `path` must not run: every statement
+    that can write a file (or attach, detach or load one), also inside EXPLAIN and PREPARE."""
+    try:
+        statements = connection.extract_statements(sql)
+    except duckdb.Error as error:
+        raise sql_error(path, error) from error
+    for statement in statements:
+        kind = statement.type
+        if kind in _WRAPPER_TYPES:
+            wrapped = _WRAPPER.match(_strip_comments(statement.query))
+            if wrapped is None:
+                raise _refused(path, kind.name)
+            check_reader_statement(connection, wrapped["inner"], path)
+        elif kind in _REFUSED_TYPES:
+            raise _refused(path, kind.name)
+        elif _LOGGING_CALL.search(statement.query):
+            raise _refused(path, "logging")
+
+
+# DuckDB's shell runs whatever is typed, so it cannot refuse by type: once it has opened the
+# lakehouse (read-only), its local file system is switched off, then safe mode locks that in.
+# Reading goes on through the open file; nothing can be written (nor spilled to disk).
+SHELL_SANDBOX = (
+    "SET enable_external_access = false",
+    "SET disabled_filesystems = 'LocalFileSystem'",
+    ".safe_mode",
+)
+# Safe mode sets external access off once more, which DuckDB then reports as failing (it is
+# already off); the shell's wrapper drops this one line.
+SHELL_SANDBOX_NOISE = 'Failed to execute query "SET enable_external_access=false"'
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"^(?:\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/))*", "", sql, flags=re.DOTALL)
+
+
+def _refused(path: Path, kind: str) -> DataPlatformError:
+    return DataPlatformError(
+        f"refused: {kind} statements are not run here: a query only reads the lakehouse "
+        f"{path}, never writes, attaches or loads a file; `data-platform export` writes a "
+        "relation to a file"
+    )
+
+
 def _sandbox(connection: duckdb.DuckDBPyConnection, output: Path | None) -> None:
     """Shut a reader off the file system, `output` aside, for good.
 

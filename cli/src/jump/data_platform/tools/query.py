@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import sql_error
+from jump.data_platform.lakehouse import check_reader_statement, sql_error
 from jump.data_platform.tools.duckdb_types import INTEGER_TYPES, NUMERIC_TYPES
 from jump.data_platform.tools.values import to_json, to_text
 
@@ -48,6 +48,7 @@ def execute_one(
             f"the query has {len(statements)} statements: give one at a time "
             "(or use the interactive shell: `data-platform query` with no SQL)"
         )
+    check_reader_statement(connection, sql, lakehouse)
     try:
         connection.execute(sql)
     except duckdb.Error as error:

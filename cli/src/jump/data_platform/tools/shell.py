@@ -10,14 +10,17 @@ from __future__ import annotations
 import importlib.util
 import signal
 import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import duckdb
 from rich.console import Console
 
 from jump.data_platform.errors import DataPlatformError, first_line
-from jump.data_platform.lakehouse import connect
+from jump.data_platform.lakehouse import SHELL_SANDBOX, SHELL_SANDBOX_NOISE, connect
 from jump.data_platform.tools.query import execute_one, fetch_batches, render_table
 
 SHELL_MAX_ROWS = 1_000
@@ -45,19 +48,39 @@ def run_duckdb_shell(binary: Path, lakehouse: Path) -> int:
     """Run DuckDB's shell read-only and in safe mode on the lakehouse; return its exit code.
 
     Safe mode refuses the dot commands that reach beyond the lakehouse (`.open`, `.system`,
-    `.shell`, `.output`, `.read`, `.import`, ...) and turns external access off with the
-    configuration locked, as every reading connection of the platform (which also means no
-    extension can be downloaded).
+    `.shell`, `.output`, `.read`, `.import`, ...) and locks the configuration; before it, the
+    lakehouse's sandbox for this shell (`SHELL_SANDBOX`) switches its file system off, so that
+    no statement can write a file, not even the lakehouse DuckDB allows itself.
     """
-    command = [str(binary), "-safe", "-readonly", str(lakehouse)]
+    command = [str(binary), "-readonly"]
+    for line in SHELL_SANDBOX:
+        command += ["-cmd", line]
+    command.append(str(lakehouse))
     # Ctrl-C belongs to the shell (it cancels the running query); this process waits it out.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return subprocess.call(command)
+        child = subprocess.Popen(command, stderr=subprocess.PIPE)
     except OSError as error:
+        signal.signal(signal.SIGINT, previous)
         raise DataPlatformError(f"cannot start the DuckDB shell {binary}: {error}") from error
+    try:
+        assert child.stderr is not None
+        relay = threading.Thread(target=_relay_errors, args=(child.stderr,), daemon=True)
+        relay.start()
+        code = child.wait()
+        relay.join(timeout=5)
+        return code
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _relay_errors(stream: IO[bytes]) -> None:
+    """The shell's stderr, as it comes, but for the sandbox's one known line of noise."""
+    noise = SHELL_SANDBOX_NOISE.encode()
+    for line in iter(stream.readline, b""):
+        if not line.startswith(noise):
+            sys.stderr.write(line.decode(errors="replace"))
+            sys.stderr.flush()
 
 
 def run_builtin_shell(
