@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -11,8 +12,10 @@ from jump.data_platform.cli.options import ArgumentsThenOptions
 from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.tools.export import (
     FORMATS,
+    STDOUT,
     check_output,
     export_relation,
+    export_to_stdout,
     guess_format,
 )
 from jump.data_platform.tools.relations import find_relation
@@ -24,8 +27,8 @@ from jump.data_platform.tools.relations import find_relation
     "--output",
     "-o",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write; replaced only once the export is complete.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Regular file to write, replaced only once the export is complete; - for CSV on stdout.",
 )
 @click.option(
     "--format",
@@ -41,9 +44,19 @@ def export(run: RunContext, relation: str, output: Path, file_format: str | None
         data-platform export marts.turnover_by_cohort --output cohorts.xlsx
     """
     run.require_duckdb("export")
-    check_output(run.settings, output)
-    file_format = file_format or guess_format(output)
     lakehouse = run.settings.lakehouse_file
+    if output == STDOUT:
+        if file_format not in (None, "csv"):
+            raise click.BadParameter(
+                f"-o - writes CSV to stdout; {file_format} needs a file", param_hint="'--output'"
+            )
+        with open_lakehouse(lakehouse, read_only=True) as connection:
+            found = find_relation(connection, relation, lakehouse)
+        rows = export_to_stdout(lakehouse, found, sys.stdout)
+        run.reporter.info(f"Exported {rows:,} row{'s' * (rows != 1)} of {found} to stdout")
+        return
+    output = check_output(run.settings, output)
+    file_format = file_format or guess_format(output)
     with open_lakehouse(lakehouse, read_only=True) as connection:
         found = find_relation(connection, relation, lakehouse)
     with run.reporter.step(f"Exporting {found} to {output} ({file_format})"):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import duckdb
 
@@ -14,6 +16,7 @@ from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import open_lakehouse, quote_literal
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.duckdb_types import NUMERIC_TYPES
+from jump.data_platform.tools.query import execute_one, fetch_batches, write_csv
 from jump.data_platform.tools.relations import Relation
 from jump.data_platform.tools.values import to_text
 
@@ -35,16 +38,87 @@ def guess_format(output: Path) -> str:
         ) from None
 
 
-def check_output(settings: Settings, output: Path) -> None:
-    """Refuse an output that is a folder or lies among the platform's own files."""
+STDOUT = Path("-")
+# Links into these lead to devices and descriptors, whatever `stat` says of them.
+_PSEUDO_FOLDERS = (Path("/dev"), Path("/proc"), Path("/sys"))
+_MAX_LINKS = 40
+
+
+def check_output(settings: Settings, output: Path) -> Path:
+    """The regular file to write for `output`: refuse a folder, a device, a FIFO, a socket, a
+    link leading to one (or into /dev, /proc, /sys), and the platform's own files. A link to a
+    regular file gives that file, so that the link stays a link."""
     if output.is_dir():
         raise DataPlatformError(f"cannot write {output}: it is a folder")
+    target = _follow_links(output)
+    kind = _special_kind(target)
+    if kind is not None:
+        via = f" (a link to {target})" if target != output else ""
+        raise DataPlatformError(
+            f"refused to write {output}{via}: it is a {kind}, not a regular file; "
+            "export writes regular files only (`-o -` writes CSV to stdout)"
+        )
     managed = settings.managed_folder_of(output)
     if managed is not None:
         raise DataPlatformError(
             f"refused to write {output}: it is inside {managed}, which the platform manages "
             "(an export there could destroy the lakehouse or the sources); choose another path"
         )
+    return target
+
+
+def _follow_links(output: Path) -> Path:
+    """Where the chain of symbolic links starting at `output` ends (itself if not a link)."""
+    path = _lexical(output)
+    for _ in range(_MAX_LINKS):
+        if any(path.is_relative_to(folder) for folder in _PSEUDO_FOLDERS) or not path.is_symlink():
+            return path
+        path = _lexical(path.parent / path.readlink())
+    raise DataPlatformError(f"cannot write {output}: too many levels of symbolic links")
+
+
+def _lexical(path: Path) -> Path:
+    """Absolute, `..` removed, links left as they are (each hop is looked at)."""
+    return Path(os.path.normpath(Path.cwd() / path))
+
+
+def _special_kind(path: Path) -> str | None:
+    """What `path` is when it is neither absent nor a regular file outside /dev, /proc, /sys."""
+    try:
+        mode = path.lstat().st_mode
+    except (FileNotFoundError, NotADirectoryError):  # absent: the writer words its folder
+        mode = None
+    except OSError as error:
+        raise DataPlatformError(f"cannot write {path}: {error.strerror or error}") from error
+    if mode is not None and not stat.S_ISREG(mode):
+        for test, kind in _KINDS:
+            if test(mode):
+                return kind
+        return "special file"
+    if any(path.is_relative_to(folder) for folder in _PSEUDO_FOLDERS):
+        return "system file"
+    return None
+
+
+_KINDS = (
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISFIFO, "FIFO"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISLNK, "link"),
+    (stat.S_ISDIR, "folder"),
+)
+
+
+def export_to_stdout(lakehouse: Path, relation: Relation, out: TextIO) -> int:
+    """`-o -`: the relation as CSV on `out`, as `query --format csv` writes it."""
+    with open_lakehouse(lakehouse, read_only=True) as connection:
+        try:
+            columns = execute_one(connection, f"SELECT * FROM {relation.qualified}", lakehouse)
+        except DataPlatformError as error:
+            raise DataPlatformError(f"cannot export {relation}: {error}") from error
+        assert columns is not None  # a SELECT always has columns
+        return write_csv(columns, fetch_batches(connection, lakehouse), out)
 
 
 def export_relation(lakehouse: Path, relation: Relation, output: Path, file_format: str) -> int:
