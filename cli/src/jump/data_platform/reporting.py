@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -36,14 +37,70 @@ _PERSONAL_PAIR = re.compile(
     re.IGNORECASE,
 )
 REDACTED = "[redacted]"
+# DuckDB's and Arrow's conversion errors quote the value they could not convert, which may be a
+# name that landed in the wrong column: `invalid timestamp field format: "Vincent Guillon"`,
+# `Could not convert string 'x' to INT64`, `Failed to parse string: 'x'` (quotes escaped too,
+# as in a JSON file).
+_QUOTED_VALUE = re.compile(
+    r"(?P<lead>\b(?:format|string|value|convert|parse|cast)\s*:?\s*)"
+    r"(?P<quote>\\?[\"'])(?P<value>.*?)(?P=quote)",
+    re.IGNORECASE,
+)
+# SQL's string literals ('it''s' included) and dollar-quoted strings: what a query compares a
+# column with (`where last_name = 'Letellier'`), never logged.
+_SQL_LITERAL = re.compile(r"'(?:[^']|'')*'|\$\$.*?\$\$", re.DOTALL)
 
 
 def redact(text: str) -> str:
-    """`text` without personal data: every email address, and the value of every
-    `column=value` pair whose column holds a name or an email (as a failing test's sample rows
-    are written: `id=7, email=zoe@example.com`)."""
+    """`text` without personal data: every email address, the value of every `column=value`
+    pair whose column holds a name or an email (as a failing test's sample rows are written:
+    `id=7, email=zoe@example.com`), and the value a conversion error quotes."""
     text = _PERSONAL_PAIR.sub(lambda match: f"{match['column']}={REDACTED}", text)
+    text = _QUOTED_VALUE.sub(
+        lambda match: f"{match['lead']}{match['quote']}{REDACTED}{match['quote']}", text
+    )
     return _EMAIL.sub(REDACTED, text)
+
+
+def redact_sql(sql: str) -> str:
+    """A statement as the log keeps it: every string literal replaced, whatever its column."""
+    return _SQL_LITERAL.sub(f"'{REDACTED}'", sql)
+
+
+def redact_json(value: object) -> object:
+    """`value` (a JSON document) with every string in it redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [redact_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: redact_json(item) for key, item in value.items()}
+    return value
+
+
+def redact_file(path: Path, start: int = 0) -> None:
+    """Redact, from byte `start` on, a file another program wrote (dbt's `run_results.json`,
+    `dbt.log`) in place, so that a process still appending to it keeps its file. Best effort:
+    a file absent or unreadable is left alone."""
+    try:
+        with path.open("rb") as file:
+            file.seek(start if start <= path.stat().st_size else 0)
+            offset = file.tell()
+            text = file.read().decode("utf-8", errors="replace")
+    except OSError:
+        return
+    if path.suffix == ".json":
+        try:
+            redacted = json.dumps(redact_json(json.loads(text)), indent=1)
+        except ValueError:
+            redacted = redact(text)
+    else:
+        redacted = "".join(redact(line) for line in text.splitlines(keepends=True))
+    if redacted != text:
+        with suppress(OSError), path.open("r+b") as file:
+            file.seek(offset)
+            file.write(redacted.encode("utf-8"))
+            file.truncate()
 
 
 def redact_row(columns: Sequence[str], values: Sequence[object]) -> str:

@@ -27,6 +27,7 @@ from jump.data_platform.reporting import (
     KEEP_LOGS_ENV_VAR,
     Reporter,
     redact,
+    redact_sql,
     start_log_file,
 )
 from jump.data_platform.settings import (
@@ -122,7 +123,9 @@ def cli(
     asks_help = any(argument in ("--help", "-h") for argument in arguments)
     if ctx.invoked_subcommand is not None and not ctx.resilient_parsing and not asks_help:
         log_file = start_log_file(settings.logs_folder, keep_logs)
-        logger.info("data-platform %s: %s (log %s)", __version__, " ".join(arguments), log_file)
+        # A query's SQL is among the arguments: its literals may name a person.
+        command_line = redact_sql(" ".join(arguments))
+        logger.info("data-platform %s: %s (log %s)", __version__, command_line, log_file)
 
 
 cli.add_command(extract)

@@ -11,6 +11,7 @@ from rich.console import Console
 from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import ArgumentsThenOptions
 from jump.data_platform.lakehouse import connect
+from jump.data_platform.reporting import redact_sql
 from jump.data_platform.tools.query import (
     FORMATS,
     execute_one,
@@ -58,7 +59,7 @@ def query(run: RunContext, sql: str | None, output_format: str, max_rows: int) -
         if code:
             raise click.exceptions.Exit(code)
         return
-    logger.info("query: %s", sql)
+    logger.info("query: %s", redact_sql(sql))
     connection = connect(lakehouse, read_only=True)
     try:
         columns = execute_one(connection, sql, lakehouse)

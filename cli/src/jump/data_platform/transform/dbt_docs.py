@@ -28,6 +28,7 @@ from jump.data_platform.transform.dbt_runner import (
     dbt_arguments,
     environment_variable,
     one_line,
+    redacting_dbt_files,
 )
 
 logger = logging.getLogger("jump.data_platform")
@@ -65,7 +66,10 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
     scratch = docs.with_name(f".{docs.name}.{os.getpid()}.build")
     shutil.rmtree(scratch, ignore_errors=True)
     try:
-        with environment_variable(LAKEHOUSE_ENV_VAR, str(lakehouse)):
+        with (
+            redacting_dbt_files(settings),
+            environment_variable(LAKEHOUSE_ENV_VAR, str(lakehouse)),
+        ):
             result = dbtRunner().invoke(
                 [
                     "docs",

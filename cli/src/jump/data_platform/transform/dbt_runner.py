@@ -18,7 +18,7 @@ import duckdb
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import connect
-from jump.data_platform.reporting import describe_age, redact_row
+from jump.data_platform.reporting import describe_age, redact_file, redact_row
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform import publish
 from jump.data_platform.transform.layers import LAYERS
@@ -69,6 +69,22 @@ def close_duckdb() -> None:
     if manager._ENV is not None:
         manager._ENV.close()
     manager.close_all_connections()
+
+
+@contextlib.contextmanager
+def redacting_dbt_files(settings: Settings) -> Iterator[None]:
+    """dbt's own files quote the values its queries failed on (a name in a date column): when
+    dbt returns, what it added to `dbt.log` and its `run_results.json` are redacted."""
+    log = settings.dbt_logs_folder / "dbt.log"
+    try:
+        start = log.stat().st_size
+    except OSError:
+        start = 0
+    try:
+        yield
+    finally:
+        redact_file(log, start)
+        redact_file(settings.run_results_file)
 
 
 def _node_name(node: Any) -> str:
@@ -278,7 +294,7 @@ def _build(
     selection = ["--select", *(f"tag:{layer}" for layer in plan.build)]
     environment = {LAKEHOUSE_ENV_VAR: str(settings.lakehouse_file.resolve()), **plan.environment}
     try:
-        with environment_variables(environment):
+        with redacting_dbt_files(settings), environment_variables(environment):
             # The build schemas change every run and dbt parses the whole project again when
             # they do: keep the parse of each set of schemas and hand dbt the matching one.
             _swap_parse(settings.dbt_parse_cache_file(plan.key), settings.dbt_partial_parse_file)

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from jump.data_platform.atomic import atomic_path, create_folder
 from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.reporting import redact_json
 
 RUNNING = "running"
 SUCCEEDED = "succeeded"
@@ -109,7 +110,8 @@ def save_run(path: Path, run: TransformRun) -> None:
     }
     try:
         with atomic_path(path) as temporary:
-            temporary.write_text(json.dumps(document, indent=2), encoding="utf-8")
+            # dbt's messages quote the values they failed on: no personal data in the record.
+            temporary.write_text(json.dumps(redact_json(document), indent=2), encoding="utf-8")
     except OSError as error:
         raise DataPlatformError(f"cannot write {path}: {error.strerror or error}") from error
 
