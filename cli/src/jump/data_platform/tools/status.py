@@ -10,7 +10,7 @@ import duckdb
 
 from jump.data_platform.errors import first_line
 from jump.data_platform.lakehouse import connect
-from jump.data_platform.load.history import LoadRecord, recent_loads
+from jump.data_platform.load.history import LOADS_TABLE, LoadRecord, recent_loads
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.tools.relations import Relation, list_relations
@@ -41,6 +41,18 @@ class RelationStatus:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class ShownLoad:
+    source: str
+    load_id: int
+    as_of: str | None
+
+
+# Staging's views read the `sources` schema directly: they show its last load, whatever the
+# publication says (only intermediate and marts are tables built by a transform).
+READS_SOURCES = ("sources", "staging")
+
+
 @dataclass
 class LakehouseStatus:
     lakehouse: Path
@@ -54,6 +66,9 @@ class LakehouseStatus:
     transform_running: bool = False  # a transform holds its lock now
     published: dict[str, Publication] = field(default_factory=dict)  # layer -> what readers see
     loads: list[LoadRecord] = field(default_factory=list)  # newest first (platform.loads)
+    # Which load of each source a layer shows: `sources` (and `staging`, views reading them)
+    # the last one; a published table layer the last one before its transform started.
+    shown_loads: dict[str, list[ShownLoad]] = field(default_factory=dict)
 
     def fresh(self, source: str) -> bool:
         return self.checked_at - self.loaded_at[source] <= stale_after(source)
@@ -99,6 +114,7 @@ def gather_status(settings: Settings) -> LakehouseStatus:
         status.as_of = _as_of(connection, relations)
         status.published = read_publications(connection)
         status.loads = _recent_loads(connection)
+        status.shown_loads = _shown_loads(connection, status.published)
     finally:
         connection.close()
     return status
@@ -170,6 +186,34 @@ def _as_of(connection: duckdb.DuckDBPyConnection, relations: list[Relation]) -> 
         if result and result[0] is not None:
             as_of[source] = str(result[0])
     return as_of
+
+
+def _shown_loads(
+    connection: duckdb.DuckDBPyConnection, published: dict[str, Publication]
+) -> dict[str, list[ShownLoad]]:
+    """The load of each source each layer shows. A transform holds the lakehouse alone, so the
+    loads it read are the last ones recorded before it started."""
+    instants: dict[str, dt.datetime | None] = dict.fromkeys(READS_SOURCES)
+    instants |= {
+        layer: publication.transform_started_at
+        for layer, publication in published.items()
+        if layer not in READS_SOURCES
+    }
+    shown: dict[str, list[ShownLoad]] = {}
+    for layer, before in instants.items():
+        try:
+            rows = connection.execute(
+                f"""
+                select source, max(load_id), arg_max(as_of, load_id) from {LOADS_TABLE}
+                where ?::timestamp is null or loaded_at <= ?::timestamp
+                group by source order by source
+                """,
+                [before, before],
+            ).fetchall()
+        except duckdb.Error:  # no load recorded yet, or an older layout: say nothing
+            return {}
+        shown[layer] = [ShownLoad(str(source), int(load), as_of) for source, load, as_of in rows]
+    return shown
 
 
 def _recent_loads(connection: duckdb.DuckDBPyConnection) -> list[LoadRecord]:

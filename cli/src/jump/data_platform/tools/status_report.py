@@ -10,7 +10,12 @@ from rich.table import Table
 
 from jump.data_platform.reporting import describe_age
 from jump.data_platform.tools.relations import FLOW
-from jump.data_platform.tools.status import LakehouseStatus, stale_after
+from jump.data_platform.tools.status import (
+    READS_SOURCES,
+    LakehouseStatus,
+    ShownLoad,
+    stale_after,
+)
 from jump.data_platform.transform.run_record import (
     FAILED,
     INTERRUPTED,
@@ -102,7 +107,8 @@ def published_lines(status: LakehouseStatus) -> list[str]:
         return ["Published: nothing by a transform yet"]
     by_run: dict[object, list[str]] = {}
     for layer in FLOW:
-        if layer in status.published:
+        # Staging's views read the sources: what they show is said by `shown_loads_lines`.
+        if layer in status.published and layer not in READS_SOURCES:
             by_run.setdefault(status.published[layer].transform_started_at, []).append(layer)
     lines = []
     for started_at, layers in by_run.items():
@@ -110,6 +116,29 @@ def published_lines(status: LakehouseStatus) -> list[str]:
         lines.append(
             f"Published: {', '.join(layers)}, by the transform started at "
             f"{started_at:%Y-%m-%d %H:%M:%S} UTC{' (the last one)' if this else ''}"
+        )
+    return lines
+
+
+def shown_loads_lines(status: LakehouseStatus) -> list[str]:
+    """Which load each layer shows: staging's views show the sources' last load at once, the
+    published tables the loads their transform read, until the next transform publishes."""
+    if not status.shown_loads:
+        return []
+    by_loads: dict[tuple[ShownLoad, ...], list[str]] = {}
+    for layer in FLOW:
+        if layer in status.shown_loads:
+            by_loads.setdefault(tuple(status.shown_loads[layer]), []).append(layer)
+    lines = ["Loads each layer shows:"]
+    for loads, layers in by_loads.items():
+        shown = ", ".join(
+            f"{load.source} #{load.load_id} (as of {load.as_of or '?'})" for load in loads
+        )
+        lines.append(f"  {', '.join(layers)}: {shown or 'no load'}")
+    if len(by_loads) > 1:
+        lines.append(
+            "  staging reads the sources directly: it shows the last load before any transform; "
+            "intermediate and marts show it once `data-platform transform` has published them"
         )
     return lines
 
@@ -162,7 +191,7 @@ def render_status(status: LakehouseStatus, console: Console) -> None:
         ]
         if missing:
             console.print(f"Layers not built yet: {', '.join(missing)}", markup=False)
-        for line in freshness_lines(status) + loads_lines(status):
+        for line in freshness_lines(status) + loads_lines(status) + shown_loads_lines(status):
             console.print(line, markup=False)
     for line in transform_lines(status):
         console.print(line, markup=False)
@@ -208,6 +237,13 @@ def status_as_json(status: LakehouseStatus) -> dict[str, Any]:
             "failed": [outcome.name for outcome in run.failed],
             "warned": [outcome.name for outcome in run.warned],
             "error": run.error,
+        },
+        "shown_loads": {
+            layer: [
+                {"source": load.source, "load_id": load.load_id, "as_of": load.as_of}
+                for load in loads
+            ]
+            for layer, loads in status.shown_loads.items()
         },
         "published": {
             layer: {
