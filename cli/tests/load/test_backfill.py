@@ -44,7 +44,7 @@ def test_backfill_replays_each_day_then_transforms_once(tmp_path: Path) -> None:
 
 def test_backfill_refuses_a_period_that_ends_before_it_starts(tmp_path: Path) -> None:
     run = run_cli(tmp_path, "--quiet", "backfill", "--from", "2025-01-05", "--to", "2025-01-01")
-    assert run.exit_code == 1
+    assert run.exit_code == 2  # a bad option
     assert run.stderr.strip() == "Error: --to 2025-01-01 is before --from 2025-01-05"
 
 

@@ -16,17 +16,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from jump.data_platform.lakehouse import open_lakehouse
+from jump.data_platform.load.history import LOADS_TABLE, as_of_instant
 from jump.data_platform.load.loader import load_sources
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES
 from jump.data_platform.sources.extract import extract_sources
+from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.transform.snapshots import Snapshotter
 from jump.data_platform.transform.unsnapshotted import UnsnapshottedVersions
 
 STEPS = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
+
+
+@dataclass
+class BackfillProgress:
+    """How far a backfill got, kept up to date step by step, for a Ctrl-C to say so."""
+
+    total: int = 0
+    skipped: int = 0  # steps at or before what the lakehouse had already loaded
+    done: int = 0
+    last: datetime | None = None  # the as-of of the last step extracted and loaded
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,24 @@ def instants(start: datetime, end: datetime, every: str) -> Iterator[datetime]:
         instant += step
 
 
+def loaded_until(settings: Settings) -> datetime | None:
+    """The as-of of the lakehouse's last load (the oldest of its sources), None before any:
+    a backfill run again after a stop resumes after it (load refuses an older extract)."""
+    if not settings.lakehouse_file.is_file():
+        return None
+    try:
+        with open_lakehouse(settings.lakehouse_file, read_only=True) as connection:
+            rows = connection.execute(
+                f"select as_of from {LOADS_TABLE} where as_of is not null "
+                f"and load_id = (select max(load_id) from {LOADS_TABLE})"
+            ).fetchall()
+    except duckdb.Error:  # no load recorded yet
+        return None
+    instants = [as_of_instant(str(as_of)) for (as_of,) in rows]
+    aware = [i if i.tzinfo else i.replace(tzinfo=COMPANY_TIME_ZONE) for i in instants]
+    return min(aware, default=None)
+
+
 def _extract(settings: Settings, instant: datetime, scale: int, reporter: Reporter) -> None:
     extract_sources(settings, SOURCE_NAMES, instant, scale, reporter=reporter, changes_only=True)
 
@@ -62,6 +94,7 @@ def backfill(
     scale: int,
     reporter: Reporter | None = None,
     snapshot_every_step: bool = False,
+    progress_record: BackfillProgress | None = None,
 ) -> BackfillResult:
     """Extract, load and snapshot at every instant of the period (the transform is the caller's).
 
@@ -70,7 +103,18 @@ def backfill(
     """
     reporter = reporter or Reporter(quiet=True)
     quiet = Reporter(quiet=True)
+    record = progress_record or BackfillProgress()
     steps = list(instants(start, end, every))
+    record.total = len(steps)
+    resume_after = loaded_until(settings)
+    if resume_after is not None:
+        steps = [instant for instant in steps if instant > resume_after]
+        record.skipped = record.total - len(steps)
+        if record.skipped:
+            reporter.info(
+                f"backfill: {record.skipped:,} steps up to {resume_after.isoformat()} were "
+                "already loaded: resuming after them"
+            )
     timings = {"extract": 0.0, "load": 0.0, "snapshot": 0.0}
     changed = 0
     taken = 0
@@ -106,6 +150,7 @@ def backfill(
             clock = time.perf_counter()
             loaded = load_sources(settings, SOURCE_NAMES, reporter=quiet)
             versions.loaded(coming)
+            record.done, record.last = record.done + 1, instant
             changed += loaded.changed
             timings["load"] += time.perf_counter() - clock
             if snapshot_every_step and versions.any:

@@ -3,15 +3,68 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from jump.data_platform.sources.contract import SOURCE_NAMES
+from jump.data_platform.sources.timeline import FIRST_DAY
 from jump.data_platform.transform.dbt_project import PROJECT_ENV_VAR
 
 Command = TypeVar("Command", bound=Callable[..., Any])
+
+# The simulated company opens on its first day; 2099 bounds a history that grows without end.
+EARLIEST_AS_OF = FIRST_DAY
+LATEST_AS_OF = date(2099, 12, 31)
+# Measured up to scale 1,000 (2.5 GiB at its peak, docs/benchmarks.md); memory grows with the
+# scale, so far beyond it a run would only exhaust the machine.
+MAX_SCALE = 10_000
+
+
+def scale_option(help_text: str) -> Callable[[Command], Command]:
+    """`--scale`, 1 to MAX_SCALE, for every command that extracts (extract, backfill,
+    schedule): the same bounds everywhere."""
+    return click.option(
+        "--scale",
+        type=click.IntRange(min=1, max=MAX_SCALE),
+        default=1,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def check_simulated_day(
+    day: date, value: object, param: click.Parameter | None, ctx: click.Context | None
+) -> None:
+    """Fail the option unless `day` lies between the company's first day and 2099-12-31."""
+    if not EARLIEST_AS_OF <= day <= LATEST_AS_OF:
+        raise click.BadParameter(
+            f"{value} is outside {EARLIEST_AS_OF} to {LATEST_AS_OF}: the simulated company "
+            "opens on its first day, and a far future would take hours to simulate",
+            ctx,
+            param,
+        )
+
+
+class SimulatedDay(click.ParamType):  # type: ignore[type-arg]
+    """A day of the simulated company: YYYY-MM-DD (or YYYYMMDD), within the extract's bounds."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a day of the form YYYY-MM-DD", param, ctx)
+        check_simulated_day(day, value, param, ctx)
+        return day
+
 
 project_dir_option = click.option(
     "--project-dir",

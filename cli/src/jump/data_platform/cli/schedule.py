@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
-from jump.data_platform.cli.options import project_dir_option
+from jump.data_platform.cli.options import project_dir_option, scale_option
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.pipeline import RefreshOptions
 from jump.data_platform.schedule.jobs import (
@@ -53,13 +53,7 @@ from jump.data_platform.schedule.service import SignalHandlers, run_once, schedu
     help="Run the jobs that are due (never succeeded, or a fire time passed since their last "
     "success), then exit: for cron or CI. Exits 1 if a refresh failed.",
 )
-@click.option(
-    "--scale",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Volume multiplier of each extract (as `extract --scale`).",
-)
+@scale_option("Volume multiplier of each extract (as `extract --scale`).")
 @click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
