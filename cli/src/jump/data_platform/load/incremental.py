@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.lakehouse import quote_identifier
 from jump.data_platform.load.history import INCREMENTAL, TableChange
 from jump.data_platform.load.sqlite_reader import SqliteFile, TableInfo
@@ -93,6 +94,15 @@ def apply_changes(
     started = time.perf_counter()
     table = f"{SOURCES_SCHEMA}.{quote_identifier(name)}"
     keys = file.read(info, columns=(KEY, VERSION))
+    missing = keys.column(KEY).null_count
+    if missing:
+        # A row without a key cannot be matched with its loaded version.
+        raise DataPlatformError(
+            f"source table {info.name} of {file.path} has {missing:,} row"
+            f"{'s' * (missing != 1)} with no id: an incremental load cannot apply it; the "
+            "lakehouse was left as it was. Fix the source, or `data-platform load "
+            "--full-refresh` copies it whole (the transform's tests then name what is wrong)"
+        )
     connection.register(_KEYS_VIEW, keys)
     try:
         connection.execute(f"CREATE OR REPLACE TEMP TABLE {_CHANGES} AS {key_changes(table)}")
@@ -166,6 +176,15 @@ def coming_changes(
     """The ids a load of `info` from `file` would insert, update and delete in `sources.<name>`
     (read only: nothing is applied); all inserted when the table is not loaded yet."""
     keys = file.read(info, columns=(KEY, VERSION))
+    missing = keys.column(KEY).null_count
+    if missing:
+        # A row without a key cannot be matched with its loaded version.
+        raise DataPlatformError(
+            f"source table {info.name} of {file.path} has {missing:,} row"
+            f"{'s' * (missing != 1)} with no id: an incremental load cannot apply it; the "
+            "lakehouse was left as it was. Fix the source, or `data-platform load "
+            "--full-refresh` copies it whole (the transform's tests then name what is wrong)"
+        )
     changes: dict[str, set[int]] = {"insert": set(), "update": set(), "delete": set()}
     table = f"{SOURCES_SCHEMA}.{quote_identifier(name)}"
     loaded = connection.execute(

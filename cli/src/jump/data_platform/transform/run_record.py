@@ -159,7 +159,14 @@ def transform_lock(path: Path) -> Iterator[None]:
     `running` whose lock is free belongs to a run that was killed.
     """
     create_folder(path.parent)
-    with path.open("a", encoding="utf-8") as handle:
+    try:
+        opened = path.open("a", encoding="utf-8")
+    except OSError as error:  # a read-only data folder
+        raise DataPlatformError(
+            f"cannot take the transform's lock {path}: {error.strerror or error}; transform "
+            "writes the lakehouse and dbt's files, so the data folder must be writable"
+        ) from error
+    with opened as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:

@@ -12,6 +12,7 @@ import jinja2
 
 from jump.data_platform import __version__
 from jump.data_platform.atomic import atomic_path
+from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.report import charts
 from jump.data_platform.tools.report.data import (
@@ -48,8 +49,14 @@ def write_report(settings: Settings) -> BuiltReport:
     started = time.perf_counter()
     html = render_page(gather_report_data(settings))
     target = settings.report_file
-    with atomic_path(target) as temporary:
-        temporary.write_text(html, encoding="utf-8")
+    try:
+        with atomic_path(target) as temporary:
+            temporary.write_text(html, encoding="utf-8")
+    except OSError as error:  # a full disk: the previous report stays as it was
+        raise DataPlatformError(
+            f"cannot write the report {target}: {error.strerror or error}; the previous one is "
+            "left as it was"
+        ) from error
     return BuiltReport(target, len(html.encode("utf-8")), time.perf_counter() - started)
 
 
