@@ -51,6 +51,17 @@ _QUOTED_VALUE = re.compile(
 _SQL_LITERAL = re.compile(r"'(?:[^']|'')*'|\$\$.*?\$\$", re.DOTALL)
 
 
+# Control characters (but tab and newline) and the bidirectional overrides: printed raw from
+# data, `ESC ]0;title BEL` retitles the terminal and `ESC [2J` clears it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character written as its escape (`\\x1b`), so that what comes
+    from data is shown, never obeyed, by a terminal."""
+    return _CONTROL.sub(lambda match: match[0].encode("unicode_escape").decode("ascii"), text)
+
+
 def redact(text: str) -> str:
     """`text` without personal data: every email address, the value of every `column=value`
     pair whose column holds a name or an email (as a failing test's sample rows are written:
@@ -119,12 +130,13 @@ class Reporter:
         self.console = console or Console(stderr=True, highlight=False)
 
     def info(self, message: str) -> None:
+        message = printable(message)
         logger.info(message)
         if not self.quiet:
             self.console.print(message, markup=False, soft_wrap=True)
 
     def warning(self, message: str) -> None:
-        message = redact(message)
+        message = printable(redact(message))
         logger.warning(message)
         # Warnings are shown even when quiet: a script's author still needs to see them.
         self.console.print(f"Warning: {message}", style="yellow", markup=False, soft_wrap=True)
@@ -143,15 +155,16 @@ class Reporter:
 
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
         """A summary table: printed unless quiet, logged as plain lines in any case."""
-        for row in rows:
-            logger.info("%s | %s", title, " | ".join(str(value) for value in row))
+        shown = [[printable(str(value)) for value in row] for row in rows]
+        for row in shown:
+            logger.info("%s | %s", title, " | ".join(row))
         if self.quiet:
             return
         table = Table(title=title, title_justify="left")
         for column in columns:
             table.add_column(column)
-        for row in rows:
-            table.add_row(*(str(value) for value in row))
+        for row in shown:
+            table.add_row(*row)
         self.console.print(table)
 
 
@@ -159,7 +172,7 @@ class _RedactingFormatter(logging.Formatter):
     """Every line of the log file goes through `redact`, whoever logged it."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return printable(redact(super().format(record)))
 
 
 class _RunLogHandler(logging.FileHandler):

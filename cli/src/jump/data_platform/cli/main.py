@@ -26,6 +26,7 @@ from jump.data_platform.reporting import (
     DEFAULT_KEEP_LOGS,
     KEEP_LOGS_ENV_VAR,
     Reporter,
+    printable,
     redact,
     redact_sql,
     start_log_file,
@@ -160,11 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as stop:
         return int(stop.exit_code)
     except click.ClickException as error:
-        click.echo(f"Error: {error.format_message()}", err=True)
+        click.echo(f"Error: {printable(error.format_message())}", err=True)
         return error.exit_code
     except DataPlatformError as error:
         # A user error names a file, a row by its id or reference, never a person.
-        message = redact(error.message)
+        message = printable(redact(error.message))
         logger.error("%s", message)
         click.echo(f"Error: {message}", err=True)
         return error.exit_code

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.lakehouse import check_reader_statement, sql_error
+from jump.data_platform.reporting import printable
 from jump.data_platform.tools.duckdb_types import INTEGER_TYPES, NUMERIC_TYPES
 from jump.data_platform.tools.values import to_json, to_text
 
@@ -137,8 +138,11 @@ def render_table(
         console.width = max(console.width, 10_000)
     table = Table(show_edge=True, header_style="bold")
     for column in columns:
-        table.add_column(column.name, justify="right" if column.numeric else "left")
+        table.add_column(printable(column.name), justify="right" if column.numeric else "left")
     null = Text("NULL", style="dim")
     for row in rows:
-        table.add_row(*(null if value is None else Text(to_text(value)) for value in row))
+        # A value's control characters are shown escaped, never sent to the terminal.
+        table.add_row(
+            *(null if value is None else Text(printable(to_text(value))) for value in row)
+        )
     console.print(table)

@@ -21,6 +21,7 @@ from rich.console import Console
 
 from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import SHELL_SANDBOX, SHELL_SANDBOX_NOISE, connect
+from jump.data_platform.reporting import printable
 from jump.data_platform.tools.query import execute_one, fetch_batches, render_table
 
 SHELL_MAX_ROWS = 1_000
@@ -133,7 +134,9 @@ def _run_text(
     try:
         statements = connection.extract_statements(text)
     except duckdb.Error as error:
-        console.print(f"Error: {first_line(error)}", style="red", markup=False, highlight=False)
+        console.print(
+            f"Error: {printable(first_line(error))}", style="red", markup=False, highlight=False
+        )
         return
     for statement in statements:
         try:
@@ -146,7 +149,9 @@ def _run_text(
                 for row in batch
             ]
         except DataPlatformError as error:
-            console.print(f"Error: {error}", style="red", markup=False, highlight=False)
+            console.print(
+                f"Error: {printable(str(error))}", style="red", markup=False, highlight=False
+            )
             return
         render_table(columns, rows[:SHELL_MAX_ROWS], console)
         shown = f"first {SHELL_MAX_ROWS} rows shown" if len(rows) > SHELL_MAX_ROWS else None
