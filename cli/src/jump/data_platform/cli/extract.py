@@ -42,8 +42,9 @@ class AsOf(click.ParamType):  # type: ignore[type-arg]
     "--as-of",
     type=AsOf(),
     default=None,
-    help="The simulated 'now' (Europe/Paris): rows created at or before it. A date means the "
-    "whole day. Default: now.",
+    help="The simulated 'now' (Europe/Paris): rows created at or before it. A date "
+    "(2025-06-30 or 20250630) means the whole day; a local time the clocks skip is refused, "
+    "one they show twice is the first (summer time). Default: now.",
 )
 @scale_option(
     f"Volume multiplier, 1 to {MAX_SCALE:,}: 1 is about 1,200 freelancers, 330 clients, "
