@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
-from jump.data_platform.cli.options import ArgumentsThenOptions
+from jump.data_platform.cli.options import ArgumentsThenOptions, escape_formulas_option
 from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.tools.export import (
     FORMATS,
@@ -36,8 +36,15 @@ from jump.data_platform.tools.relations import find_relation
     type=click.Choice(FORMATS),
     help="Default: from the output's suffix (.csv, .parquet, .xlsx).",
 )
+@escape_formulas_option(default=True)
 @pass_run_context
-def export(run: RunContext, relation: str, output: Path, file_format: str | None) -> None:
+def export(
+    run: RunContext,
+    relation: str,
+    output: Path,
+    file_format: str | None,
+    escape_formulas: bool,
+) -> None:
     """Export RELATION (a table or view, `schema.name`) of the lakehouse to a file.
 
     \b
@@ -52,7 +59,7 @@ def export(run: RunContext, relation: str, output: Path, file_format: str | None
             )
         with open_lakehouse(lakehouse, read_only=True) as connection:
             found = find_relation(connection, relation, lakehouse)
-        rows = export_to_stdout(lakehouse, found, sys.stdout)
+        rows = export_to_stdout(lakehouse, found, sys.stdout, escape_formulas)
         run.reporter.info(f"Exported {rows:,} row{'s' * (rows != 1)} of {found} to stdout")
         return
     output = check_output(run.settings, output)
@@ -60,5 +67,7 @@ def export(run: RunContext, relation: str, output: Path, file_format: str | None
     with open_lakehouse(lakehouse, read_only=True) as connection:
         found = find_relation(connection, relation, lakehouse)
     with run.reporter.step(f"Exporting {found} to {output} ({file_format})"):
-        rows = export_relation(lakehouse, found, output, file_format)
+        rows = export_relation(
+            lakehouse, found, output, file_format, escape_formulas, warn=run.reporter.warning
+        )
     run.reporter.info(f"Exported {rows:,} row{'s' * (rows != 1)} of {found} to {output}")

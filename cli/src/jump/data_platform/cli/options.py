@@ -66,6 +66,18 @@ class SimulatedDay(click.ParamType):  # type: ignore[type-arg]
         return day
 
 
+def escape_formulas_option(default: bool) -> Callable[[Command], Command]:
+    """`--escape-formulas/--no-escape-formulas`: CSV text cells starting a formula (`=`, `+`,
+    `-`, `@`, tab, carriage return) get a leading `'`, so a spreadsheet shows them as text."""
+    return click.option(
+        "--escape-formulas/--no-escape-formulas",
+        default=default,
+        show_default=True,
+        help="CSV: put a ' before a text value starting with = + - @ (a spreadsheet would run "
+        "it as a formula).",
+    )
+
+
 project_dir_option = click.option(
     "--project-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
-from jump.data_platform.cli.options import ArgumentsThenOptions
+from jump.data_platform.cli.options import ArgumentsThenOptions, escape_formulas_option
 from jump.data_platform.lakehouse import connect
 from jump.data_platform.reporting import redact_sql
 from jump.data_platform.tools.query import (
@@ -42,8 +42,11 @@ logger = logging.getLogger("jump.data_platform")
     show_default=True,
     help="Rows shown in table format (csv and json print all).",
 )
+@escape_formulas_option(default=False)
 @pass_run_context
-def query(run: RunContext, sql: str | None, output_format: str, max_rows: int) -> None:
+def query(
+    run: RunContext, sql: str | None, output_format: str, max_rows: int, escape_formulas: bool
+) -> None:
     """Run one SQL statement on the lakehouse, read-only, and print its result.
 
     Without SQL, open an interactive SQL shell on the lakehouse (DuckDB's shell if the
@@ -67,7 +70,9 @@ def query(run: RunContext, sql: str | None, output_format: str, max_rows: int) -
             run.reporter.info("OK (the statement returns no rows)")
             return
         if output_format == "csv":
-            count = write_csv(columns, fetch_batches(connection, lakehouse), sys.stdout)
+            count = write_csv(
+                columns, fetch_batches(connection, lakehouse), sys.stdout, escape_formulas
+            )
         elif output_format == "json":
             count = write_json(columns, fetch_batches(connection, lakehouse), sys.stdout)
         else:

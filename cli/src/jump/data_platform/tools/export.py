@@ -13,12 +13,12 @@ import duckdb
 
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError, first_line
-from jump.data_platform.lakehouse import open_lakehouse, quote_literal
+from jump.data_platform.lakehouse import open_lakehouse, quote_identifier, quote_literal
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.duckdb_types import NUMERIC_TYPES
 from jump.data_platform.tools.query import execute_one, fetch_batches, write_csv
 from jump.data_platform.tools.relations import Relation
-from jump.data_platform.tools.values import to_text
+from jump.data_platform.tools.values import escape_formula_sql, to_text
 
 FORMATS = ("csv", "parquet", "xlsx")
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
@@ -110,7 +110,9 @@ _KINDS = (
 )
 
 
-def export_to_stdout(lakehouse: Path, relation: Relation, out: TextIO) -> int:
+def export_to_stdout(
+    lakehouse: Path, relation: Relation, out: TextIO, escape_formulas: bool = True
+) -> int:
     """`-o -`: the relation as CSV on `out`, as `query --format csv` writes it."""
     with open_lakehouse(lakehouse, read_only=True) as connection:
         try:
@@ -118,14 +120,22 @@ def export_to_stdout(lakehouse: Path, relation: Relation, out: TextIO) -> int:
         except DataPlatformError as error:
             raise DataPlatformError(f"cannot export {relation}: {error}") from error
         assert columns is not None  # a SELECT always has columns
-        return write_csv(columns, fetch_batches(connection, lakehouse), out)
+        return write_csv(columns, fetch_batches(connection, lakehouse), out, escape_formulas)
 
 
-def export_relation(lakehouse: Path, relation: Relation, output: Path, file_format: str) -> int:
+def export_relation(
+    lakehouse: Path,
+    relation: Relation,
+    output: Path,
+    file_format: str,
+    escape_formulas: bool = True,
+    warn: Callable[[str], None] | None = None,
+) -> int:
     """Write `relation` to `output`; return the number of rows.
 
     The file appears only when complete: an error leaves any previous file untouched. The
-    reading connection may write the temporary file and nothing else.
+    reading connection may write the temporary file and nothing else. `escape_formulas`: CSV
+    text cells starting a formula get a leading `'`. `warn` hears of values Excel cut.
     """
     try:
         with (
@@ -133,8 +143,8 @@ def export_relation(lakehouse: Path, relation: Relation, output: Path, file_form
             open_lakehouse(lakehouse, read_only=True, output=temporary) as connection,
         ):
             if file_format == "xlsx":
-                return _write_xlsx(connection, relation, temporary)
-            return _copy(connection, relation, temporary, file_format)
+                return _write_xlsx(connection, relation, temporary, warn or (lambda _: None))
+            return _copy(connection, relation, temporary, file_format, escape_formulas)
     except duckdb.Error as error:
         raise DataPlatformError(
             f"cannot export {relation} to {output}: {first_line(error)}"
@@ -144,19 +154,38 @@ def export_relation(lakehouse: Path, relation: Relation, output: Path, file_form
 
 
 def _copy(
-    connection: duckdb.DuckDBPyConnection, relation: Relation, path: Path, file_format: str
+    connection: duckdb.DuckDBPyConnection,
+    relation: Relation,
+    path: Path,
+    file_format: str,
+    escape_formulas: bool,
 ) -> int:
     """DuckDB writes CSV and Parquet itself, in parallel, without going through Python."""
     options = (
         "FORMAT csv, HEADER true" if file_format == "csv" else "FORMAT parquet, COMPRESSION zstd"
     )
+    selected = "*"
+    if file_format == "csv" and escape_formulas:
+        connection.execute(f"SELECT * FROM {relation.qualified} LIMIT 0")
+        selected = ", ".join(
+            f"{escape_formula_sql(quote_identifier(str(name)))} AS {quote_identifier(str(name))}"
+            if str(kind).upper() == "VARCHAR"
+            else quote_identifier(str(name))
+            for name, kind, *_ in connection.description or []
+        )
     result = connection.execute(
-        f"COPY (SELECT * FROM {relation.qualified}) TO {quote_literal(str(path))} ({options})"
+        f"COPY (SELECT {selected} FROM {relation.qualified}) TO {quote_literal(str(path))} "
+        f"({options})"
     ).fetchone()
     return int(result[0]) if result else 0
 
 
-def _write_xlsx(connection: duckdb.DuckDBPyConnection, relation: Relation, path: Path) -> int:
+def _write_xlsx(
+    connection: duckdb.DuckDBPyConnection,
+    relation: Relation,
+    path: Path,
+    warn: Callable[[str], None],
+) -> int:
     """One sheet, streamed row by row (XlsxWriter's constant-memory mode): about twice as fast
     as openpyxl's write-only mode here, in constant memory."""
     import xlsxwriter  # type: ignore[import-untyped]  # only this format needs it
@@ -172,10 +201,39 @@ def _write_xlsx(connection: duckdb.DuckDBPyConnection, relation: Relation, path:
     # temporary folder: a killed export's leftovers are then found and removed by the next one.
     scratch = path.with_name(f"{path.name}.d")
     scratch.mkdir()
+    cut = _CutCells()
     try:
-        return _write_workbook(connection, relation, path, scratch, xlsxwriter)
+        rows = _write_workbook(connection, relation, path, scratch, xlsxwriter, cut)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if cut.count:
+        many = cut.count != 1
+        warn(
+            f"{cut.count:,} value{'s' * many} longer than Excel's {XLSX_MAX_CHARS:,} characters "
+            f"{'were' if many else 'was'} cut to fit a cell (the first in column "
+            f"{cut.first_column}, row {cut.first_row:,}): export csv or parquet for whole values"
+        )
+    return rows
+
+
+# An Excel cell holds at most this many characters: XlsxWriter cuts a longer string silently.
+XLSX_MAX_CHARS = 32_767
+
+
+class _CutCells:
+    """The text cells cut to Excel's limit: how many, and the first."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first_column = ""
+        self.first_row = 0
+
+    def check(self, name: str, row: int, text: str) -> str:
+        if len(text) > XLSX_MAX_CHARS:
+            self.count += 1
+            if self.count == 1:
+                self.first_column, self.first_row = name, row
+        return text
 
 
 def _write_workbook(
@@ -184,6 +242,7 @@ def _write_workbook(
     path: Path,
     scratch: Path,
     xlsxwriter: Any,
+    cut: _CutCells,
 ) -> int:
     workbook = xlsxwriter.Workbook(
         str(path),
@@ -205,7 +264,9 @@ def _write_workbook(
     description = connection.description or []
     bold = workbook.add_format({"bold": True})
     sheet.write_row(0, 0, [str(column[0]) for column in description], bold)
-    writers = [_cell_writer(sheet, workbook, str(column[1])) for column in description]
+    writers = [
+        _cell_writer(sheet, workbook, str(column[1]), str(column[0]), cut) for column in description
+    ]
     count = 0
     while rows := connection.fetchmany(_BATCH_ROWS):
         for row in rows:
@@ -225,7 +286,9 @@ _CellWriter = Callable[[int, int, Any], object]
 _DATE_FORMATS = {"DATE": "yyyy-mm-dd", "TIME": "hh:mm:ss", "TIMESTAMP": "yyyy-mm-dd hh:mm:ss"}
 
 
-def _cell_writer(sheet: Any, workbook: Any, column_type: str) -> _CellWriter:
+def _cell_writer(
+    sheet: Any, workbook: Any, column_type: str, name: str, cut: _CutCells
+) -> _CellWriter:
     """How to write one column's values, chosen once from its DuckDB type, not per cell."""
     base = column_type.split("(")[0].upper()
     if base in NUMERIC_TYPES:
@@ -233,12 +296,14 @@ def _cell_writer(sheet: Any, workbook: Any, column_type: str) -> _CellWriter:
     if base == "BOOLEAN":
         return lambda row, col, value: sheet.write_boolean(row, col, bool(value))
     if base == "VARCHAR":
-        return lambda row, col, value: sheet.write_string(row, col, value)
+        return lambda row, col, value: sheet.write_string(row, col, cut.check(name, row, value))
     kind = next((k for k in ("TIMESTAMP", "DATE", "TIME") if base.startswith(k)), None)
     if kind is not None:
         date_format = workbook.add_format({"num_format": _DATE_FORMATS[kind]})
         return lambda row, col, value: sheet.write_datetime(row, col, value, date_format)
-    return lambda row, col, value: sheet.write_string(row, col, to_text(value))
+    return lambda row, col, value: sheet.write_string(
+        row, col, cut.check(name, row, to_text(value))
+    )
 
 
 def _sheet_name(name: str) -> str:

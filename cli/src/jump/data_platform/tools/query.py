@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -18,7 +18,7 @@ from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.lakehouse import check_reader_statement, sql_error
 from jump.data_platform.reporting import printable
 from jump.data_platform.tools.duckdb_types import INTEGER_TYPES, NUMERIC_TYPES
-from jump.data_platform.tools.values import to_json, to_text
+from jump.data_platform.tools.values import escape_formula, to_json, to_text
 
 FORMATS = ("table", "csv", "json")
 BATCH_ROWS = 10_000
@@ -79,23 +79,47 @@ def fetch_batches(
 
 
 def write_csv(
-    columns: Sequence[ResultColumn], batches: Iterator[list[tuple[object, ...]]], out: TextIO
+    columns: Sequence[ResultColumn],
+    batches: Iterator[list[tuple[object, ...]]],
+    out: TextIO,
+    escape_formulas: bool = False,
 ) -> int:
+    """CSV as DuckDB writes it; `escape_formulas`: a text cell starting a formula gets a
+    leading `'`, so that a spreadsheet shows it rather than computes it."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([column.name for column in columns])
     # Python's csv already writes most values as DuckDB's CSV does (NULL empty, ISO dates):
     # only the columns that differ are converted, and a result with none goes through in C.
-    convert = [_needs_csv_text(column) for column in columns]
+    convert: list[Callable[[object], object] | None] = [
+        _as_text if _needs_csv_text(column) else None for column in columns
+    ]
+    if escape_formulas:
+        convert = [
+            _escaped if column.type.upper() == "VARCHAR" else how
+            for column, how in zip(columns, convert, strict=True)
+        ]
     count = 0
     for rows in batches:
         if any(convert):
             writer.writerows(
-                [to_text(v) if c else v for v, c in zip(row, convert, strict=True)] for row in rows
+                [
+                    how(v) if how and v is not None else v
+                    for v, how in zip(row, convert, strict=True)
+                ]
+                for row in rows
             )
         else:
             writer.writerows(rows)
         count += len(rows)
     return count
+
+
+def _as_text(value: object) -> object:
+    return to_text(value)
+
+
+def _escaped(value: object) -> object:
+    return escape_formula(str(value))
 
 
 def _needs_csv_text(column: ResultColumn) -> bool:

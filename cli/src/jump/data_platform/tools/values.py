@@ -9,6 +9,21 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+# A CSV cell starting with one of these is a formula to a spreadsheet (`=HYPERLINK(...)`,
+# `+1+1`, `@SUM(1)`; tab and carriage return too, as OWASP lists them).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(text: str) -> str:
+    """A text cell a spreadsheet shows as text: a leading `'` before a formula's first sign."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def escape_formula_sql(column: str) -> str:
+    """`escape_formula` in SQL, for a text column that DuckDB writes itself."""
+    starts = ", ".join(f"chr({ord(start)})" for start in FORMULA_STARTS)
+    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr(39) || {column} ELSE {column} END"
+
 
 def to_text(value: object) -> str:
     """A value as CSV text: empty for NULL, ISO dates, `true`/`false` like DuckDB's own CSV."""
