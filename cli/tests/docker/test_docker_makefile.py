@@ -104,16 +104,17 @@ def test_query_without_a_lakehouse_says_what_to_do(tmp_path: Path) -> None:
     assert "make" in result.stderr
 
 
-def test_query_opens_the_duckdb_shell_of_the_image_read_only_and_safe(tmp_path: Path) -> None:
-    """Safe mode: no `.open` of a writable file, no `.system`, no file outside the lakehouse."""
+def test_query_opens_the_shell_of_the_image_through_data_platform(tmp_path: Path) -> None:
+    """`data-platform query` sandboxes the image's DuckDB shell (read-only, safe mode, its file
+    system off: `duckdb -safe -readonly` alone let COPY ... TO empty the lakehouse)."""
     lakehouse = Settings(data_folder=tmp_path).lakehouse_file
     lakehouse.parent.mkdir(parents=True)
     lakehouse.touch()
     result = make("query", "DOCKER=echo", "IMAGE=test-image", f"DATA={tmp_path}")
     assert result.returncode == 0, result.stderr
     command = result.stdout.split()
-    assert command[command.index("--entrypoint") + 1] == "duckdb"
-    assert command[-4:] == ["test-image", "-safe", "-readonly", "/data/lakehouse/lakehouse.duckdb"]
+    assert "--entrypoint" not in command
+    assert command[-2:] == ["test-image", "query"]
 
 
 def test_clean_removes_the_data_folder(tmp_path: Path) -> None:
