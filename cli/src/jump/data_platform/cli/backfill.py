@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from jump.data_platform.backfill import STEPS
+from jump.data_platform.backfill import STEPS, period
 from jump.data_platform.backfill import backfill as run_backfill
 from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.extract import MAX_SCALE
 from jump.data_platform.cli.options import project_dir_option
 from jump.data_platform.cli.transform import transform
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.transform.dbt_project import find_dbt_project
 
 
@@ -66,12 +65,6 @@ def backfill(
     if last_day < first_day:
         raise DataPlatformError(f"--to {last_day:%Y-%m-%d} is before --from {first_day:%Y-%m-%d}")
     project = find_dbt_project(project_dir)
-    step = STEPS[every]
-    start = _midnight(first_day.date()) + step
-    end = _midnight(last_day.date() + timedelta(days=1))
+    start, end = period(first_day.date(), last_day.date(), every)
     run_backfill(run.settings, project, start, end, every, scale, reporter=run.reporter)
     context.invoke(transform, layers=(), full_refresh=False, project_dir=project)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=COMPANY_TIME_ZONE)

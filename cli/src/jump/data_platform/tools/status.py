@@ -54,6 +54,8 @@ class LakehouseStatus:
     transform_running: bool = False  # a transform holds its lock now
     published: dict[str, Publication] = field(default_factory=dict)  # layer -> what readers see
     loads: list[LoadRecord] = field(default_factory=list)  # newest first (platform.loads)
+    # The months of marts.nps_monthly whose end the lakehouse did not observe (`is_observed`).
+    unobserved_months: list[dt.date] = field(default_factory=list)
 
     def fresh(self, source: str) -> bool:
         return self.checked_at - self.loaded_at[source] <= stale_after(source)
@@ -99,6 +101,7 @@ def gather_status(settings: Settings) -> LakehouseStatus:
         status.as_of = _as_of(connection, relations)
         status.published = read_publications(connection)
         status.loads = _recent_loads(connection)
+        status.unobserved_months = _unobserved_months(connection)
     finally:
         connection.close()
     return status
@@ -178,3 +181,14 @@ def _recent_loads(connection: duckdb.DuckDBPyConnection) -> list[LoadRecord]:
         return recent_loads(connection)
     except duckdb.Error:  # an older or foreign layout: say nothing rather than fail
         return []
+
+
+def _unobserved_months(connection: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """The NPS months reconstructed from later rows (none before the first transform)."""
+    try:
+        rows = connection.execute(
+            "select month from marts.nps_monthly where not is_observed order by month"
+        ).fetchall()
+    except duckdb.Error:  # not built yet, or an older layout: say nothing rather than fail
+        return []
+    return [row[0] for row in rows]
