@@ -287,14 +287,17 @@ def nps_monthly_truth(
     }
 
 
-def turnover_by_cohort(s: Sources) -> dict[tuple[int, date], tuple[Any, ...]]:
-    """(freelancer, month) -> (last name, first name, cohort, entity, turnover)."""
+def turnover_by_cohort(s: Sources) -> dict[tuple[int, date, str], tuple[Any, ...]]:
+    """(freelancer, month, entity) -> (last name, first name, cohort, turnover): each invoice
+    under the entity of its own contract; a month without invoices under the entity of the
+    latest contract started by then, with 0."""
     by_user: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for contract in s.contracts:
         by_user[contract[1]].append(contract)
-    turnover: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
-    for _, _, uid, day, amount in s.invoices:
-        turnover[uid, month_of(day)] += amount
+    entity_of = {cid: entity for cid, _, entity, *_ in s.contracts}
+    turnover: dict[tuple[int, date], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for _, cid, uid, day, amount in s.invoices:
+        turnover[uid, month_of(day)][entity_of[cid]] += amount
     last = max([s.as_of_month, *(month_of(day) for *_, day, _ in s.invoices)])
     result = {}
     for uid, contracts in by_user.items():
@@ -302,9 +305,11 @@ def turnover_by_cohort(s: Sources) -> dict[tuple[int, date], tuple[Any, ...]]:
         cohort = month_of(min(start for *_, start, _ in contracts))
         for month in months_between(cohort, last):
             started = [c for c in contracts if month_of(c[3]) <= month]
-            entity = max(started, key=lambda c: (c[3], c[0]))[2]
-            amount = turnover.get((uid, month), Decimal(0))
-            result[uid, month] = (last_name, first, cohort, entity, amount)
+            invoiced = turnover.get((uid, month)) or {
+                max(started, key=lambda c: (c[3], c[0]))[2]: Decimal(0)
+            }
+            for entity, amount in invoiced.items():
+                result[uid, month, entity] = (last_name, first, cohort, amount)
     return result
 
 
