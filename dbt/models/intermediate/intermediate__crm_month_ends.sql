@@ -1,8 +1,8 @@
--- Whether the lakehouse saw the CRM as it was at each month's end (docs/history.md).
+-- Whether the lakehouse saw the CRM as it was at each month's end (docs/models.md).
 --
--- A month's NPS figures describe the CRM at its last second, or at the CRM's as-of instant for
--- the unfinished month. A CRM row keeps only its latest answer: the answer a row held then is
--- known only if a load saw it before it was replaced. Let L be the first CRM load as of that
+-- A month's NPS figures describe the CRM at its last second, or at the CRM's latest as-of
+-- instant for the unfinished as-of month. A CRM row keeps only its latest answer: the answer a
+-- row held then is known only if a load saw it before it was replaced. Let L be the first CRM load as of that
 -- instant or later. If no CRM row that existed then has a version starting after the instant and
 -- by L, every row looked at L as it did then, and the snapshot holds that state. Otherwise the
 -- row's state then is unknown (its earlier answer may be lost): the month is not observed.
@@ -23,15 +23,27 @@ with crm_as_ofs as (
 ),
 
 month_ends as (
+    -- A finished month describes its last second, even when the CRM was last extracted before
+    -- it (the CRM is extracted daily, the App hourly): it is observed once a CRM load saw it.
+    -- The as-of month describes the CRM's latest as-of instant when earlier.
     select
         months.month,
-        least(
-            cast(
-                {{ dbt.dateadd('second', -1, dbt.dateadd('month', 1, 'months.month')) }}
-                as timestamp
-            ),
-            (select max(crm_as_ofs.as_of) from crm_as_ofs)
-        ) as described_at
+        case
+            when months.month < months.as_of_month
+                then
+                    cast(
+                        {{ dbt.dateadd('second', -1, dbt.dateadd('month', 1, 'months.month')) }}
+                        as timestamp
+                    )
+            else
+                least(
+                    cast(
+                        {{ dbt.dateadd('second', -1, dbt.dateadd('month', 1, 'months.month')) }}
+                        as timestamp
+                    ),
+                    (select max(crm_as_ofs.as_of) from crm_as_ofs)
+                )
+        end as described_at
     from {{ ref('intermediate__months') }} as months
 ),
 
