@@ -2,10 +2,11 @@
 --
 -- A month's NPS figures describe the CRM at its last second, or at the CRM's latest as-of
 -- instant for the unfinished as-of month. A CRM row keeps only its latest answer: the answer a
--- row held then is known only if a load saw it before it was replaced. Let L be the first CRM load as of that
--- instant or later. If no CRM row that existed then has a version starting after the instant and
--- by L, every row looked at L as it did then, and the snapshot holds that state. Otherwise the
--- row's state then is unknown (its earlier answer may be lost): the month is not observed.
+-- row held then is known only if a load saw it before it was replaced. Let L be the first CRM
+-- load as of that instant or later. If no CRM row that existed then has a version starting
+-- after the instant and by L, every row looked at L as it did then, and the snapshot holds that
+-- state. Otherwise the row's state then is unknown (its earlier answer may be lost): the month
+-- is not observed.
 -- This assumes every loaded version was snapshotted (transform after each load; backfill
 -- snapshots before a load would overwrite an unrecorded version).
 -- depends_on: {{ source('platform', 'loads') }}
