@@ -105,13 +105,15 @@ class Sources:
             )
         ]
         self.customers = [
-            (identifier(cid), last, first, email, score(value), updated_at)
-            for cid, last, first, email, value, updated_at in rows(
+            (identifier(cid), last, first, email, score(value), updated_at, created_at)
+            for cid, last, first, email, value, updated_at, created_at in rows(
                 crm,
-                "select id, last_name, first_name, email, satisfaction_score, updated_at"
-                " from customers",
+                "select id, last_name, first_name, email, satisfaction_score, updated_at,"
+                " created_at from customers",
             )
         ]
+        # The CRM's as-of instant in local time, like every timestamp of the sources.
+        [(self.crm_as_of,)] = rows(crm, "select extracted_at from extract_metadata")
 
     @property
     def as_of_month(self) -> date:
@@ -175,22 +177,35 @@ def crm_scores(s: Sources) -> dict[int, int | None]:
     return {uid: row[4] for uid, (_, row) in crm_matches(s).items()}
 
 
-def survey_answers(s: Sources) -> list[tuple[int, int, str, int]]:
-    """(freelancer, score, answered at, CRM id) for every CRM row with a score that belongs to
-    a matched freelancer: every row with their email when matched by email, else the matched
-    row. The sources hold each row's current answer, dated by its updated_at."""
-    answers = []
+def answer_owners(s: Sources) -> dict[int, int]:
+    """CRM id -> the App user it belongs to: every row with the user's email when matched by
+    email, else the matched row."""
+    by_email = {}
+    owners = {}
     for uid, (method, matched) in crm_matches(s).items():
-        email = (matched[3] or "").strip().lower()
-        for row in s.customers:
-            mine = (
-                (row[3] or "").strip().lower() == email
-                if method == "email"
-                else row[0] == matched[0]
-            )
-            if mine and row[4] is not None:
-                answers.append((uid, row[4], row[5], row[0]))
-    return answers
+        if method == "email":
+            by_email[(matched[3] or "").strip().lower()] = uid
+        else:
+            owners[matched[0]] = uid
+    for row in s.customers:
+        email = (row[3] or "").strip().lower()
+        if email in by_email:
+            owners[row[0]] = by_email[email]
+    return owners
+
+
+def survey_answers(
+    s: Sources, owners: dict[int, int] | None = None
+) -> list[tuple[int, int, str, int]]:
+    """(freelancer, score, answered at, CRM id) for every CRM row with a score that belongs to
+    a matched freelancer (`owners`, by default the sources' own matching). The sources hold
+    each row's current answer, dated by its updated_at."""
+    owners = answer_owners(s) if owners is None else owners
+    return [
+        (owners[row[0]], row[4], row[5], row[0])
+        for row in s.customers
+        if row[0] in owners and row[4] is not None
+    ]
 
 
 def _nps_of(scores: list[int]) -> tuple[Decimal | None, int, int, int, int]:
@@ -205,7 +220,9 @@ def _nps_of(scores: list[int]) -> tuple[Decimal | None, int, int, int, int]:
     return value, len(scores), promoters, passives, detractors
 
 
-def _latest_scores(answers: list[tuple[int, int, str, int]], before: str | None) -> list[int]:
+def _latest(
+    answers: list[tuple[int, int, str, int]], before: str | None
+) -> dict[int, tuple[str, int, int]]:
     """Each freelancer's latest answer (by time, then CRM id) given before `before`."""
     latest: dict[int, tuple[str, int, int]] = {}
     for uid, score, answered_at, crm_id in answers:
@@ -213,36 +230,74 @@ def _latest_scores(answers: list[tuple[int, int, str, int]], before: str | None)
             continue
         if uid not in latest or (answered_at, crm_id) > latest[uid][:2]:
             latest[uid] = (answered_at, crm_id, score)
-    return [score for _, _, score in latest.values()]
+    return latest
 
 
 def nps(s: Sources) -> tuple[Decimal | None, int, int, int, int]:
     """A freelancer counts once, with their latest answer: a later duplicate without a score
     does not erase it."""
-    return _nps_of(_latest_scores(survey_answers(s), None))
+    return _nps_of([score for *_, score in _latest(survey_answers(s), None).values()])
+
+
+def _stamp(day: date) -> str:
+    return f"{day.isoformat()} 00:00:00"
+
+
+def nps_of_month(answers: list[tuple[int, int, str, int]], month: date) -> tuple[Any, ...]:
+    """(nps, respondents, promoters, passives, detractors, answers_in_month, nps_all_time,
+    respondents_all_time) at the end of `month`: the trailing twelve months are each
+    freelancer's latest answer if given from the first day of the month 11 months earlier."""
+    end = _stamp(next_month(month))
+    window_start = _stamp(date(month.year - (month.month <= 11), (month.month - 12) % 12 + 1, 1))
+    latest = _latest(answers, end).values()
+    ttm = _nps_of([score for answered_at, _, score in latest if answered_at >= window_start])
+    all_time = _nps_of([score for *_, score in latest])
+    in_month = sum(1 for _, _, answered_at, _ in answers if _stamp(month) <= answered_at < end)
+    return (*ttm, in_month, all_time[0], all_time[1])
+
+
+def _last_second(month: date) -> str:
+    return f"{(next_month(month) - timedelta(days=1)).isoformat()} 23:59:59"
 
 
 def nps_monthly(s: Sources) -> dict[date, tuple[Any, ...]]:
-    """month -> (nps, respondents, promoters, passives, detractors, is_complete), over the
-    months of the monthly turnover, from the answers given before the month's end."""
+    """month -> (nps_of_month..., is_complete, is_observed) over the months of the monthly
+    turnover, for a lakehouse that loaded these sources once: each answer is a row's current
+    score. A month is observed when no CRM row that existed at its end (or at the CRM's as-of,
+    if earlier) changed between then and the load."""
     answers = survey_answers(s)
+    result = {}
+    for month in monthly_turnover(s):
+        described = min(_last_second(month), s.crm_as_of)
+        observed = not any(row[6] <= described < row[5] <= s.crm_as_of for row in s.customers)
+        result[month] = (*nps_of_month(answers, month), month < s.as_of_month, observed)
+    return result
+
+
+def nps_monthly_truth(
+    final: Sources, month_ends: dict[date, Sources]
+) -> dict[date, tuple[Any, ...]]:
+    """month -> nps_of_month(...) as the extract taken at each month's end gives it (the as-of
+    month: the final extract), each CRM row attributed by the final matching (as the lakehouse
+    does)."""
+    owners = answer_owners(final)
     return {
-        month: (
-            *_nps_of(_latest_scores(answers, f"{next_month(month).isoformat()} 00:00:00")),
-            month < s.as_of_month,
-        )
-        for month in monthly_turnover(s)
+        month: nps_of_month(survey_answers(month_ends.get(month, final), owners), month)
+        for month in monthly_turnover(final)
     }
 
 
-def turnover_by_cohort(s: Sources) -> dict[tuple[int, date], tuple[Any, ...]]:
-    """(freelancer, month) -> (last name, first name, cohort, entity, turnover)."""
+def turnover_by_cohort(s: Sources) -> dict[tuple[int, date, str], tuple[Any, ...]]:
+    """(freelancer, month, entity) -> (last name, first name, cohort, turnover): each invoice
+    under the entity of its own contract; a month without invoices under the entity of the
+    latest contract started by then, with 0."""
     by_user: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for contract in s.contracts:
         by_user[contract[1]].append(contract)
-    turnover: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
-    for _, _, uid, day, amount in s.invoices:
-        turnover[uid, month_of(day)] += amount
+    entity_of = {cid: entity for cid, _, entity, *_ in s.contracts}
+    turnover: dict[tuple[int, date], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for _, cid, uid, day, amount in s.invoices:
+        turnover[uid, month_of(day)][entity_of[cid]] += amount
     last = max([s.as_of_month, *(month_of(day) for *_, day, _ in s.invoices)])
     result = {}
     for uid, contracts in by_user.items():
@@ -250,9 +305,11 @@ def turnover_by_cohort(s: Sources) -> dict[tuple[int, date], tuple[Any, ...]]:
         cohort = month_of(min(start for *_, start, _ in contracts))
         for month in months_between(cohort, last):
             started = [c for c in contracts if month_of(c[3]) <= month]
-            entity = max(started, key=lambda c: (c[3], c[0]))[2]
-            amount = turnover.get((uid, month), Decimal(0))
-            result[uid, month] = (last_name, first, cohort, entity, amount)
+            invoiced = turnover.get((uid, month)) or {
+                max(started, key=lambda c: (c[3], c[0]))[2]: Decimal(0)
+            }
+            for entity, amount in invoiced.items():
+                result[uid, month, entity] = (last_name, first, cohort, amount)
     return result
 
 

@@ -118,14 +118,33 @@ def test_a_score_not_an_integer_from_0_to_10_warns_and_is_never_counted(
     assert rows(run, "select respondents, promoters, detractors from marts.nps") == [(2, 2, 0)]
 
 
-def test_an_empty_invoices_table_fails_and_is_not_called_stale(folder: Path) -> None:
-    run = damaged_run(folder, "delete from sources.app__invoices")
+def test_an_invoices_table_emptied_after_a_load_with_invoices_fails(folder: Path) -> None:
+    run = damaged_run(
+        folder,
+        "create schema platform",
+        # What `load` recorded: an earlier load brought 9 invoices.
+        "create table platform.loads as select 3 as load_id, 'app' as source,"
+        " '2024-06-15T23:59:59+02:00' as as_of, 'app__invoices' as table_name, 9 as rows_total",
+        "delete from sources.app__invoices",
+    )
     assert run.exit_code == 1
     error = run.stderr.strip().splitlines()[-1]
-    assert error.startswith("Error: transform failed: invoices_table_is_not_empty (fail)")
-    assert "problem=the invoices table is empty" in error
+    assert error.startswith("Error: transform failed: invoices_table_was_not_emptied (fail)")
+    assert "problem=the invoices table is empty, but load 3 had 9 invoices" in error
     assert "days ago" not in run.stderr
     assert "source app.invoices (sources.app__invoices) has no row" in text(run)
+
+
+def test_no_invoice_yet_publishes_empty_marts_with_a_warning(folder: Path) -> None:
+    """A company that has not invoiced yet (no load ever brought an invoice) is no error."""
+    run = damaged_run(folder, "delete from sources.app__invoices")
+    assert run.exit_code == 0, run.stderr
+    [warning] = [line for line in warnings(run) if not line.startswith("source ")]
+    assert warning.startswith("invoices_table_is_not_empty (warn)")
+    assert "problem=the invoices table is empty" in warning
+    for mart in ("monthly_turnover", "nps_monthly", "turnover_by_cohort"):
+        assert rows(run, f"select count(*) from marts.{mart}") == [(0,)], mart  # no month
+    assert rows(run, "select count(*) from marts.freelancer_cumulative_turnover") == [(0,)]
 
 
 def test_an_invoice_of_an_unknown_contract_fails_naming_the_invoice(folder: Path) -> None:

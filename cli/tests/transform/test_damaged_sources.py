@@ -183,7 +183,7 @@ def marts(run: Run) -> dict[str, Any]:
             "monthly_turnover": dict(query("select month, turnover from marts.monthly_turnover")),
             "nps": query("select * from marts.nps"),
             "turnover_by_cohort": {
-                (row[0], row[5]): (row[1], row[2], row[3], row[4], row[6])
+                (row[0], row[5], row[4]): (row[1], row[2], row[3], row[6])
                 for row in query("select * from marts.turnover_by_cohort")
             },
             "cumulative": {

@@ -3,6 +3,7 @@ values computed independently in Python straight from the SQLite files."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -69,13 +70,13 @@ def test_nps_monthly(end_to_end_run: Run, sources: expected.Sources) -> None:
         row[0]: row[1:]
         for row in rows(
             end_to_end_run,
-            "select month, nps, respondents, promoters, passives, detractors, is_complete"
-            " from marts.nps_monthly",
+            "select month, nps, respondents, promoters, passives, detractors, answers_in_month,"
+            " nps_all_time, respondents_all_time, is_complete, is_observed from marts.nps_monthly",
         )
     }
     assert actual == expected.nps_monthly(sources)
     last = max(actual)
-    assert actual[last][:5] == expected.nps(sources)  # the last month is today's NPS
+    assert actual[last][6:8] == expected.nps(sources)[:2]  # all time: today's NPS
 
 
 def test_monthly_marts_cover_the_same_months_and_flag_the_unfinished_one(
@@ -110,10 +111,12 @@ def test_crm_scores_match(end_to_end_run: Run, sources: expected.Sources) -> Non
 
 def test_turnover_by_cohort(end_to_end_run: Run, sources: expected.Sources) -> None:
     actual = {
-        (row[0], row[5]): (row[1], row[2], row[3], row[4], row[6])
+        (row[0], row[5], row[4]): (row[1], row[2], row[3], row[6])
         for row in rows(end_to_end_run, "select * from marts.turnover_by_cohort")
     }
     assert actual == expected.turnover_by_cohort(sources)
+    # The planted hand-over (docs/sources.md): user 1 invoiced under both entities in June 2024.
+    assert {key[2] for key in actual if key[:2] == (1, date(2024, 6, 1))} == {"blue", "green"}
 
 
 def test_freelancer_cumulative_turnover(end_to_end_run: Run, sources: expected.Sources) -> None:

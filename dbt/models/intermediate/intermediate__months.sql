@@ -1,13 +1,11 @@
--- The calendar of the marts: one row per month from the first job contract's or invoice's month
--- to the as-of month (the App's extraction date, or the var `as_of`). Should an invoice be dated
--- after the as-of month, the calendar extends to it so that no turnover is ever dropped.
+-- The calendar of the marts: one row per month from the first invoice's month to the as-of month
+-- (the App's extraction date, or the var `as_of`); none before the company's first invoice.
+-- Should an invoice be dated after the as-of month, the calendar extends to it so that no
+-- turnover is ever dropped.
 -- depends_on: {{ ref('staging__app__extract_metadata') }}
 with bounds as (
     select
-        least(
-            (select min(start_date) from {{ ref('staging__app__job_contracts') }}),
-            (select min(issue_date) from {{ ref('staging__app__invoices') }})
-        ) as first_date,
+        (select min(issue_date) from {{ ref('staging__app__invoices') }}) as first_date,
         {{ as_of_date() }} as as_of_date,
         (select max(issue_date) from {{ ref('staging__app__invoices') }}) as last_invoice_date
 ),

@@ -10,24 +10,40 @@ with versions as (
         {{ normalize_email('email') }} as email,
         -- Read strictly, as staging does: a malformed score is no answer (never rounded).
         {{ satisfaction_score('satisfaction_score') }} as satisfaction_score,
+        -- What else a person may edit on the row, as typed.
+        last_name,
+        first_name,
+        email as email_as_typed,
         cast(dbt_valid_from as timestamp) as answered_at
     from {{ crm_customer_versions() }}
 ),
 
 answers as (
-    -- A version that kept the previous version's score (another field changed) is no new answer.
+    -- A version with a score is an answer when the score changed, or when nothing else did:
+    -- the CRM keeps only the latest answer, so a re-answer with the same score shows as a new
+    -- version whose only change is its `updated_at` (issue 21: seed 7, freelancer 395). A
+    -- version that kept the score while a name or the email was edited is no new answer.
     select *
     from (
         select
             *,
-            lag(satisfaction_score) over (
-                partition by crm_customer_id order by answered_at
-            ) as previous_score
+            lag(satisfaction_score) over by_row as previous_score,
+            lag(last_name) over by_row as previous_last_name,
+            lag(first_name) over by_row as previous_first_name,
+            lag(email_as_typed) over by_row as previous_email
         from versions
+        window by_row as (partition by crm_customer_id order by answered_at)
     ) as ordered
     where
         satisfaction_score is not null
-        and satisfaction_score is distinct from previous_score
+        and (
+            satisfaction_score is distinct from previous_score
+            or (
+                last_name is not distinct from previous_last_name
+                and first_name is not distinct from previous_first_name
+                and email_as_typed is not distinct from previous_email
+            )
+        )
 ),
 
 freelancers as (

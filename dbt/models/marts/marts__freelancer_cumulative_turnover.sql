@@ -23,17 +23,27 @@ with contracts as (
         end_date,
         entity,
         {{ month_of('start_date') }} as first_month,
-        -- Cut at the calendar's last month, the as-of month (or a later invoice's).
-        least(
-            coalesce(
-                {{ month_of('end_date') }},
-                (
-                    select max(calendar.as_of_month)
-                    from {{ ref('intermediate__months') }} as calendar
-                )
-            ),
-            (select max(calendar.month) from {{ ref('intermediate__months') }} as calendar)
-        ) as last_month
+        -- Cut at the calendar's last month, the as-of month (or a later invoice's). No
+        -- calendar (no invoice yet): no month (`least` would skip the NULL).
+        case
+            when
+                (select max(calendar.month) from {{ ref('intermediate__months') }} as calendar)
+                is not null
+                then
+                    least(
+                        coalesce(
+                            {{ month_of('end_date') }},
+                            (
+                                select max(calendar.as_of_month)
+                                from {{ ref('intermediate__months') }} as calendar
+                            )
+                        ),
+                        (
+                            select max(calendar.month)
+                            from {{ ref('intermediate__months') }} as calendar
+                        )
+                    )
+        end as last_month
     from {{ ref('intermediate__job_contracts') }}
     where {{ changed_freelancers() }}
 ),

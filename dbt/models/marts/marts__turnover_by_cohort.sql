@@ -1,8 +1,8 @@
--- The auditor's turnover by cohort: one row per freelancer and month, from the freelancer's cohort
--- month (their first job contract's start) to the as-of month, 0 in a month without invoices.
--- `entity` is that of the latest contract started by the end of the month: the running contract,
--- or during a gap between contracts the one that ended last. The rows run from the first
--- contract's month, which is the cohort month.
+-- The auditor's turnover by cohort: per freelancer and month, from the freelancer's cohort month
+-- (their first job contract's start) to the as-of month, one row per entity whose contracts
+-- invoiced that month, with that turnover: an invoice belongs to the entity of its own contract.
+-- A month without invoices has one row with 0, under the entity of the latest contract started
+-- by the end of the month (the running contract, or during a gap the one that ended last).
 --
 -- Incremental by freelancer: a build recomputes only the freelancers whose user row, contracts,
 -- invoices or calendar changed since the last build (macros/freelancer_inputs.sql); the same
@@ -34,13 +34,15 @@ contracts as (
 ),
 
 turnover as (
+    -- `entity` of an invoice: that of the contract it was issued under.
     select
         freelancer_id,
         issue_month,
+        entity,
         sum(amount) as turnover
     from {{ ref('intermediate__invoices') }}
     where {{ changed_freelancers() }}
-    group by freelancer_id, issue_month
+    group by freelancer_id, issue_month, entity
 ),
 
 contract_periods as (
@@ -78,7 +80,8 @@ select
     freelancers.last_name,
     freelancers.first_name,
     freelancers.cohort,
-    freelancer_months.entity,
+    -- A month with invoices: one row per issuing entity; without: the month's contract's.
+    coalesce(turnover.entity, freelancer_months.entity) as entity,
     freelancer_months.month,
     cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover,
     {{ is_complete('freelancer_months.month') }} as is_complete

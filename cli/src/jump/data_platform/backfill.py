@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,6 +24,7 @@ from jump.data_platform.load.history import LOADS_TABLE, as_of_instant
 from jump.data_platform.load.loader import load_sources
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
+from jump.data_platform.sources.as_of import end_of_day
 from jump.data_platform.sources.contract import SOURCE_NAMES
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
@@ -52,6 +53,25 @@ class BackfillResult:
     snapshot_seconds: float
     seconds: float
     snapshots: int  # dbt snapshot runs
+
+
+def period(first_day: date, last_day: date, every: str) -> tuple[datetime, datetime]:
+    """The first and last as-of instants of a backfill of the days `first_day` to `last_day`.
+
+    A day means what it means to `extract --as-of`: the whole of it, up to its last second
+    (sources.as_of.end_of_day), in the company's time zone. Daily steps are the days' last
+    seconds; hourly steps the hours' last seconds (00:59:59 to 23:59:59). Either way the last
+    step is `extract --as-of last_day`.
+    """
+    end = end_of_day(last_day)
+    if every == "day":
+        return end_of_day(first_day), end
+    return end_of_day(first_day).replace(hour=0), end
+
+
+def step_label(instant: datetime, every: str) -> str:
+    """How the progress bar names a step: the day, or the hour, it replays."""
+    return instant.strftime("%Y-%m-%d" if every == "day" else "%Y-%m-%d %H:00-%H:59")
 
 
 def instants(start: datetime, end: datetime, every: str) -> Iterator[datetime]:
@@ -138,7 +158,7 @@ def backfill(
 
         task = progress.add_task("", total=len(steps))
         for instant in steps:
-            progress.update(task, description=instant.isoformat(timespec="minutes"))
+            progress.update(task, description=step_label(instant, every))
             clock = time.perf_counter()
             _extract(settings, instant, scale, quiet)
             timings["extract"] += time.perf_counter() - clock

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 
 import click
 
-from jump.data_platform.backfill import STEPS, BackfillProgress, instants
+from jump.data_platform.backfill import STEPS, BackfillProgress, instants, period
 from jump.data_platform.backfill import backfill as run_backfill
 from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.interrupt import StepInterruptedError, caused_by_interrupt
 from jump.data_platform.cli.options import SimulatedDay, project_dir_option, scale_option
 from jump.data_platform.cli.transform import transform
-from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.transform.dbt_project import find_dbt_project
 
 # Measured: a year of daily steps at scale 1 in 151 s (docs/history.md), 0.41 s a step; a
@@ -82,9 +81,7 @@ def backfill(
     if last_day < first_day:
         raise click.UsageError(f"--to {last_day} is before --from {first_day}")
     project = find_dbt_project(project_dir)
-    step = STEPS[every]
-    start = _midnight(first_day) + step
-    end = _midnight(last_day + timedelta(days=1))
+    start, end = period(first_day, last_day, every)
     steps = sum(1 for _ in instants(start, end, every))
     estimate = _duration(steps * SECONDS_PER_STEP * scale)
     if steps > CONFIRM_ABOVE_STEPS and not yes:
@@ -111,10 +108,6 @@ def backfill(
             raise BackfillInterruptedError(progress) from error
         raise
     context.invoke(transform, layers=(), full_refresh=False, project_dir=project)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=COMPANY_TIME_ZONE)
 
 
 def _duration(seconds: float) -> str:

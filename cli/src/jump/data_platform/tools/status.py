@@ -69,6 +69,8 @@ class LakehouseStatus:
     # Which load of each source a layer shows: `sources` (and `staging`, views reading them)
     # the last one; a published table layer the last one before its transform started.
     shown_loads: dict[str, list[ShownLoad]] = field(default_factory=dict)
+    # The months of marts.nps_monthly whose end the lakehouse did not observe (`is_observed`).
+    unobserved_months: list[dt.date] = field(default_factory=list)
 
     def fresh(self, source: str) -> bool:
         return self.checked_at - self.loaded_at[source] <= stale_after(source)
@@ -115,6 +117,7 @@ def gather_status(settings: Settings) -> LakehouseStatus:
         status.published = read_publications(connection)
         status.loads = _recent_loads(connection)
         status.shown_loads = _shown_loads(connection, status.published)
+        status.unobserved_months = _unobserved_months(connection)
     finally:
         connection.close()
     return status
@@ -222,3 +225,14 @@ def _recent_loads(connection: duckdb.DuckDBPyConnection) -> list[LoadRecord]:
         return recent_loads(connection)
     except duckdb.Error:  # an older or foreign layout: say nothing rather than fail
         return []
+
+
+def _unobserved_months(connection: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """The NPS months reconstructed from later rows (none before the first transform)."""
+    try:
+        rows = connection.execute(
+            "select month from marts.nps_monthly where not is_observed order by month"
+        ).fetchall()
+    except duckdb.Error:  # not built yet, or an older layout: say nothing rather than fail
+        return []
+    return [row[0] for row in rows]

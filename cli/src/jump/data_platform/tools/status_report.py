@@ -158,6 +158,26 @@ def transform_warning(status: LakehouseStatus) -> str | None:
     )
 
 
+def observed_lines(status: LakehouseStatus) -> list[str]:
+    """One line naming the NPS months whose end the lakehouse did not observe."""
+    months = status.unobserved_months
+    if not months:
+        return []
+    runs: list[list[dt.date]] = []
+    for month in months:
+        if runs and (runs[-1][-1] + dt.timedelta(days=32)).replace(day=1) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    text = ", ".join(
+        f"{run[0]:%Y-%m}" + (f"..{run[-1]:%Y-%m}" if len(run) > 1 else "") for run in runs
+    )
+    return [
+        f"NPS months not observed (reconstructed from later CRM rows; a backfill from the "
+        f"first day observes them): {text}"
+    ]
+
+
 def render_status(status: LakehouseStatus, console: Console) -> None:
     if not status.exists:
         console.print(
@@ -191,7 +211,12 @@ def render_status(status: LakehouseStatus, console: Console) -> None:
         ]
         if missing:
             console.print(f"Layers not built yet: {', '.join(missing)}", markup=False)
-        for line in freshness_lines(status) + loads_lines(status) + shown_loads_lines(status):
+        for line in (
+            freshness_lines(status)
+            + loads_lines(status)
+            + shown_loads_lines(status)
+            + observed_lines(status)
+        ):
             console.print(line, markup=False)
     for line in transform_lines(status):
         console.print(line, markup=False)
@@ -222,6 +247,7 @@ def status_as_json(status: LakehouseStatus) -> dict[str, Any]:
             for source in sorted(set(status.loaded_at) | set(status.as_of))
         },
         "recent_loads": _loads_json(status),
+        "nps_months_not_observed": [f"{month:%Y-%m}" for month in status.unobserved_months],
         "last_transform": None
         if run is None
         else {

@@ -10,6 +10,7 @@ change with the as-of: a contract's `end_date` (unknown until recorded) and its 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
@@ -22,6 +23,7 @@ from jump.data_platform.sources.timeline import (
     BoolArray,
     Int64Array,
     Timeline,
+    day_index,
     random_generator,
     random_working_days,
     time_of_day,
@@ -55,6 +57,13 @@ CLIENT_SIZE_SIGMA = 1.3
 EMPTY_MONTH_INDEX = 19
 GAP_MONTH_INDEX = 2
 HOMONYM_CLIENT_INDEX = 1
+# A hand-over within a month: the first joiner of the first month (person 0) holds a blue
+# contract ending on Friday 2024-06-14 and a green one starting on Monday 2024-06-17, and
+# invoices under both in June 2024 (month 5), so that entity attribution is tested.
+HANDOVER_PERSON = 0
+HANDOVER_MONTH_INDEX = 5
+HANDOVER_LAST_BLUE_DAY = day_index(date(2024, 6, 14))
+HANDOVER_FIRST_GREEN_DAY = day_index(date(2024, 6, 17))
 NEVER = np.iinfo(np.int64).max // 4  # end day of a contract that has not ended
 
 
@@ -162,6 +171,12 @@ def simulate_cohort_contracts(
     per_person = rng.choice(np.arange(1, slots + 1), p=CONTRACT_COUNT_WEIGHTS, size=count)
     duration = 30 + rng.exponential(MEAN_CONTRACT_DAYS, size=(count, slots)).astype(np.int64)
     gap = rng.integers(15, 180, size=(count, slots))
+    handover = month == 0 and count > HANDOVER_PERSON
+    if handover:  # the planted hand-over: blue until a Friday, green from the Monday after
+        first_day = signup[HANDOVER_PERSON] // SECONDS_PER_DAY
+        per_person[HANDOVER_PERSON] = max(per_person[HANDOVER_PERSON], 2)
+        duration[HANDOVER_PERSON, 0] = HANDOVER_LAST_BLUE_DAY - first_day + 1
+        gap[HANDOVER_PERSON, 0] = HANDOVER_FIRST_GREEN_DAY - HANDOVER_LAST_BLUE_DAY - 1
     is_last = np.arange(slots)[None, :] == (per_person - 1)[:, None]
     open_ended = is_last & (rng.random((count, slots)) < OPEN_ENDED_SHARE)
 
@@ -176,6 +191,8 @@ def simulate_cohort_contracts(
     blue = np.empty((count, slots), dtype=bool)
     blue[:, 0] = rng.random(count) < BLUE_SHARE
     switch = rng.random((count, slots)) < ENTITY_SWITCH_SHARE
+    if handover:
+        blue[HANDOVER_PERSON, 0], switch[HANDOVER_PERSON, 1] = True, True
     for slot in range(1, slots):
         blue[:, slot] = blue[:, slot - 1] ^ switch[:, slot]
 
@@ -187,6 +204,9 @@ def simulate_cohort_contracts(
     ).reshape(count, -1)
     exists = np.arange(slots)[None, :] < per_person[:, None]
     person = np.broadcast_to(np.arange(cohort.start, cohort.stop)[:, None], (count, slots))
+    never_invoices = rng.random((count, slots)) < NEVER_INVOICING_SHARE
+    if handover:
+        never_invoices[HANDOVER_PERSON, :2] = False
     return {
         "person": person[exists],
         "entity_is_blue": blue[exists],
@@ -194,7 +214,7 @@ def simulate_cohort_contracts(
         "end_day": end[exists],
         "created_second": created[exists],
         "end_recorded_second": recorded[exists],
-        "never_invoices": (rng.random((count, slots)) < NEVER_INVOICING_SHARE)[exists],
+        "never_invoices": never_invoices[exists],
         "monthly_level": rng.lognormal(
             np.log(MONTHLY_BILLING_MEDIAN), MONTHLY_BILLING_SIGMA, size=(count, slots)
         )[exists],
@@ -260,6 +280,10 @@ def simulate_month_invoices(
         + (rng.random(len(running)) < EXTRA_INVOICE_SHARES[0])
         + (rng.random(len(running)) < EXTRA_INVOICE_SHARES[1])
     )
+    if month == HANDOVER_MONTH_INDEX:  # both contracts of the planted hand-over invoice
+        count[contracts.person[running] == HANDOVER_PERSON] = np.maximum(
+            count[contracts.person[running] == HANDOVER_PERSON], 1
+        )
     position = np.repeat(np.arange(len(running)), count)
     contract = running[position]
     size = len(contract)
