@@ -23,6 +23,7 @@ from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES
 from jump.data_platform.sources.extract import extract_sources
+from jump.data_platform.storage.writer import writer_session
 from jump.data_platform.transform.snapshots import Snapshotter
 from jump.data_platform.transform.unsnapshotted import UnsnapshottedVersions
 
@@ -83,7 +84,11 @@ def backfill(
         disable=reporter.quiet,
         transient=True,
     )
-    with progress, Snapshotter(settings, project_dir) as snapshots:
+    with (
+        writer_session(settings, "backfill", release=True),
+        progress,
+        Snapshotter(settings, project_dir) as snapshots,
+    ):
         versions = UnsnapshottedVersions(settings, snapshots.source_tables)
 
         def snapshot() -> None:

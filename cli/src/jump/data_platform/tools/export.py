@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -47,7 +49,17 @@ def check_output(settings: Settings, output: Path) -> None:
         )
 
 
-def export_relation(lakehouse: Path, relation: Relation, output: Path, file_format: str) -> int:
+# Opens the connection an export reads: `output=` the one file it may write.
+Opener = Callable[..., contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+def export_relation(
+    lakehouse: Path,
+    relation: Relation,
+    output: Path,
+    file_format: str,
+    opener: Opener | None = None,
+) -> int:
     """Write `relation` to `output`; return the number of rows.
 
     The file appears only when complete: an error leaves any previous file untouched. The
@@ -56,7 +68,9 @@ def export_relation(lakehouse: Path, relation: Relation, output: Path, file_form
     try:
         with (
             atomic_path(output) as temporary,
-            open_lakehouse(lakehouse, read_only=True, output=temporary) as connection,
+            (opener or functools.partial(open_lakehouse, lakehouse, read_only=True))(
+                output=temporary
+            ) as connection,
         ):
             if file_format == "xlsx":
                 return _write_xlsx(connection, relation, temporary)

@@ -11,6 +11,12 @@ from rich.table import Table
 from jump.data_platform.reporting import describe_age
 from jump.data_platform.tools.relations import FLOW
 from jump.data_platform.tools.status import LakehouseStatus, stale_after
+from jump.data_platform.tools.status_publications import (
+    publications_json,
+    publications_lines,
+    writer_json,
+    writer_lines,
+)
 from jump.data_platform.transform.run_record import (
     FAILED,
     INTERRUPTED,
@@ -164,7 +170,11 @@ def render_status(status: LakehouseStatus, console: Console) -> None:
             console.print(f"Layers not built yet: {', '.join(missing)}", markup=False)
         for line in freshness_lines(status) + loads_lines(status):
             console.print(line, markup=False)
-    for line in transform_lines(status):
+    for line in (
+        publications_lines(status.publications)
+        + transform_lines(status)
+        + writer_lines(status.writer)
+    ):
         console.print(line, markup=False)
 
 
@@ -193,6 +203,8 @@ def status_as_json(status: LakehouseStatus) -> dict[str, Any]:
             for source in sorted(set(status.loaded_at) | set(status.as_of))
         },
         "recent_loads": _loads_json(status),
+        "recent_publications": publications_json(status.publications),
+        "running_writer": writer_json(status.writer),
         "last_transform": None
         if run is None
         else {
