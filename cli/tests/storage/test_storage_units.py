@@ -134,3 +134,40 @@ def test_expiry_skips_a_publication_a_reader_has_open(tmp_path: Path) -> None:
         open_publication(settings, 2),
     ):
         pass
+
+
+HOLD_PUBLICATION = r"""
+import sys
+from pathlib import Path
+from jump.data_platform.settings import Settings
+from jump.data_platform.storage.versions import open_publication
+
+with open_publication(Settings(data_folder=Path(sys.argv[1])), int(sys.argv[2])) as connection:
+    print(connection.execute("select v from marts.m").fetchone()[0], flush=True)
+    sys.stdin.read()
+    print(connection.execute("select v from marts.m").fetchone()[0], flush=True)
+"""
+
+
+def test_expiry_skips_a_publication_another_process_reads(tmp_path: Path) -> None:
+    settings = Settings(data_folder=tmp_path)
+    _writer_file(settings, 0)
+    for publication_id in (1, 2):
+        _kept(settings, publication_id, dt.datetime(2026, 1, publication_id))
+    reader = subprocess.Popen(
+        [sys.executable, "-c", HOLD_PUBLICATION, str(tmp_path), "1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline() == "1\n"
+        assert expire_publications(settings, dt.datetime(2026, 12, 1), Retention(0, 0)) == (
+            [],
+            [1],
+        )
+        out, _ = reader.communicate("", timeout=60)
+    finally:
+        reader.kill()
+    assert out == "1\n" and reader.returncode == 0
+    assert expire_publications(settings, dt.datetime(2026, 12, 1), Retention(0, 0)) == ([1], [])
