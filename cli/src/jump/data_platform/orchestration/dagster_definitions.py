@@ -41,6 +41,7 @@ from jump.data_platform.settings import DEFAULT_DATA_FOLDER, Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES, source_tables
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.storage import publish as storage_publish
+from jump.data_platform.storage.retention import expire_publications
 from jump.data_platform.storage.writer import writer_lakehouse, writer_session
 from jump.data_platform.tools.report import build_report
 from jump.data_platform.transform import publish
@@ -149,6 +150,7 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
         )
         storage_publish.archive(settings, publication_id)
         storage_publish.release(writer)
+        expire_publications(settings)
 
 
 @dg.asset(deps=[dbt_models], group_name="report", pool=WRITER_POOL)
