@@ -86,6 +86,9 @@ def bench_scale(scale: int, folder: Path, repeats: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-scale", type=int, default=100)
+    parser.add_argument(
+        "--scales", type=int, nargs="*", help="default: 1, 10, 100 up to --max-scale"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     arguments, _ = parser.parse_known_args()  # `make bench` passes bench.py's options too
     lines = [
@@ -93,7 +96,7 @@ def main() -> None:
         "| readers MiB | one publication MiB | query s (idle) | query s (during a transform) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for scale in (s for s in SCALES if s <= arguments.max_scale):
+    for scale in arguments.scales or [s for s in SCALES if s <= arguments.max_scale]:
         with tempfile.TemporaryDirectory(prefix="storage-bench-") as folder:
             lines += bench_scale(scale, Path(folder) / "data", arguments.repeats)
         print(lines[-1], flush=True)

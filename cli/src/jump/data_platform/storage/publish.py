@@ -211,9 +211,16 @@ def archive(settings: Settings, publication_id: int) -> Path:
         # Read-write: a reading connection may write no file (lakehouse.py's sandbox).
         with open_lakehouse(settings.writer_lakehouse_file) as connection:
             record = publication_record(connection, publication_id)
+            unchanged = _unchanged_marts(settings, record)
             for schema, name in kept_relations(connection):
+                file_name = f"{schema}.{name}.parquet"
+                if schema == PUBLISHED_SCHEMA and name in unchanged:
+                    # The same rows as the last kept publication: share its file (a hard link
+                    # costs no time and no disk; expiring either leaves the other whole).
+                    os.link(unchanged[name] / file_name, scratch / file_name)
+                    continue
                 relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
-                target = quote_literal(str(scratch / f"{schema}.{name}.parquet"))
+                target = quote_literal(str(scratch / file_name))
                 connection.execute(
                     f"copy (select * from {relation}) to {target} (format parquet, compression zstd)"
                 )
@@ -229,6 +236,30 @@ def archive(settings: Settings, publication_id: int) -> Path:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return folder
+
+
+def _unchanged_marts(settings: Settings, record: dict[str, Any]) -> dict[str, Path]:
+    """The marts whose row count and checksum equal those of the newest kept publication before
+    this one: mart name -> that publication's folder."""
+    folder = settings.publications_folder
+    earlier = sorted(
+        (int(path.name) for path in folder.iterdir() if path.name.isdigit()), reverse=True
+    )
+    for publication_id in earlier:
+        if publication_id >= record["publication_id"]:
+            continue
+        previous = folder / str(publication_id)
+        try:
+            marts = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))["marts"]
+        except (OSError, ValueError, KeyError):
+            continue
+        return {
+            name: previous
+            for name, figures in record["marts"].items()
+            if marts.get(name) == figures
+            and (previous / f"{PUBLISHED_SCHEMA}.{name}.parquet").is_file()
+        }
+    return {}
 
 
 def release(session: _Session) -> None:
