@@ -148,8 +148,8 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
         publication_id = publish.publish_layers(
             lakehouse, plan, publish.built_relations(lakehouse, plan), started
         )
-        storage_publish.archive(settings, publication_id)
         storage_publish.release(writer)
+        storage_publish.archive(settings, publication_id)
         expire_publications(settings)
 
 

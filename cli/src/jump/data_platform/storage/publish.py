@@ -3,11 +3,11 @@ and the readers' file is replaced whole by a copy of the writer's.
 
 - `record_publication` runs inside the transform's publishing transaction (transform/publish.py):
   a publication exists exactly when its views were committed.
-- `archive` writes the marts of that publication to `publications/<id>/` (Parquet and a
-  manifest), under a temporary name renamed into place.
 - `release` checkpoints the writer's file, copies it beside the readers' file, fsyncs, and
   renames it over `lakehouse.duckdb`: a reader that has the old file open keeps it (its inode)
   and never blocks the writer; the next reader opens the new one.
+- `archive` then writes the marts of that publication to `publications/<id>/` (Parquet and a
+  manifest), under a temporary name renamed into place.
 - `catch_up`, when a writer starts, finishes what a killed writer left: a committed publication
   not archived yet, or not released yet.
 """
@@ -277,7 +277,7 @@ def release(session: _Session) -> None:
     remove_leftovers(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        shutil.copyfile(writer, temporary)
+        _copy(writer, temporary)
         _fsync(temporary)
         # A log beside the readers' file was written by an outside client that opened it for
         # writing: DuckDB would replay it onto the new file. Readers' files are never written.
@@ -292,6 +292,24 @@ def release(session: _Session) -> None:
     finally:
         temporary.unlink(missing_ok=True)
     session.dirty = False
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy inside the kernel: a file system with copy-on-write (XFS, Btrfs) shares the blocks
+    instead of writing them again; elsewhere it is a plain copy."""
+    with source.open("rb") as reading, target.open("wb") as writing:
+        left = os.fstat(reading.fileno()).st_size
+        try:
+            while left > 0:
+                copied = os.copy_file_range(reading.fileno(), writing.fileno(), left)
+                if copied == 0:
+                    break
+                left -= copied
+        except OSError:  # not supported here (another file system, an old kernel)
+            writing.seek(0)
+            writing.truncate()
+            reading.seek(0)
+            shutil.copyfileobj(reading, writing, 1 << 20)
 
 
 def catch_up(session: _Session) -> None:

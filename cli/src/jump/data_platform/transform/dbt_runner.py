@@ -245,10 +245,11 @@ def run_transform(
                     tests=run.tests,
                 )
                 run.published = True
-                # Readers see the publication only from here: kept as Parquet, then the
-                # readers' file replaced whole (a kill before leaves it to the next writer).
-                storage_publish.archive(settings, run.publication_id)
+                # Readers see the publication from here: the readers' file replaced whole,
+                # then the publication kept as Parquet (a kill before either leaves it to the
+                # next writer, storage/publish.py: catch_up).
                 storage_publish.release(writer)
+                storage_publish.archive(settings, run.publication_id)
                 expire_publications(settings)
                 logger.info(
                     "published %s as publication %d in %.3f s",
