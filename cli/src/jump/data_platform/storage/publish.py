@@ -200,7 +200,7 @@ def archive(settings: Settings, publication_id: int) -> Path:
     """Write the current publication's marts to `publications/<id>/` (one Parquet file per mart
     and the manifest: its record), complete or not at all."""
     folder = settings.publication_folder(publication_id)
-    if (folder / MANIFEST).is_file():
+    if _archived(folder, settings, publication_id):
         return folder
     create_folder(settings.publications_folder)
     remove_leftovers(folder)
@@ -236,6 +236,17 @@ def archive(settings: Settings, publication_id: int) -> Path:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return folder
+
+
+def _archived(folder: Path, settings: Settings, publication_id: int) -> bool:
+    """Whether `folder` holds this very publication (not one of a lakehouse built again from
+    nothing, whose ids started over)."""
+    try:
+        kept = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["published_at"]
+    except (OSError, ValueError, KeyError):
+        return False
+    with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as connection:
+        return bool(publication_record(connection, publication_id)["published_at"] == kept)
 
 
 def _unchanged_marts(settings: Settings, record: dict[str, Any]) -> dict[str, Path]:
