@@ -25,6 +25,7 @@ from typing import IO
 from jump.data_platform.atomic import create_folder
 from jump.data_platform.lakehouse import LakehouseLockedError, open_lakehouse
 from jump.data_platform.settings import Settings
+from jump.data_platform.storage import publish
 
 
 class WriterBusyError(LakehouseLockedError):
@@ -110,14 +111,9 @@ def writer_session(settings: Settings, step: str, *, release: bool = False) -> I
         _write_record(session)
         writer_lakehouse(settings)
         _current = session
-        from jump.data_platform.storage import publish  # publish imports this module
-
-        publish.catch_up(session)
         try:
+            publish.catch_up(session)
             yield session
-        except BaseException:
-            raise
-        else:
             if release and session.dirty:
                 publish.release(session)
         finally:
