@@ -77,6 +77,7 @@ test: lint ## Run the checks, then every test (pytest).
 
 bench: $(STAMP) ## Measure each step at growing scales (cli/benchmarks; BENCH_ARGS=--max-scale 10).
 	cd cli && $(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+	cd cli && $(BIN)/python -m benchmarks.storage_bench $(BENCH_ARGS)
 
 bench-history: $(STAMP) ## Measure an hourly refresh against a full rebuild, and a year of backfill.
 	cd cli && $(BIN)/python -m benchmarks.history_bench $(HISTORY_BENCH_ARGS)

@@ -229,7 +229,8 @@ def test_a_locked_lakehouse_gives_one_line_naming_the_file(
             "connection = duckdb.connect(sys.argv[1])\n"
             "print('ready', flush=True)\n"
             "time.sleep(120)\n",
-            str(lakehouse(tmp_path)),
+            # Another program writing the writer's file (dbt run by hand, for instance).
+            str(Settings(data_folder=tmp_path).writer_lakehouse_file),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -243,10 +244,40 @@ def test_a_locked_lakehouse_gives_one_line_naming_the_file(
     finally:
         holder.kill()
         holder.wait()
-    assert f"lakehouse {lakehouse(tmp_path)} is locked by another process" in error
+    writer = Settings(data_folder=tmp_path).writer_lakehouse_file
+    assert f"lakehouse {writer} is locked by another process" in error
     assert "(DuckDB allows one writer)" in error
     assert f"PID {holder.pid}" in error
     assert lakehouse_tables(lakehouse(tmp_path), with_loaded_at=True) == before
+
+
+def test_a_reader_holding_the_lakehouse_does_not_stop_a_load(tmp_path: Path) -> None:
+    write_sources(tmp_path, seed=1)
+    assert load(tmp_path) == 0
+    before = lakehouse_tables(lakehouse(tmp_path), with_loaded_at=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys\n"
+            "connection = duckdb.connect(sys.argv[1])\n"  # even read-write: a reader's copy
+            "print('ready', flush=True)\n"
+            "sys.stdin.read()\n",
+            str(lakehouse(tmp_path)),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
+        write_sources(tmp_path, seed=2)
+        assert load(tmp_path) == 0
+    finally:
+        holder.kill()
+        holder.wait()
+    assert lakehouse_tables(lakehouse(tmp_path), with_loaded_at=True) != before
 
 
 def test_schema_drift_added_column_appears_removed_column_does_not_break(tmp_path: Path) -> None:

@@ -116,9 +116,11 @@ def test_stop_during_load_finishes_the_load_and_stops_before_transform(
     outcome = refresh(settings, ["app"], datetime.now(UTC), StoppingReporter(quiet=True), stop=stop)
     assert outcome.status == "stopped"
     assert outcome.steps == ("extract", "load")
-    after = lakehouse_snapshot(settings.lakehouse_file)
+    # Readers see nothing of a refresh that did not publish (docs/publishing.md).
+    assert lakehouse_snapshot(settings.lakehouse_file) == before
+    after = lakehouse_snapshot(settings.writer_lakehouse_file)
     # The load committed whole: one more App load, recorded for every App table at once.
-    with duckdb.connect(str(settings.lakehouse_file), read_only=True) as connection:
+    with duckdb.connect(str(settings.writer_lakehouse_file), read_only=True) as connection:
         loads = connection.execute(
             "select load_id, count(*) from platform.loads where source = 'app' "
             "group by load_id order by load_id"
@@ -131,16 +133,24 @@ def test_stop_during_load_finishes_the_load_and_stops_before_transform(
     }
 
 
-def test_a_locked_lakehouse_is_waited_for_then_loaded(copy_of_scheduled: Path) -> None:
+HOLD_WRITER = """
+import sys
+from pathlib import Path
+from jump.data_platform.settings import Settings
+from jump.data_platform.storage.writer import writer_session
+
+with writer_session(Settings(data_folder=Path(sys.argv[1])), "load"):
+    print("ready", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_busy_writer_is_waited_for_then_loaded(copy_of_scheduled: Path) -> None:
+    """Another writer (a manual `load`) holds the writer's lock: the refresh waits and retries.
+    (A reader, even one holding the readers' file for writing, never makes it wait.)"""
     settings = Settings(data_folder=copy_of_scheduled)
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-            "sys.stdin.read()",
-            str(settings.lakehouse_file),
-        ],
+        [sys.executable, "-c", HOLD_WRITER, str(copy_of_scheduled)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -182,7 +192,7 @@ def test_a_locked_lakehouse_is_waited_for_then_loaded(copy_of_scheduled: Path) -
     assert outcome.status == "stopped", outcome.error
     assert outcome.steps == ("extract", "load")
     assert stop.waits == 1 and outcome.lock_waits == 1
-    assert f"(PID {holder.pid}," in output.getvalue()
+    assert f"(PID {holder.pid}), step load since" in output.getvalue()
     assert "waiting 5 s and retrying (waited 0 s of 60 s)" in output.getvalue()
 
 

@@ -8,6 +8,7 @@ in one way, then runs `transform` through the entry point. docs/data-quality.md 
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +37,10 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def damaged_run(folder: Path, *statements: str) -> Run:
     """`transform` of the hand-made lakehouse, freshly loaded, after `statements`."""
-    lakehouse = Settings(data_folder=folder).lakehouse_file
+    settings = Settings(data_folder=folder)
+    lakehouse = settings.lakehouse_file
+    # A lakehouse built again from nothing: the writer starts from it (storage/writer.py).
+    shutil.rmtree(settings.writer_folder, ignore_errors=True)
     lakehouse.unlink(missing_ok=True)
     lakehouse.with_name(lakehouse.name + ".wal").unlink(missing_ok=True)
     loaded_at = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}"

@@ -25,7 +25,7 @@ def test_missing_lakehouse_says_to_load_first(tmp_path: Path) -> None:
     run = run_cli(tmp_path, "transform")
     assert run.exit_code == 1
     assert run.stderr.strip().splitlines() == [
-        f"Error: no lakehouse at {Settings(data_folder=tmp_path).lakehouse_file}: "
+        f"Error: no lakehouse at {Settings(data_folder=tmp_path).writer_lakehouse_file}: "
         "build it with `data-platform extract load transform`"
     ]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from jump.data_platform.settings import Settings
 from support.cli import run_cli
 
 pytestmark = pytest.mark.slow
@@ -130,7 +131,9 @@ def test_a_failing_relationship_test_publishes_nothing(published: Path, tmp_path
     folder = second_load(published, tmp_path / "data")
     lakehouse = folder / lakehouse.relative_to(published)
     assert loaded_invoices(lakehouse) != first_invoices  # a different load
-    insert_invoice_of_a_missing_contract(lakehouse)
+    # The sources are changed where the writer works: readers' file is a copy (publishing.md).
+    writer = Settings(data_folder=folder).writer_lakehouse_file
+    insert_invoice_of_a_missing_contract(writer)
 
     run = run_cli(folder, "--quiet", "transform")
     assert run.exit_code == 1
@@ -141,7 +144,7 @@ def test_a_failing_relationship_test_publishes_nothing(published: Path, tmp_path
     assert after.nps == first.nps
 
     # Once the sources are right again, the next transform publishes the new load whole.
-    with duckdb.connect(str(lakehouse)) as connection:
+    with duckdb.connect(str(writer)) as connection:
         connection.execute("delete from sources.app__invoices where job_contract_id = 999999999")
     run = run_cli(folder, "--quiet", "transform")
     assert run.exit_code == 0, run.stderr
@@ -151,7 +154,8 @@ def test_a_failing_relationship_test_publishes_nothing(published: Path, tmp_path
 # A transform in its own process, killed with SIGKILL (no clean-up can run) at a given point:
 # - `sql REGEX`: before dbt runs the first statement matching REGEX;
 # - `publish N`: inside the publishing transaction, after N layers were repointed;
-# - `published`: right after the publishing transaction committed.
+# - `published`: right after the publishing transaction committed (not archived nor released);
+# - `released`: the publication archived, the copy for readers written, not renamed yet.
 KILLED_TRANSFORM = r"""
 import os, re, signal, sys
 
@@ -186,6 +190,10 @@ else:
                 die()
 
         publish._repoint_layer = killing_repoint
+    elif point == "released":
+        from jump.data_platform.storage import publish as storage_publish
+
+        storage_publish._discard_log = lambda *args: die()
     else:
         publish_layers = publish.publish_layers
 
@@ -271,12 +279,16 @@ def test_a_killed_transform_leaves_one_load_published(published: Path, tmp_path:
             "interrupted or killed before publishing",
         )
 
-    # Killed once the publishing transaction committed: the new load is published whole.
-    kill_transform(folder, "published")
-    assert read_marts(lakehouse).reconcile_with(second)
-    assert_status_tells(folder, "interrupted or killed after publishing", "(the last one)")
-
+    # Killed once the publishing transaction committed, or while the readers' copy was being
+    # written: readers still see the previous publication whole (they see a publication once
+    # its file is renamed into place)...
+    for point in ("published", "released"):
+        kill_transform(folder, point)
+        assert read_marts(lakehouse).reconcile_with(first), point
+        assert_status_tells(folder, "interrupted or killed before publishing")
+    # ... and the next writer finishes the job before its own: the new load published whole.
     run = run_cli(folder, "--quiet", "transform")
     assert run.exit_code == 0, run.stderr
     assert read_marts(lakehouse).reconcile_with(second)
     assert_status_tells(folder, "Last transform: succeeded", "(the last one)")
+    assert not list(lakehouse.parent.glob(".*.tmp")), "a killed copy was left behind"

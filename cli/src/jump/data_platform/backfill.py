@@ -28,6 +28,7 @@ from jump.data_platform.sources.as_of import end_of_day
 from jump.data_platform.sources.contract import SOURCE_NAMES
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
+from jump.data_platform.storage.writer import writer_session
 from jump.data_platform.transform.snapshots import Snapshotter
 from jump.data_platform.transform.unsnapshotted import UnsnapshottedVersions
 
@@ -147,7 +148,11 @@ def backfill(
         disable=reporter.quiet,
         transient=True,
     )
-    with progress, Snapshotter(settings, project_dir) as snapshots:
+    with (
+        writer_session(settings, "backfill", release=True),
+        progress,
+        Snapshotter(settings, project_dir) as snapshots,
+    ):
         versions = UnsnapshottedVersions(settings, snapshots.source_tables)
 
         def snapshot() -> None:

@@ -188,3 +188,9 @@ def quote_identifier(name: str) -> str:
 def quote_literal(text: str) -> str:
     """A SQL string literal (for COPY's file name, which takes no parameter)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def sandbox(connection: duckdb.DuckDBPyConnection, output: Path | None = None) -> None:
+    """The reader's sandbox on a connection opened elsewhere (a kept publication loaded in
+    memory, storage/versions.py)."""
+    _sandbox(connection, output)

@@ -7,6 +7,7 @@ and waits for a lakehouse that another process (a `query` shell, a manual `load`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES, lakehouse_table
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
+from jump.data_platform.storage.writer import writer_lakehouse, writer_session
 from jump.data_platform.tools.report import build_report
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import run_transform
@@ -160,14 +162,21 @@ def refresh(
     error: str | None = None
     current = "start"
     try:
-        selected = run.waiting_for_lock("refresh", lambda: _with_unloaded(settings, selected))
-        for step in STEPS:
-            if run.stop.requested():
-                status = "stopped"
-                break
-            current = step
-            _run_step(run, step, selected, as_of)
-            run.steps.append(step)
+        with contextlib.ExitStack() as writing:
+            # One writer at a time: the refresh holds the writer's lock from its extract to
+            # its report, so `status` can say which step runs (storage/writer.py).
+            run.waiting_for_lock(
+                "refresh", lambda: writing.enter_context(writer_session(settings, "start"))
+            )
+            selected = run.waiting_for_lock("refresh", lambda: _with_unloaded(settings, selected))
+            for step in STEPS:
+                if run.stop.requested():
+                    status = "stopped"
+                    break
+                current = step
+                with writer_session(settings, step):
+                    _run_step(run, step, selected, as_of)
+                run.steps.append(step)
     except _StopRequestedError:
         status = "stopped"
     except DataPlatformError as failure:
@@ -216,7 +225,7 @@ def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> 
         run.waiting_for_lock("load", lambda: load_sources(settings, sources, reporter))
     elif step == "transform":
         project = find_dbt_project(run.options.project_dir)
-        run.waiting_for_lock("transform", lambda: check_sources(settings.lakehouse_file))
+        run.waiting_for_lock("transform", lambda: check_sources(writer_lakehouse(settings)))
         summary = run.waiting_for_lock(
             "transform", lambda: _checked(run_transform(settings, project, LAYERS), settings)
         )
@@ -240,7 +249,7 @@ def _checked(summary: TransformRun, settings: Settings) -> TransformRun:
 
 def _with_unloaded(settings: Settings, sources: tuple[str, ...]) -> tuple[str, ...]:
     """`sources`, plus every source whose tables the lakehouse does not hold yet."""
-    lakehouse = settings.lakehouse_file
+    lakehouse = writer_lakehouse(settings)
     names = set(source_columns(lakehouse)) if lakehouse.is_file() else set()
     prefixes = {name: lakehouse_table(name, "") for name in SOURCE_NAMES}
     loaded = {s for s, prefix in prefixes.items() if any(n.startswith(prefix) for n in names)}

@@ -40,7 +40,32 @@ class Settings:
 
     @property
     def lakehouse_file(self) -> Path:
+        """What readers open (query, export, status, report, any outside DuckDB client): the
+        last publication, replaced whole by an atomic rename (docs/publishing.md)."""
         return self.lakehouse_folder / "lakehouse.duckdb"
+
+    @property
+    def writer_folder(self) -> Path:
+        """The writer's private place: its database file and its lock."""
+        return self.lakehouse_folder / ".writer"
+
+    @property
+    def writer_lakehouse_file(self) -> Path:
+        """What load, transform, snapshots and backfill write; never opened by a reader."""
+        return self.writer_folder / "lakehouse.duckdb"
+
+    @property
+    def writer_lock_file(self) -> Path:
+        """Held by the one writing process; holds a JSON record of who, which step, since when."""
+        return self.writer_folder / "writer.lock"
+
+    @property
+    def publications_folder(self) -> Path:
+        """One folder per kept publication (`<id>/`): its marts as Parquet and a manifest."""
+        return self.lakehouse_folder / "publications"
+
+    def publication_folder(self, publication_id: int) -> Path:
+        return self.publications_folder / str(publication_id)
 
     @property
     def logs_folder(self) -> Path:

@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 
 import click
 
+from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.sources.contract import SOURCE_NAMES
 from jump.data_platform.sources.timeline import FIRST_DAY
+from jump.data_platform.storage.versions import parse_selector
 from jump.data_platform.transform.dbt_project import PROJECT_ENV_VAR
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -85,6 +87,25 @@ project_dir_option = click.option(
     show_envvar=True,
     default=None,
     help="The dbt project. Default: the nearest dbt/ folder of the checkout or the image.",
+)
+
+
+def _publication(_context: click.Context, _parameter: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_selector(value)
+    except DataPlatformError as error:
+        raise click.BadParameter(error.message) from error
+
+
+published_at_option = click.option(
+    "--published-at",
+    "published_at",
+    metavar="ID|INSTANT",
+    callback=_publication,
+    help="Read the marts exactly as publication ID published them, or as they were published "
+    "at INSTANT (UTC: 2026-11-30, 2026-11-30T18:00); `status` lists the recent ids.",
 )
 
 

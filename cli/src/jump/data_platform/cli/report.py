@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import webbrowser
+from datetime import datetime
 
 import click
 
 from jump.data_platform.cli.context import RunContext, pass_run_context
+from jump.data_platform.cli.options import published_at_option
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.settings import Settings
@@ -15,13 +17,15 @@ from jump.data_platform.tools.report import BuiltReport, write_report
 
 @click.command()
 @click.option("--open", "open_page", is_flag=True, help="Then open it in your web browser.")
+@published_at_option
 @pass_run_context
-def report(run: RunContext, open_page: bool) -> None:
+def report(run: RunContext, open_page: bool, published_at: int | datetime | None) -> None:
     """Write the dashboard of the marts (CFO, Care team, Auditor) to
     <data-folder>/reports/index.html: one file that opens from disk, with no server and no
-    network."""
+    network. With --published-at, the dashboard of that kept publication, written to
+    <data-folder>/reports/publication-<id>.html."""
     run.require_duckdb("report")
-    built = write_report(run.settings)
+    built = write_report(run.settings, published_at)
     _announce(run.reporter, built)
     # The page's path is this command's result: on stdout, even with --quiet.
     click.echo(str(built.path))

@@ -10,6 +10,7 @@ from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import project_dir_option
 from jump.data_platform.cli.report import refresh_report
 from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.storage.writer import writer_lakehouse
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import run_transform
 from jump.data_platform.transform.layers import LAYERS
@@ -54,7 +55,7 @@ def transform(
                 f"{run.settings.spark_dbt_logs_folder}"
             )
         return
-    lakehouse = run.settings.lakehouse_file
+    lakehouse = writer_lakehouse(run.settings)
     check_sources(lakehouse)
     with run.reporter.step(f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"):
         summary = run_transform(run.settings, project, selected, full_refresh=full_refresh)
@@ -64,5 +65,8 @@ def transform(
             f"transform failed: {failure_message(summary)}; nothing was published (readers still see "
             f"the previous {', '.join(selected)}); dbt's log is in {run.settings.dbt_logs_folder}"
         )
-    run.reporter.info(f"Published {', '.join(selected)} in {lakehouse}")
+    run.reporter.info(
+        f"Published {', '.join(selected)} as publication {summary.publication_id} in "
+        f"{run.settings.lakehouse_file}"
+    )
     refresh_report(run.settings, run.reporter)

@@ -38,6 +38,7 @@ from jump.data_platform.sources.contract import (
     lakehouse_table,
     source_tables,
 )
+from jump.data_platform.storage.writer import mark_written, writer_session
 
 _ARROW_VIEW = "_jump_load_arrow"
 METADATA_TABLE = "extract_metadata"
@@ -80,7 +81,14 @@ def load_sources(
 ) -> LoadResult:
     """Load the given sources (`app`, `crm`) of the data folder into its lakehouse."""
     files = {source: settings.source_file(source) for source in dict.fromkeys(sources)}
-    return load_files(files, settings.lakehouse_file, reporter, full_refresh=full_refresh)
+    # Run alone, a load is handed to readers when it ends; in a refresh, only the transform's
+    # publication is (docs/publishing.md).
+    with writer_session(settings, "load", release=True):
+        result = load_files(
+            files, settings.writer_lakehouse_file, reporter, full_refresh=full_refresh
+        )
+        mark_written(settings)
+    return result
 
 
 def load_files(

@@ -40,6 +40,9 @@ from jump.data_platform.schedule.jobs import (
 from jump.data_platform.settings import DEFAULT_DATA_FOLDER, Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES, source_tables
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
+from jump.data_platform.storage import publish as storage_publish
+from jump.data_platform.storage.retention import expire_publications
+from jump.data_platform.storage.writer import writer_lakehouse, writer_session
 from jump.data_platform.tools.report import build_report
 from jump.data_platform.transform import publish
 from jump.data_platform.transform.dbt_project import PROJECT_ENV_VAR, find_dbt_project
@@ -61,7 +64,7 @@ settings = Settings(
 )
 SCALE = int(os.environ.get("DATA_PLATFORM_SCALE", "1"))
 # dbt (run by dagster-dbt in a subprocess) reads the lakehouse's path from this variable.
-os.environ.setdefault(LAKEHOUSE_ENV_VAR, str(settings.lakehouse_file.resolve()))
+os.environ.setdefault(LAKEHOUSE_ENV_VAR, str(settings.writer_lakehouse_file.resolve()))
 
 
 def _dbt_project() -> DbtProject:
@@ -135,13 +138,19 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
     """Every model of the dbt project (staging, intermediate, marts), built and tested where
     readers do not see them, then published together, as `data-platform transform` does
     (write-audit-publish): a failing model or error-level test raises before publishing."""
-    lakehouse = settings.lakehouse_file.resolve()
-    plan = publish.plan_build(lakehouse, LAYERS)
-    started = utc_now()
-    # dbt runs in a subprocess that inherits the variables naming the build slots.
-    with environment_variables(plan.environment):
-        yield from dbt.cli(["build"], context=context).stream()
-    publish.publish_layers(lakehouse, plan, publish.built_relations(lakehouse, plan), started)
+    with writer_session(settings, "transform") as writer:
+        lakehouse = writer_lakehouse(settings).resolve()
+        plan = publish.plan_build(lakehouse, LAYERS)
+        started = utc_now()
+        # dbt runs in a subprocess that inherits the variables naming the build slots.
+        with environment_variables(plan.environment):
+            yield from dbt.cli(["build"], context=context).stream()
+        publication_id = publish.publish_layers(
+            lakehouse, plan, publish.built_relations(lakehouse, plan), started
+        )
+        storage_publish.release(writer)
+        storage_publish.archive(settings, publication_id)
+        expire_publications(settings)
 
 
 @dg.asset(deps=[dbt_models], group_name="report", pool=WRITER_POOL)

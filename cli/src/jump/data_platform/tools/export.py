@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import shutil
 import stat
@@ -111,16 +113,24 @@ _KINDS = (
 
 
 def export_to_stdout(
-    lakehouse: Path, relation: Relation, out: TextIO, escape_formulas: bool = True
+    lakehouse: Path,
+    relation: Relation,
+    out: TextIO,
+    escape_formulas: bool = True,
+    opener: Opener | None = None,
 ) -> int:
     """`-o -`: the relation as CSV on `out`, as `query --format csv` writes it."""
-    with open_lakehouse(lakehouse, read_only=True) as connection:
+    with (opener or functools.partial(open_lakehouse, lakehouse, read_only=True))() as connection:
         try:
             columns = execute_one(connection, f"SELECT * FROM {relation.qualified}", lakehouse)
         except DataPlatformError as error:
             raise DataPlatformError(f"cannot export {relation}: {error}") from error
         assert columns is not None  # a SELECT always has columns
         return write_csv(columns, fetch_batches(connection, lakehouse), out, escape_formulas)
+
+
+# Opens the connection an export reads: `output=` the one file it may write.
+Opener = Callable[..., contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
 def export_relation(
@@ -130,6 +140,7 @@ def export_relation(
     file_format: str,
     escape_formulas: bool = True,
     warn: Callable[[str], None] | None = None,
+    opener: Opener | None = None,
 ) -> int:
     """Write `relation` to `output`; return the number of rows.
 
@@ -140,7 +151,9 @@ def export_relation(
     try:
         with (
             atomic_path(output) as temporary,
-            open_lakehouse(lakehouse, read_only=True, output=temporary) as connection,
+            (opener or functools.partial(open_lakehouse, lakehouse, read_only=True))(
+                output=temporary
+            ) as connection,
         ):
             if file_format == "xlsx":
                 return _write_xlsx(connection, relation, temporary, warn or (lambda _: None))

@@ -13,7 +13,9 @@ from jump.data_platform.lakehouse import connect
 from jump.data_platform.load.history import LOADS_TABLE, LoadRecord, recent_loads
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
+from jump.data_platform.storage.writer import WriterRecord, read_writer
 from jump.data_platform.tools.relations import Relation, list_relations
+from jump.data_platform.tools.status_publications import PublicationSummary, recent_publications
 from jump.data_platform.transform.publish import Publication, read_publications
 from jump.data_platform.transform.run_record import (
     RUNNING,
@@ -71,6 +73,8 @@ class LakehouseStatus:
     shown_loads: dict[str, list[ShownLoad]] = field(default_factory=dict)
     # The months of marts.nps_monthly whose end the lakehouse did not observe (`is_observed`).
     unobserved_months: list[dt.date] = field(default_factory=list)
+    writer: WriterRecord | None = None  # the refresh writing now (its lock's record)
+    publications: list[PublicationSummary] = field(default_factory=list)  # newest first
 
     def fresh(self, source: str) -> bool:
         return self.checked_at - self.loaded_at[source] <= stale_after(source)
@@ -106,6 +110,7 @@ def gather_status(settings: Settings) -> LakehouseStatus:
     lakehouse = settings.lakehouse_file
     status = LakehouseStatus(lakehouse=lakehouse, exists=lakehouse.is_file())
     status.transform, status.transform_running = _last_transform(settings)
+    status.writer = read_writer(settings)
     if not status.exists:
         return status
     connection = connect(lakehouse, read_only=True)
@@ -118,6 +123,7 @@ def gather_status(settings: Settings) -> LakehouseStatus:
         status.loads = _recent_loads(connection)
         status.shown_loads = _shown_loads(connection, status.published)
         status.unobserved_months = _unobserved_months(connection)
+        status.publications = recent_publications(connection)
     finally:
         connection.close()
     return status

@@ -16,6 +16,12 @@ from jump.data_platform.tools.status import (
     ShownLoad,
     stale_after,
 )
+from jump.data_platform.tools.status_publications import (
+    publications_json,
+    publications_lines,
+    writer_json,
+    writer_lines,
+)
 from jump.data_platform.transform.run_record import (
     FAILED,
     INTERRUPTED,
@@ -218,7 +224,11 @@ def render_status(status: LakehouseStatus, console: Console) -> None:
             + observed_lines(status)
         ):
             console.print(line, markup=False)
-    for line in transform_lines(status):
+    for line in (
+        publications_lines(status.publications)
+        + transform_lines(status)
+        + writer_lines(status.writer)
+    ):
         console.print(line, markup=False)
 
 
@@ -248,6 +258,8 @@ def status_as_json(status: LakehouseStatus) -> dict[str, Any]:
         },
         "recent_loads": _loads_json(status),
         "nps_months_not_observed": [f"{month:%Y-%m}" for month in status.unobserved_months],
+        "recent_publications": publications_json(status.publications),
+        "running_writer": writer_json(status.writer),
         "last_transform": None
         if run is None
         else {

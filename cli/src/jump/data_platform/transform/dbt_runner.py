@@ -20,6 +20,9 @@ from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import connect
 from jump.data_platform.reporting import describe_age, redact_file, redact_row
 from jump.data_platform.settings import Settings
+from jump.data_platform.storage import publish as storage_publish
+from jump.data_platform.storage.retention import expire_publications
+from jump.data_platform.storage.writer import writer_session
 from jump.data_platform.transform import publish
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.run_record import (
@@ -235,8 +238,11 @@ def run_transform(
     under a lock that a killed run releases: `status` tells a run that failed or was killed.
     Every DuckDB handle is closed on return.
     """
-    lakehouse = settings.lakehouse_file.resolve()
-    with transform_lock(settings.transform_lock_file):
+    lakehouse = settings.writer_lakehouse_file.resolve()
+    with (
+        writer_session(settings, "transform") as writer,
+        transform_lock(settings.transform_lock_file),
+    ):
         plan = publish.plan_build(lakehouse, layers)
         run = TransformRun(layers=tuple(layers))
         save_run(settings.last_transform_file, run)
@@ -246,16 +252,26 @@ def run_transform(
             _sample_failing_rows(lakehouse, to_sample, run)
             if run.success:
                 started = time.perf_counter()
-                publish.publish_layers(
+                run.publication_id = publish.publish_layers(
                     lakehouse,
                     plan,
                     _built_models(results, plan),
                     run.started_at,
                     incremental=_built_models(results, plan, "incremental"),
+                    tests=run.tests,
                 )
                 run.published = True
+                # Readers see the publication from here: the readers' file replaced whole,
+                # then the publication kept as Parquet (a kill before either leaves it to the
+                # next writer, storage/publish.py: catch_up).
+                storage_publish.release(writer)
+                storage_publish.archive(settings, run.publication_id)
+                expire_publications(settings)
                 logger.info(
-                    "published %s in %.3f s", ", ".join(plan.build), time.perf_counter() - started
+                    "published %s as publication %d in %.3f s",
+                    ", ".join(plan.build),
+                    run.publication_id,
+                    time.perf_counter() - started,
                 )
             run.finish(SUCCEEDED if run.success else FAILED)
         except DataPlatformError as error:
@@ -292,7 +308,10 @@ def _build(
 
     common = dbt_arguments(project_dir, settings.dbt_target_folder, settings.dbt_logs_folder)
     selection = ["--select", *(f"tag:{layer}" for layer in plan.build)]
-    environment = {LAKEHOUSE_ENV_VAR: str(settings.lakehouse_file.resolve()), **plan.environment}
+    environment = {
+        LAKEHOUSE_ENV_VAR: str(settings.writer_lakehouse_file.resolve()),
+        **plan.environment,
+    }
     try:
         with redacting_dbt_files(settings), environment_variables(environment):
             # The build schemas change every run and dbt parses the whole project again when

@@ -29,11 +29,11 @@ import duckdb
 
 from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import open_lakehouse, quote_identifier
+from jump.data_platform.storage.publish import STATE_SCHEMA, record_publication
 from jump.data_platform.transform.layers import LAYERS
 
 SLOTS: tuple[str, ...] = ("slot_a", "slot_b")
 # What was published, when, by which transform: written in the publishing transaction.
-STATE_SCHEMA = "_publish"
 STATE_TABLE = f"{STATE_SCHEMA}.layers"
 # dbt's relations of a model being rebuilt (a killed run leaves them in a build slot).
 DBT_TEMPORARY_SUFFIXES = ("__dbt_tmp", "__dbt_backup")
@@ -149,7 +149,8 @@ def publish_layers(
     models: Mapping[str, Iterable[str]],
     transform_started_at: dt.datetime,
     incremental: Mapping[str, Iterable[str]] | None = None,
-) -> None:
+    tests: Mapping[str, int] | None = None,
+) -> int:
     """Make the relations dbt built (`models`: layer -> relation names) what readers see, every
     built layer at once: one transaction, or nothing if anything fails.
 
@@ -157,6 +158,9 @@ def publish_layers(
     `incremental` models (layer -> relation names) and what they were built from
     (`<model>__inputs`), which keep their state for the next build into that slot: a slot's other tables are rebuilt from nothing, and dropping them now
     lets the next build reuse their space rather than grow the file.
+
+    The publication gets its id and record (storage/publish.py) in the same transaction, with
+    `tests` (dbt status -> count) as its test results; the id is returned.
     """
     with open_lakehouse(lakehouse) as connection:
         try:
@@ -180,7 +184,11 @@ def publish_layers(
                     f"insert into {STATE_TABLE} values (?, ?, ?, now() at time zone 'UTC')",
                     [layer, schema, transform_started_at],
                 )
+            publication_id = record_publication(
+                connection, list(plan.build), transform_started_at, tests or {}
+            )
             connection.execute("commit")
+            return publication_id
         except duckdb.Error as error:
             with contextlib.suppress(duckdb.Error):  # nothing to undo if `begin` failed
                 connection.execute("rollback")

@@ -62,6 +62,7 @@ class TransformRun:
     stale_sources: list[NodeOutcome] = field(default_factory=list)
     error: str | None = None  # what stopped the run outside dbt's nodes (a parse, the publish)
     published: bool = False
+    publication_id: int | None = None  # the publication this run made, if it published
 
     @property
     def success(self) -> bool:
@@ -107,6 +108,7 @@ def save_run(path: Path, run: TransformRun) -> None:
         "stale_sources": [_outcome_document(outcome) for outcome in run.stale_sources],
         "error": run.error,
         "published": run.published,
+        "publication_id": run.publication_id,
     }
     try:
         with atomic_path(path) as temporary:
@@ -134,6 +136,7 @@ def load_run(path: Path) -> TransformRun | None:
             stale_sources=[_outcome(item) for item in document["stale_sources"]],
             error=document["error"],
             published=bool(document["published"]),
+            publication_id=document.get("publication_id"),
         )
     except FileNotFoundError:
         return None

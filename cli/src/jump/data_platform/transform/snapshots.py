@@ -12,6 +12,7 @@ from typing import Any
 
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.settings import Settings
+from jump.data_platform.storage.writer import mark_written
 from jump.data_platform.transform.dbt_runner import (
     LAKEHOUSE_ENV_VAR,
     close_duckdb,
@@ -34,7 +35,7 @@ class Snapshotter:
         # snapshot would record nothing.
         self.source_tables: frozenset[str] = frozenset()
         self._environment = environment_variable(
-            LAKEHOUSE_ENV_VAR, str(settings.lakehouse_file.resolve())
+            LAKEHOUSE_ENV_VAR, str(settings.writer_lakehouse_file.resolve())
         )
 
     def __enter__(self) -> Snapshotter:
@@ -56,6 +57,7 @@ class Snapshotter:
             result: Any = self._runner.invoke(["snapshot", *self._common, "--no-write-json"])
         finally:
             close_duckdb()
+            mark_written(self._settings)
         if not result.success:
             failed = [
                 f"{getattr(item.node, 'name', '?')}: {one_line(item.message)}"

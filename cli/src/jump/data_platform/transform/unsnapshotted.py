@@ -21,6 +21,7 @@ from jump.data_platform.load.incremental import coming_changes
 from jump.data_platform.load.sqlite_reader import SqliteFile, TableInfo
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import all_source_tables
+from jump.data_platform.storage.writer import writer_lakehouse
 from jump.data_platform.transform.preflight import source_columns
 
 Changes = dict[str, dict[str, frozenset[int]]]  # table -> change -> ids
@@ -42,12 +43,12 @@ class UnsnapshottedVersions:
         )
 
     def _any_loaded(self) -> bool:
-        lakehouse = self._settings.lakehouse_file
+        lakehouse = writer_lakehouse(self._settings)
         return lakehouse.is_file() and not source_columns(lakehouse).keys().isdisjoint(self._tables)
 
     def coming(self) -> Changes:
         """What loading the data folder's extracts would change in each snapshotted table."""
-        lakehouse: Path = self._settings.lakehouse_file
+        lakehouse: Path = writer_lakehouse(self._settings)
         changes: Changes = {}
         files: dict[str, tuple[SqliteFile, list[TableInfo]]] = {}
         # No lakehouse yet: every row is an insert (an empty database has no such table).

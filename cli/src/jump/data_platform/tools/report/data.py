@@ -15,6 +15,7 @@ from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
+from jump.data_platform.storage.versions import open_publication
 from jump.data_platform.transform.run_record import load_run
 
 ZERO = Decimal("0.00")
@@ -165,10 +166,17 @@ class ReportData:
         )
 
 
-def gather_report_data(settings: Settings) -> ReportData:
-    """Read every figure of the report, the lakehouse opened read-only and closed on return."""
+def gather_report_data(
+    settings: Settings, published_at: int | dt.datetime | None = None
+) -> ReportData:
+    """Read every figure of the report, the lakehouse opened read-only and closed on return;
+    `published_at`: from that kept publication instead (storage/versions.py)."""
     lakehouse = settings.lakehouse_file
-    with open_lakehouse(lakehouse, read_only=True) as connection:
+    with (
+        open_lakehouse(lakehouse, read_only=True)
+        if published_at is None
+        else open_publication(settings, published_at)
+    ) as connection:
         try:
             data = _gather(connection, lakehouse)
         except duckdb.Error as error:

@@ -14,6 +14,7 @@ from jump.data_platform import __version__
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.settings import Settings
+from jump.data_platform.storage.versions import resolve
 from jump.data_platform.tools.report import charts
 from jump.data_platform.tools.report.data import (
     STAGNATION_MONTHS,
@@ -44,11 +45,15 @@ def build_report(settings: Settings) -> Path:
     return write_report(settings).path
 
 
-def write_report(settings: Settings) -> BuiltReport:
-    """`build_report`, with the page's size and the seconds it took."""
+def write_report(settings: Settings, published_at: int | dt.datetime | None = None) -> BuiltReport:
+    """`build_report`, with the page's size and the seconds it took; `published_at`: the
+    report of that kept publication, written beside the current one as
+    `publication-<id>.html`."""
     started = time.perf_counter()
-    html = render_page(gather_report_data(settings))
+    html = render_page(gather_report_data(settings, published_at))
     target = settings.report_file
+    if published_at is not None:
+        target = target.with_name(f"publication-{resolve(settings, published_at)}.html")
     try:
         with atomic_path(target) as temporary:
             temporary.write_text(html, encoding="utf-8")

@@ -1,0 +1,369 @@
+"""Publications: each successful publish gets an id and a record, its marts are kept as Parquet,
+and the readers' file is replaced whole by a copy of the writer's.
+
+- `record_publication` runs inside the transform's publishing transaction (transform/publish.py):
+  a publication exists exactly when its views were committed.
+- `release` checkpoints the writer's file, copies it beside the readers' file, fsyncs, and
+  renames it over `lakehouse.duckdb`: a reader that has the old file open keeps it (its inode)
+  and never blocks the writer; the next reader opens the new one.
+- `archive` then writes the marts of that publication to `publications/<id>/` (Parquet and a
+  manifest), under a temporary name renamed into place.
+- `catch_up`, when a writer starts, finishes what a killed writer left: a committed publication
+  not archived yet, or not released yet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from jump.data_platform.atomic import create_folder, remove_leftovers
+from jump.data_platform.errors import DataPlatformError, first_line
+from jump.data_platform.lakehouse import open_lakehouse, quote_identifier, quote_literal
+from jump.data_platform.settings import Settings
+
+if TYPE_CHECKING:
+    from jump.data_platform.storage.writer import _Session
+
+STATE_SCHEMA = "_publish"
+PUBLICATIONS_TABLE = f"{STATE_SCHEMA}.publications"
+PUBLISHED_SCHEMA = "marts"  # what a publication keeps, and `--published-at` reads
+# Kept beside the marts: each source's as-of (the report's freshness line).
+KEPT_SOURCES_SUFFIX = "__extract_metadata"
+MANIFEST = "manifest.json"
+
+_CREATE = f"""
+create table if not exists {PUBLICATIONS_TABLE} (
+    publication_id integer primary key,
+    published_at timestamp not null,
+    transform_started_at timestamp not null,
+    layers varchar not null,
+    sources varchar not null,
+    load_ids varchar not null,
+    marts varchar not null,
+    tests varchar not null,
+    kept_forever_reason varchar,
+    kept_forever_at timestamp
+)
+"""
+
+
+def _table_exists(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    found = connection.execute(
+        "select count(*) from information_schema.tables where table_catalog = current_database()"
+        " and table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def current_publication_id(connection: duckdb.DuckDBPyConnection) -> int | None:
+    """The id of the publication readers see in this lakehouse (writer's or readers' file);
+    None before the first one."""
+    if not _table_exists(connection, STATE_SCHEMA, "publications"):
+        return None
+    row = connection.execute(f"select max(publication_id) from {PUBLICATIONS_TABLE}").fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def keep_forever(connection: duckdb.DuckDBPyConnection, publication_id: int, reason: str) -> None:
+    """Mark a publication kept for ever (a month close): retention never expires it. Runs on
+    the writer's connection, inside the caller's transaction if one is open."""
+    connection.execute(_CREATE)
+    found = connection.execute(
+        f"update {PUBLICATIONS_TABLE} set kept_forever_reason = ?,"
+        " kept_forever_at = now() at time zone 'UTC' where publication_id = ? returning 1",
+        [reason, publication_id],
+    ).fetchall()
+    if not found:
+        raise DataPlatformError(f"no publication {publication_id} to keep")
+
+
+def kept_forever(connection: duckdb.DuckDBPyConnection) -> set[int]:
+    if not _table_exists(connection, STATE_SCHEMA, "publications"):
+        return set()
+    rows = connection.execute(
+        f"select publication_id from {PUBLICATIONS_TABLE} where kept_forever_reason is not null"
+    ).fetchall()
+    return {int(row[0]) for row in rows}
+
+
+def _mart_names(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = connection.execute(
+        "select table_name from information_schema.tables where table_catalog = current_database()"
+        " and table_schema = ? order by table_name",
+        [PUBLISHED_SCHEMA],
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def kept_relations(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """What a kept publication holds: every mart, and the sources' extract metadata."""
+    rows = connection.execute(
+        "select table_schema, table_name from information_schema.tables"
+        " where table_catalog = current_database()"
+        " and (table_schema = ? or (table_schema = 'sources' and table_name like ?))"
+        " order by all",
+        [PUBLISHED_SCHEMA, f"%{KEPT_SOURCES_SUFFIX}"],
+    ).fetchall()
+    return [(str(schema), str(name)) for schema, name in rows]
+
+
+def mart_figures(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """Each mart's row count and a content checksum that ignores row order (the sum of each
+    row's hash, modulo 2^64)."""
+    figures: dict[str, dict[str, Any]] = {}
+    for name in _mart_names(connection):
+        relation = f"{quote_identifier(PUBLISHED_SCHEMA)}.{quote_identifier(name)}"
+        row = connection.execute(
+            f"select count(*), coalesce(sum(hash(t)) % 18446744073709551616, 0)::ubigint"
+            f" from {relation} as t"
+        ).fetchone()
+        assert row is not None
+        figures[name] = {"rows": int(row[0]), "checksum": f"{int(row[1]):016x}"}
+    return figures
+
+
+def _sources(connection: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], list[int]]:
+    """Each source's last load (its id and as-of): the state the publication was built from."""
+    if not _table_exists(connection, "platform", "loads"):
+        return {}, []
+    rows = connection.execute(
+        "select source, max(load_id), arg_max(as_of, load_id) from platform.loads"
+        " group by source order by source"
+    ).fetchall()
+    sources = {str(source): {"load_id": int(load), "as_of": as_of} for source, load, as_of in rows}
+    return sources, sorted({int(row[1]) for row in rows})
+
+
+def record_publication(
+    connection: duckdb.DuckDBPyConnection,
+    layers: list[str],
+    transform_started_at: dt.datetime,
+    tests: Mapping[str, int],
+) -> int:
+    """In the open publishing transaction, after the views were repointed: a new publication's
+    id and record."""
+    connection.execute(f"create schema if not exists {STATE_SCHEMA}")
+    connection.execute(_CREATE)
+    publication_id = (current_publication_id(connection) or 0) + 1
+    sources, loads = _sources(connection)
+    connection.execute(
+        f"insert into {PUBLICATIONS_TABLE} (publication_id, published_at, transform_started_at,"
+        " layers, sources, load_ids, marts, tests)"
+        " values (?, now() at time zone 'UTC', ?, ?, ?, ?, ?, ?)",
+        [
+            publication_id,
+            transform_started_at,
+            json.dumps(layers),
+            json.dumps(sources),
+            json.dumps(loads),
+            json.dumps(mart_figures(connection)),
+            json.dumps(dict(tests)),
+        ],
+    )
+    return publication_id
+
+
+def publication_record(
+    connection: duckdb.DuckDBPyConnection, publication_id: int
+) -> dict[str, Any]:
+    row = connection.execute(
+        f"select publication_id, published_at, transform_started_at, layers, sources, load_ids,"
+        f" marts, tests, kept_forever_reason from {PUBLICATIONS_TABLE} where publication_id = ?",
+        [publication_id],
+    ).fetchone()
+    if row is None:
+        raise DataPlatformError(f"no publication {publication_id}")
+    return {
+        "publication_id": int(row[0]),
+        "published_at": row[1].isoformat(),
+        "transform_started_at": row[2].isoformat(),
+        "layers": json.loads(row[3]),
+        "sources": json.loads(row[4]),
+        "load_ids": json.loads(row[5]),
+        "marts": json.loads(row[6]),
+        "tests": json.loads(row[7]),
+        "kept_forever_reason": row[8],
+    }
+
+
+def archive(settings: Settings, publication_id: int) -> Path:
+    """Write the current publication's marts to `publications/<id>/` (one Parquet file per mart
+    and the manifest: its record), complete or not at all."""
+    folder = settings.publication_folder(publication_id)
+    if _archived(folder, settings, publication_id):
+        return folder
+    create_folder(settings.publications_folder)
+    remove_leftovers(folder)
+    scratch = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    try:
+        # Read-write: a reading connection may write no file (lakehouse.py's sandbox).
+        with open_lakehouse(settings.writer_lakehouse_file) as connection:
+            record = publication_record(connection, publication_id)
+            unchanged = _unchanged_marts(settings, record)
+            for schema, name in kept_relations(connection):
+                file_name = f"{schema}.{name}.parquet"
+                if schema == PUBLISHED_SCHEMA and name in unchanged:
+                    # The same rows as the last kept publication: share its file (a hard link
+                    # costs no time and no disk; expiring either leaves the other whole).
+                    os.link(unchanged[name] / file_name, scratch / file_name)
+                    continue
+                relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
+                target = quote_literal(str(scratch / file_name))
+                connection.execute(
+                    f"copy (select * from {relation}) to {target} (format parquet, compression zstd)"
+                )
+        (scratch / MANIFEST).write_text(json.dumps(record, indent=2), encoding="utf-8")
+        _fsync_tree(scratch)
+        shutil.rmtree(folder, ignore_errors=True)  # a folder without manifest: a killed archive
+        scratch.rename(folder)
+        _fsync(settings.publications_folder)
+    except (duckdb.Error, OSError) as error:
+        raise DataPlatformError(
+            f"cannot keep publication {publication_id} in {folder}: {first_line(error)}"
+        ) from error
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return folder
+
+
+def _archived(folder: Path, settings: Settings, publication_id: int) -> bool:
+    """Whether `folder` holds this very publication (not one of a lakehouse built again from
+    nothing, whose ids started over)."""
+    try:
+        kept = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["published_at"]
+    except (OSError, ValueError, KeyError):
+        return False
+    with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as connection:
+        return bool(publication_record(connection, publication_id)["published_at"] == kept)
+
+
+def _unchanged_marts(settings: Settings, record: dict[str, Any]) -> dict[str, Path]:
+    """The marts whose row count and checksum equal those of the newest kept publication before
+    this one: mart name -> that publication's folder."""
+    folder = settings.publications_folder
+    earlier = sorted(
+        (int(path.name) for path in folder.iterdir() if path.name.isdigit()), reverse=True
+    )
+    for publication_id in earlier:
+        if publication_id >= record["publication_id"]:
+            continue
+        previous = folder / str(publication_id)
+        try:
+            marts = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))["marts"]
+        except (OSError, ValueError, KeyError):
+            continue
+        return {
+            name: previous
+            for name, figures in record["marts"].items()
+            if marts.get(name) == figures
+            and (previous / f"{PUBLISHED_SCHEMA}.{name}.parquet").is_file()
+        }
+    return {}
+
+
+def release(session: _Session) -> None:
+    """Make the writer's file, as it is now, the file readers open: copied beside it, fsynced,
+    renamed over it. Only a closed, checkpointed file is copied (no write-ahead log)."""
+    settings = session.settings
+    writer, target = settings.writer_lakehouse_file, settings.lakehouse_file
+    with open_lakehouse(writer) as connection:
+        connection.execute("checkpoint")
+    if writer.with_name(writer.name + ".wal").exists():
+        raise DataPlatformError(
+            f"cannot publish {writer}: its write-ahead log was not checkpointed"
+        )
+    create_folder(target.parent)
+    remove_leftovers(target)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        _copy(writer, temporary)
+        _fsync(temporary)
+        # A log beside the readers' file was written by an outside client that opened it for
+        # writing: DuckDB would replay it onto the new file. Readers' files are never written.
+        _discard_log(target)
+        temporary.replace(target)
+        _discard_log(target)
+        _fsync(target.parent)
+    except OSError as error:
+        raise DataPlatformError(
+            f"cannot publish {target}: {error.strerror or error}; readers keep the previous one"
+        ) from error
+    finally:
+        temporary.unlink(missing_ok=True)
+    session.dirty = False
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy inside the kernel: a file system with copy-on-write (XFS, Btrfs) shares the blocks
+    instead of writing them again; elsewhere it is a plain copy."""
+    with source.open("rb") as reading, target.open("wb") as writing:
+        left = os.fstat(reading.fileno()).st_size
+        try:
+            while left > 0:
+                copied = os.copy_file_range(reading.fileno(), writing.fileno(), left)
+                if copied == 0:
+                    break
+                left -= copied
+        except OSError:  # not supported here (another file system, an old kernel)
+            writing.seek(0)
+            writing.truncate()
+            reading.seek(0)
+            shutil.copyfileobj(reading, writing, 1 << 20)
+
+
+def catch_up(session: _Session) -> None:
+    """Finish what a writer killed after its publishing transaction left undone: archive the
+    current publication, and release it if readers do not have it yet."""
+    settings = session.settings
+    writer = settings.writer_lakehouse_file
+    if not writer.is_file():
+        return
+    with open_lakehouse(writer, read_only=True) as connection:
+        current = current_publication_id(connection)
+    if current is None:
+        return
+    archive(settings, current)
+    if readers_publication_id(settings) != current:
+        release(session)
+
+
+def readers_publication_id(settings: Settings) -> int | None:
+    """What the readers' file holds; None if it holds none or cannot be opened now."""
+    if not settings.lakehouse_file.is_file():
+        return None
+    try:
+        with open_lakehouse(settings.lakehouse_file, read_only=True) as connection:
+            return current_publication_id(connection)
+    except DataPlatformError:
+        return None
+
+
+def _discard_log(database: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        database.with_name(database.name + ".wal").unlink()
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        _fsync(path)
+    _fsync(folder)
