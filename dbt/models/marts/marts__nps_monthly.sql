@@ -46,14 +46,14 @@ filled as (
     from months
     left join counts on months.month = counts.month
 )
-
-select
-    month,
-    {{ nps_score('promoters', 'detractors', 'respondents') }} as nps,
-    cast(respondents as bigint) as respondents,
-    cast(promoters as bigint) as promoters,
-    cast(passives as bigint) as passives,
-    cast(detractors as bigint) as detractors,
-    {{ is_complete('month') }} as is_complete
-from filled
-order by month
+{% call apply_closed_figures('nps_monthly', order_by='month') %}
+    select
+        month,
+        {{ nps_score('promoters', 'detractors', 'respondents') }} as nps,
+        cast(respondents as bigint) as respondents,
+        cast(promoters as bigint) as promoters,
+        cast(passives as bigint) as passives,
+        cast(detractors as bigint) as detractors,
+        {{ is_complete('month') }} as is_complete
+    from filled
+{% endcall %}
