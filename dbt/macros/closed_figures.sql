@@ -12,8 +12,13 @@
     render the marts unchanged.
 -#}
 
-{#- The platform's relation `name` when it exists; none otherwise (and while parsing). -#}
+{#- The platform's relation `name` when it exists; none otherwise (and while parsing, and in a
+    unit test). -#}
 {% macro closing_relation(name) -%}
+    {#- A unit test gives its model's inputs: a mart's own rules, nothing closed. -#}
+    {%- if model is mapping and model.get('resource_type') == 'unit_test' -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set relation = source('platform', name) -%}
     {%- if not execute or this is none -%}
         {{ return(none) }}
