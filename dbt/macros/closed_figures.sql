@@ -15,8 +15,10 @@
 {#- The platform's relation `name` when it exists; none otherwise (and while parsing, and in a
     unit test). -#}
 {% macro closing_relation(name) -%}
-    {#- A unit test gives its model's inputs: a mart's own rules, nothing closed. -#}
-    {%- if model is mapping and model.get('resource_type') == 'unit_test' -%}
+    {#- Closes live in the DuckDB lakehouse only; a unit test gives its model's inputs (a mart's
+        own rules, nothing closed). -#}
+    {%- set in_unit_test = model is mapping and model.get('resource_type') == 'unit_test' -%}
+    {%- if target.type != 'duckdb' or in_unit_test -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set relation = source('platform', name) -%}
