@@ -89,36 +89,52 @@ current_contract_turnover as (
     group by closed.month, closed.mart, closed.figure_key, closed.measure
 ),
 
+contract_totals as (
+    -- Each contract's invoices within the months it ran.
+    select
+        contracts.job_contract_id,
+        coalesce(sum(invoices.amount), 0) as turnover
+    from contracts
+    left join invoices
+        on
+            contracts.job_contract_id = invoices.job_contract_id
+            and invoices.issue_month between contracts.first_month and contracts.last_month
+    group by contracts.job_contract_id
+),
+
+contracts_after as (
+    -- Each contract with the freelancer's turnover under the contracts started before it.
+    select
+        contracts.job_contract_id,
+        contracts.first_month,
+        coalesce(
+            sum(contract_totals.turnover) over (
+                partition by contracts.freelancer_id
+                order by contracts.start_date, contracts.job_contract_id
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as earlier_turnover
+    from contracts
+    inner join contract_totals on contracts.job_contract_id = contract_totals.job_contract_id
+),
+
 current_cumulative_turnover as (
-    -- The freelancer's invoices under the contracts started before this one (within the months
-    -- each ran), plus this contract's up to the month.
+    -- The turnover under the earlier contracts plus this contract's up to the month.
     select
         closed.month,
         closed.mart,
         closed.figure_key,
         closed.measure,
-        coalesce(sum(invoices.amount), 0) as current_value
+        coalesce(max(contracts_after.earlier_turnover), 0)
+        + coalesce(sum(invoices.amount), 0) as current_value
     from closed
-    left join contracts as row_contract
-        on closed.figure_key = cast(row_contract.job_contract_id as {{ dbt.type_string() }})
-    left join contracts as counted
-        on
-            row_contract.freelancer_id = counted.freelancer_id
-            and (
-                row_contract.start_date > counted.start_date
-                or (
-                    row_contract.start_date = counted.start_date
-                    and row_contract.job_contract_id >= counted.job_contract_id
-                )
-            )
+    left join contracts_after
+        on closed.figure_key = cast(contracts_after.job_contract_id as {{ dbt.type_string() }})
     left join invoices
         on
-            counted.job_contract_id = invoices.job_contract_id
-            and invoices.issue_month between counted.first_month and counted.last_month
-            and (
-                row_contract.job_contract_id != counted.job_contract_id
-                or closed.month >= invoices.issue_month
-            )
+            contracts_after.job_contract_id = invoices.job_contract_id
+            and invoices.issue_month between contracts_after.first_month and closed.month
     where
         closed.mart = 'freelancer_cumulative_turnover'
         and closed.measure = 'cumulative_turnover'
