@@ -28,6 +28,7 @@ from jump.data_platform.schedule.runner import JobRunner, StopSignal
 from jump.data_platform.schedule.service import configure_scheduler
 from jump.data_platform.schedule.state import read_state
 from jump.data_platform.settings import Settings
+from jump.data_platform.tools.schedule_status import schedule_as_json
 from schedule.fake_clock import FakeClock, ManualScheduler
 from schedule.fake_refresh import FakeRefresh
 
@@ -107,6 +108,9 @@ def test_the_month_before_is_closed_on_the_5th_at_7_paris_time(start) -> None:  
     harness = start()
     harness.at(paris(6, 1, 8, 30))  # first start: the refreshes run, no close caught up
     assert harness.close.fired == []
+    shown = schedule_as_json(harness.settings, paris(6, 1, 9, 0))
+    assert shown is not None and shown["jobs"][CLOSE_JOB]["due"] is False
+    assert shown["jobs"][CLOSE_JOB]["next_run"] == paris(6, 5, 7, 0).isoformat()
     harness.at(paris(6, 5, 6, 59))
     assert harness.close.fired == []
     harness.at(paris(6, 5, 7, 0))

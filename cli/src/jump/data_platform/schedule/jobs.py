@@ -44,6 +44,16 @@ class JobSpec:
     def sources(self) -> tuple[str, ...]:
         return () if self.is_close else (self.name,)
 
+    def counts_from(
+        self, last_success_started: datetime | None, registered: datetime | None
+    ) -> datetime | None:
+        """Since when the job's fire times count (see `is_due`): its last success; for a close
+        that never succeeded, its registration (a refresh never run is due at once; a close
+        never catches up on months from before the scheduler knew it)."""
+        if last_success_started is None and self.is_close:
+            return registered
+        return last_success_started
+
     def last_fire_time(self, now: datetime) -> datetime | None:
         """The latest fire time at or before `now` (within the last year)."""
         fire, last = self.next_fire_time(now - timedelta(days=366)), None

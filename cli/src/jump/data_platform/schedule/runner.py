@@ -169,11 +169,5 @@ class JobRunner:
 
 
 def _last_success(state: ScheduleState, spec: JobSpec) -> datetime | None:
-    """Since when the job's fire times count: its last success; for the close job that never
-    succeeded, its registration (a refresh never run is due at once; a close is not)."""
     job = state.jobs.get(spec.name)
-    if job is None:
-        return None
-    if job.last_success_started_at is None and spec.is_close:
-        return job.registered_at
-    return job.last_success_started_at
+    return spec.counts_from(job.last_success_started_at, job.registered_at) if job else None
