@@ -42,9 +42,10 @@ def close(
 ) -> None:
     """Close a complete month: freeze its figures in every monthly mart (monthly turnover,
     turnover by cohort, cumulative turnover, monthly NPS), recording who closed it, when, and
-    from which publication. From the next transform on, the marts show the closed figures for
-    that month and marts.restatements lists any that differ today. Chain `transform` to apply
-    it at once: `data-platform close 2026-11 transform`."""
+    from which publication. The figures are copied from the published marts, so readers see no
+    change; every later transform keeps them for that month, and marts.restatements lists any
+    that differ today. Chain `transform` to rebuild at once: `data-platform close 2026-11
+    transform`."""
     run.require_duckdb("close")
     if reason is not None and not reopen:
         raise click.UsageError("--reason goes with --reopen (a close needs no reason)")
