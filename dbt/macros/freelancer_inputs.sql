@@ -16,7 +16,7 @@
       model       the rows of those freelancers only (`changed_freelancers()`), appended;
       post-hook   `<mart>__inputs_next` becomes `<mart>__inputs`.
     A new month moves the calendar, hence every fingerprint: the whole mart is recomputed once a
-    month. `dbt build --full-refresh` rebuilds it whole. A test compares a mart refreshed step
+    month, and once after each month close or reopening. `dbt build --full-refresh` rebuilds it whole. A test compares a mart refreshed step
     by step with one built at once (tests/transform/test_transform_incremental.py).
 
     On Spark these marts are tables (macros render nothing there).
@@ -65,7 +65,8 @@ invoices as (
 ),
 
 calendar as (
-    select hash(min(month), max(month), max(as_of_month)) as fingerprint
+    -- A close or a reopening (macros/closed_figures.sql) changes the figures of a month.
+    select hash(min(month), max(month), max(as_of_month), {{ closes_fingerprint() }}) as fingerprint
     from {{ ref('intermediate__months') }}
 ),
 

@@ -18,7 +18,7 @@ MUTABLE = {
     "users": {"updated_at"},
     "job_contracts": {"end_date", "updated_at"},
     "clients": {"updated_at"},
-    "invoices": {"updated_at"},
+    "invoices": {"amount", "updated_at"},  # the planted late correction only (tested below)
     "customers": {"satisfaction_score", "updated_at"},
 }
 TABLES = {"app": ["users", "job_contracts", "clients", "invoices"], "crm": ["customers"]}
@@ -167,3 +167,20 @@ def test_planted_anomalies_stay_at_their_place_in_history() -> None:
         names = tables["clients"].column("name").to_pylist()
         assert names[0] == names[1]
         assert len(set(names)) == len(names) - 1
+
+
+def test_the_planted_late_correction_moves_one_invoice_once_its_instant_passed() -> None:
+    """The first invoice of 2026-05 loses a quarter of its amount on 2026-07-16 at 10:30, its
+    updated_at moving there; no other invoice changes (docs/sources.md)."""
+    before, after = simulate("2026-07-16T10:29:59"), simulate("2026-07-16T10:30:00")
+    old, new = by_id(before["invoices"]), by_id(after["invoices"])
+    moved = [row_id for row_id, row in old.items() if new[row_id] != row]
+    assert len(moved) == 1
+    was, now = old[moved[0]], new[moved[0]]
+    first_of_may = min(row_id for row_id, row in old.items() if row["issue_date"] >= "2026-05")
+    assert moved[0] == first_of_may and was["issue_date"].startswith("2026-05")
+    assert round(was["amount"] - now["amount"], 2) == round(
+        round(was["amount"] * 100) // 4 / 100, 2
+    )
+    assert now["updated_at"] == "2026-07-16 10:30:00"
+    assert by_id(simulate("2029-03-15")["invoices"])[moved[0]] == now

@@ -160,24 +160,25 @@ monthly as (
     from stretches
     where from_month <= to_month
 )
-
-select
-    monthly.freelancer_id,
-    freelancers.last_name,
-    freelancers.first_name,
-    monthly.job_contract_id,
-    monthly.start_date as job_contract_start_date,
-    monthly.end_date as job_contract_end_date,
-    monthly.entity,
-    monthly.month,
-    -- The stretch's first month holds its invoices; the months after it, none.
-    cast(
-        case when monthly.month = monthly.from_month then monthly.turnover else 0 end as decimal(
-            18, 2
+{% call apply_closed_figures('freelancer_cumulative_turnover') %}
+    select
+        monthly.freelancer_id,
+        freelancers.last_name,
+        freelancers.first_name,
+        monthly.job_contract_id,
+        monthly.start_date as job_contract_start_date,
+        monthly.end_date as job_contract_end_date,
+        monthly.entity,
+        monthly.month,
+        -- The stretch's first month holds its invoices; the months after it, none.
+        cast(
+            case when monthly.month = monthly.from_month then monthly.turnover else 0 end as decimal(
+                18, 2
+            )
         )
-    )
-        as turnover,
-    cast(monthly.cumulative_turnover as decimal(18, 2)) as cumulative_turnover,
-    {{ is_complete('monthly.month') }} as is_complete
-from monthly
-left join freelancers on monthly.freelancer_id = freelancers.freelancer_id
+            as turnover,
+        cast(monthly.cumulative_turnover as decimal(18, 2)) as cumulative_turnover,
+        {{ is_complete('monthly.month') }} as is_complete
+    from monthly
+    left join freelancers on monthly.freelancer_id = freelancers.freelancer_id
+{% endcall %}

@@ -18,12 +18,12 @@ turnover as (
     from invoices
     group by issue_month
 )
-
-select
-    months.month,
-    cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover,
-    {{ is_complete('months.month') }} as is_complete
-from months
-left join turnover on months.month = turnover.issue_month
-where months.month >= (select min(first_invoice.issue_month) from invoices as first_invoice)
-order by months.month
+{% call apply_closed_figures('monthly_turnover', order_by='month') %}
+    select
+        months.month,
+        cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover,
+        {{ is_complete('months.month') }} as is_complete
+    from months
+    left join turnover on months.month = turnover.issue_month
+    where months.month >= (select min(first_invoice.issue_month) from invoices as first_invoice)
+{% endcall %}

@@ -84,19 +84,19 @@ filled as (
     left join counts on months.month = counts.month
     left join given on months.month = given.month
 )
-
-select
-    month,
-    {{ nps_score('promoters', 'detractors', 'respondents') }} as nps,
-    cast(respondents as bigint) as respondents,
-    cast(promoters as bigint) as promoters,
-    cast(passives as bigint) as passives,
-    cast(detractors as bigint) as detractors,
-    cast(answers_in_month as bigint) as answers_in_month,
-    {{ nps_score('promoters_all_time', 'detractors_all_time', 'respondents_all_time') }}
-        as nps_all_time,
-    cast(respondents_all_time as bigint) as respondents_all_time,
-    {{ is_complete('month') }} as is_complete,
-    is_observed
-from filled
-order by month
+{% call apply_closed_figures('nps_monthly', order_by='month') %}
+    select
+        month,
+        {{ nps_score('promoters', 'detractors', 'respondents') }} as nps,
+        cast(respondents as bigint) as respondents,
+        cast(promoters as bigint) as promoters,
+        cast(passives as bigint) as passives,
+        cast(detractors as bigint) as detractors,
+        cast(answers_in_month as bigint) as answers_in_month,
+        {{ nps_score('promoters_all_time', 'detractors_all_time', 'respondents_all_time') }}
+            as nps_all_time,
+        cast(respondents_all_time as bigint) as respondents_all_time,
+        {{ is_complete('month') }} as is_complete,
+        is_observed
+    from filled
+{% endcall %}

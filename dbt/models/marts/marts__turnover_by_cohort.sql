@@ -74,20 +74,21 @@ freelancer_months as (
 -- A contract followed by another starting the same month has an empty period: the later
 -- contract gives that month's entity.
 )
-
-select
-    freelancer_months.freelancer_id,
-    freelancers.last_name,
-    freelancers.first_name,
-    freelancers.cohort,
-    -- A month with invoices: one row per issuing entity; without: the month's contract's.
-    coalesce(turnover.entity, freelancer_months.entity) as entity,
-    freelancer_months.month,
-    cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover,
-    {{ is_complete('freelancer_months.month') }} as is_complete
-from freelancer_months
-inner join freelancers on freelancer_months.freelancer_id = freelancers.freelancer_id
-left join turnover
-    on
-        freelancer_months.freelancer_id = turnover.freelancer_id
-        and freelancer_months.month = turnover.issue_month
+{% call apply_closed_figures('turnover_by_cohort') %}
+    select
+        freelancer_months.freelancer_id,
+        freelancers.last_name,
+        freelancers.first_name,
+        freelancers.cohort,
+        -- A month with invoices: one row per issuing entity; without: the month's contract's.
+        coalesce(turnover.entity, freelancer_months.entity) as entity,
+        freelancer_months.month,
+        cast(coalesce(turnover.turnover, 0) as decimal(18, 2)) as turnover,
+        {{ is_complete('freelancer_months.month') }} as is_complete
+    from freelancer_months
+    inner join freelancers on freelancer_months.freelancer_id = freelancers.freelancer_id
+    left join turnover
+        on
+            freelancer_months.freelancer_id = turnover.freelancer_id
+            and freelancer_months.month = turnover.issue_month
+{% endcall %}

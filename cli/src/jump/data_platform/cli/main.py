@@ -10,6 +10,7 @@ import click
 
 from jump.data_platform import __version__
 from jump.data_platform.cli.backfill import backfill
+from jump.data_platform.cli.close import close
 from jump.data_platform.cli.context import RunContext
 from jump.data_platform.cli.docs import docs
 from jump.data_platform.cli.export import export
@@ -139,6 +140,7 @@ cli.add_command(docs)
 cli.add_command(report)
 cli.add_command(schedule)
 cli.add_command(backfill)
+cli.add_command(close)
 
 
 def _quiet_cleanup(unraisable: sys.UnraisableHookArgs) -> None:

@@ -11,8 +11,11 @@ from jump.data_platform.cli.options import project_dir_option, scale_option
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.pipeline import RefreshOptions
 from jump.data_platform.schedule.jobs import (
+    CLOSE_JOB,
+    DEFAULT_CLOSE_CRON,
     DEFAULT_CRONS,
     DEFAULT_TIME_ZONE,
+    JOB_OFF,
     TIME_ZONE_ENV_VAR,
     cron_env_var,
     job_specs,
@@ -37,6 +40,15 @@ from jump.data_platform.schedule.service import SignalHandlers, run_once, schedu
     envvar=cron_env_var("crm"),
     show_envvar=True,
     help="When to refresh the CRM (cron).",
+)
+@click.option(
+    "--close-cron",
+    default=DEFAULT_CLOSE_CRON,
+    show_default=True,
+    envvar=cron_env_var(CLOSE_JOB),
+    show_envvar=True,
+    help=f"When to close the month before (cron; `{JOB_OFF}`: never). A month already closed "
+    "is left as it is (docs/publishing.md).",
 )
 @click.option(
     "--timezone",
@@ -68,6 +80,7 @@ def schedule(
     run: RunContext,
     app_cron: str,
     crm_cron: str,
+    close_cron: str,
     time_zone: str,
     once: bool,
     scale: int,
@@ -75,10 +88,10 @@ def schedule(
     project_dir: Path | None,
 ) -> None:
     """Refresh each source on its cron: extract it (as of now), load it, transform, then the
-    report. One refresh at a time; missed runs coalesce into one; a failed run is retried at the
+    report; and close the month before on its day (`close`). One run at a time; missed runs coalesce into one; a failed run is retried at the
     next tick. SIGTERM or Ctrl-C stops it between steps. `status` shows the schedule."""
     run.require_duckdb("schedule")
-    jobs = job_specs({"app": app_cron, "crm": crm_cron}, time_zone)
+    jobs = job_specs({"app": app_cron, "crm": crm_cron, CLOSE_JOB: close_cron}, time_zone)
     stop = StopSignal()
     runner = JobRunner(
         run.settings,
@@ -98,5 +111,5 @@ def schedule(
     if failed:
         raise DataPlatformError(
             "schedule --once: "
-            + "; ".join(f"{', '.join(o.sources)} {o.describe()}" for o in failed)
+            + "; ".join(f"{', '.join(o.sources) or CLOSE_JOB} {o.describe()}" for o in failed)
         )

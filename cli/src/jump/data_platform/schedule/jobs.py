@@ -1,4 +1,5 @@
-"""The scheduled jobs: one per source, each with a cron expression in a time zone."""
+"""The scheduled jobs: one per source, and the month close, each with a cron expression in a
+time zone."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ DEFAULT_TIME_ZONE = "Europe/Paris"
 # The specification's cadence: the App every hour (at minute 5), the CRM every day (06:00).
 DEFAULT_CRONS: dict[str, str] = {"app": "5 * * * *", "crm": "0 6 * * *"}
 TIME_ZONE_ENV_VAR = "DATA_PLATFORM_SCHEDULE_TIMEZONE"
+# The month close (docs/publishing.md#month-close): on the 5th at 07:00, the month before is
+# closed, once late invoices had four days to arrive. `off` turns the job off.
+CLOSE_JOB = "close"
+DEFAULT_CLOSE_CRON = "0 7 5 * *"
+JOB_OFF = "off"
 
 
 def cron_env_var(job: str) -> str:
@@ -23,15 +29,37 @@ def cron_env_var(job: str) -> str:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """One scheduled refresh: its name (the source it refreshes), cron expression, time zone."""
+    """One scheduled job: its name (the source it refreshes, or `close`), cron expression, time
+    zone."""
 
     name: str
     cron: str
     time_zone: str = DEFAULT_TIME_ZONE
 
     @property
+    def is_close(self) -> bool:
+        return self.name == CLOSE_JOB
+
+    @property
     def sources(self) -> tuple[str, ...]:
-        return (self.name,)
+        return () if self.is_close else (self.name,)
+
+    def counts_from(
+        self, last_success_started: datetime | None, registered: datetime | None
+    ) -> datetime | None:
+        """Since when the job's fire times count (see `is_due`): its last success; for a close
+        that never succeeded, its registration (a refresh never run is due at once; a close
+        never catches up on months from before the scheduler knew it)."""
+        if last_success_started is None and self.is_close:
+            return registered
+        return last_success_started
+
+    def last_fire_time(self, now: datetime) -> datetime | None:
+        """The latest fire time at or before `now` (within the last year)."""
+        fire, last = self.next_fire_time(now - timedelta(days=366)), None
+        while fire is not None and fire <= now:
+            last, fire = fire, self.next_fire_time(fire)
+        return last
 
     def trigger(self) -> CronTrigger:
         return cron_trigger(self.cron, self.time_zone, f"the {self.name} job")
@@ -77,7 +105,11 @@ def cron_trigger(expression: str, zone: str, what: str) -> CronTrigger:
 
 def job_specs(crons: dict[str, str], zone: str) -> dict[str, JobSpec]:
     """The jobs, each checked now so that a bad expression fails at start, not at run time."""
-    specs = {name: JobSpec(name, cron.strip(), zone) for name, cron in crons.items()}
+    specs = {
+        name: JobSpec(name, cron.strip(), zone)
+        for name, cron in crons.items()
+        if not (name == CLOSE_JOB and cron.strip().lower() == JOB_OFF)
+    }
     for spec in specs.values():
         spec.trigger()
     return specs

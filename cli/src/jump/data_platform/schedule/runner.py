@@ -1,22 +1,27 @@
-"""Run one scheduled job: refresh its source, record the run, write its one log line."""
+"""Run one scheduled job: refresh its source (or close a month), record the run, write its one
+log line."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from jump.data_platform.close.scheduled import scheduled_close
 from jump.data_platform.pipeline import RefreshOptions, RefreshOutcome, Stop, refresh
 from jump.data_platform.reporting import Reporter
-from jump.data_platform.schedule.jobs import JobSpec
+from jump.data_platform.schedule.jobs import CLOSE_JOB, JobSpec
 from jump.data_platform.schedule.state import JobState, RunRecord, ScheduleState, StateStore
 from jump.data_platform.settings import Settings
 
 Clock = Callable[[], datetime]
+CLOSE_RETRY = timedelta(hours=1)
 RefreshFunction = Callable[
     [Settings, Sequence[str], datetime, Reporter, RefreshOptions, Stop], RefreshOutcome
 ]
+# The close job: the settings, its latest fire time (which month to close), where to report.
+CloseFunction = Callable[[Settings, datetime, Reporter, RefreshOptions], RefreshOutcome]
 
 
 def utc_now() -> datetime:
@@ -59,6 +64,7 @@ class JobRunner:
         refresh_function: RefreshFunction = refresh,
         clock: Clock = utc_now,
         step_reporter: Reporter | None = None,
+        close_function: CloseFunction = scheduled_close,
     ) -> None:
         self.settings = settings
         self.jobs = jobs
@@ -66,6 +72,7 @@ class JobRunner:
         self.reporter = reporter
         self.stop = stop
         self.refresh_function = refresh_function
+        self.close_function = close_function
         self.clock = clock
         # The steps' own tables and progress go to the log file only: the console gets one
         # line per run.
@@ -74,6 +81,9 @@ class JobRunner:
         # Called with a job's name when a fire time passed while it ran (the scheduler then runs
         # it once more at once: missed runs coalesce into one).
         self.on_missed: Callable[[str], None] = lambda name: None
+        # Called with a job's name and an instant to run it again: a failed close is retried
+        # within the hour, not at its next fire time a month later.
+        self.on_retry: Callable[[str, datetime], None] = lambda name, when: None
 
     def register_jobs(self) -> None:
         """Record each job's cron and time zone (what `status` shows next runs from)."""
@@ -82,6 +92,8 @@ class JobRunner:
             for name, spec in self.jobs.items():
                 job = state.jobs.setdefault(name, JobState(spec.cron, spec.time_zone))
                 job.cron, job.time_zone = spec.cron, spec.time_zone
+                if job.registered_at is None:
+                    job.registered_at = self.clock()
 
         self.store.update(change)
 
@@ -90,7 +102,7 @@ class JobRunner:
         now = now or self.clock()
         state = self.store.read()
         return [
-            name for name, spec in self.jobs.items() if spec.is_due(_last_success(state, name), now)
+            name for name, spec in self.jobs.items() if spec.is_due(_last_success(state, spec), now)
         ]
 
     def run_job(self, name: str) -> RefreshOutcome | None:
@@ -99,14 +111,19 @@ class JobRunner:
         started = self.clock()
         if self.stop.requested():
             return None
-        if not spec.is_due(_last_success(self.store.read(), name), started):
+        if not spec.is_due(_last_success(self.store.read(), spec), started):
             self.reporter.info(f"schedule: {name}: already refreshed since its last fire time")
             return None
-        outcome = self.refresh_function(
-            self.settings, spec.sources, started, self.step_reporter, self.options, self.stop
-        )
-        state = self.store.update(lambda state: self._record(state, started, outcome))
-        line = f"schedule: {name} refresh ({', '.join(outcome.sources)}) {outcome.describe()}"
+        if spec.is_close:
+            fired = spec.last_fire_time(started) or started
+            outcome = self.close_function(self.settings, fired, self.reporter, self.options)
+            line = f"schedule: close {outcome.describe()}"
+        else:
+            outcome = self.refresh_function(
+                self.settings, spec.sources, started, self.step_reporter, self.options, self.stop
+            )
+            line = f"schedule: {name} refresh ({', '.join(outcome.sources)}) {outcome.describe()}"
+        state = self.store.update(lambda state: self._record(state, name, started, outcome))
         if outcome.lock_waits:
             line += f"; waited {outcome.lock_waits} time(s) for the lakehouse's lock"
         if outcome.status == "failed":
@@ -118,9 +135,13 @@ class JobRunner:
         fire = spec.next_fire_time(started)
         if outcome.succeeded and fire is not None and fire <= finished:
             self.on_missed(name)
+        if spec.is_close and outcome.status == "failed":
+            self.on_retry(name, finished + CLOSE_RETRY)
         return outcome
 
-    def _record(self, state: ScheduleState, started: datetime, outcome: RefreshOutcome) -> None:
+    def _record(
+        self, state: ScheduleState, ran: str, started: datetime, outcome: RefreshOutcome
+    ) -> None:
         record = RunRecord(
             started_at=started,
             seconds=round(outcome.seconds, 3),
@@ -131,8 +152,12 @@ class JobRunner:
             failed_step=outcome.failed_step,
         )
         for name, spec in self.jobs.items():
-            # A refresh that also brought in another job's source (a first run) counts for it.
-            if not set(spec.sources) <= set(outcome.sources):
+            # A refresh that also brought in another job's source (a first run) counts for it;
+            # a close counts only for itself.
+            if spec.is_close or ran == CLOSE_JOB:
+                if name != ran:
+                    continue
+            elif not set(spec.sources) <= set(outcome.sources):
                 continue
             job = state.jobs.setdefault(name, JobState(spec.cron, spec.time_zone))
             job.last_run = record
@@ -143,6 +168,6 @@ class JobRunner:
                 job.failures_in_a_row += 1
 
 
-def _last_success(state: ScheduleState, name: str) -> datetime | None:
-    job = state.jobs.get(name)
-    return job.last_success_started_at if job else None
+def _last_success(state: ScheduleState, spec: JobSpec) -> datetime | None:
+    job = state.jobs.get(spec.name)
+    return spec.counts_from(job.last_success_started_at, job.registered_at) if job else None

@@ -68,7 +68,11 @@ def configure_scheduler(
     def run_again(name: str) -> None:
         scheduler.modify_job(name, next_run_time=runner.clock())
 
+    def run_at(name: str, when: datetime) -> None:
+        scheduler.modify_job(name, next_run_time=when)
+
     runner.on_missed = run_again
+    runner.on_retry = run_at
     return scheduler
 
 

@@ -37,6 +37,9 @@ class JobState:
     last_run: RunRecord | None = None
     last_success_started_at: datetime | None = None
     failures_in_a_row: int = 0
+    # When the scheduler first knew the job: the close job counts its fire times from there
+    # (it does not catch up on closes from before it existed).
+    registered_at: datetime | None = None
 
 
 @dataclass
@@ -112,6 +115,7 @@ def _to_json(state: ScheduleState) -> dict[str, Any]:
             "last_run": last,
             "last_success_started_at": _iso(job.last_success_started_at),
             "failures_in_a_row": job.failures_in_a_row,
+            "registered_at": _iso(job.registered_at),
         }
     scheduler = None
     if state.scheduler is not None:
@@ -142,6 +146,7 @@ def _from_json(document: dict[str, Any]) -> ScheduleState:
             ),
             last_success_started_at=_time(job.get("last_success_started_at")),
             failures_in_a_row=int(job.get("failures_in_a_row", 0)),
+            registered_at=_time(job.get("registered_at")),
         )
     scheduler = document.get("scheduler")
     if scheduler is not None:

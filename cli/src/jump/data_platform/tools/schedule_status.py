@@ -25,12 +25,12 @@ def schedule_state(settings: Settings) -> tuple[ScheduleState, str | None]:
         return ScheduleState(), error.message
 
 
-def _next_run(job: JobState, now: datetime) -> tuple[datetime | None, bool]:
+def _next_run(name: str, job: JobState, now: datetime) -> tuple[datetime | None, bool]:
     """The job's next fire time after `now`, and whether it is due now (it then runs at once
     when a scheduler runs)."""
-    spec = JobSpec("", job.cron, job.time_zone)
+    spec = JobSpec(name, job.cron, job.time_zone)
     try:
-        due = spec.is_due(job.last_success_started_at, now)
+        due = spec.is_due(spec.counts_from(job.last_success_started_at, job.registered_at), now)
         return spec.next_fire_time(now), due
     except DataPlatformError:
         return None, False
@@ -60,7 +60,7 @@ def schedule_lines(settings: Settings, now: datetime | None = None) -> list[str]
         header += f" ({verb} {_when(info.started_at, zone)}, {info.mode}, PID {info.pid})"
     lines = [header + ":"]
     for name, job in sorted(state.jobs.items()):
-        next_run, due = _next_run(job, now)
+        next_run, due = _next_run(name, job, now)
         last = job.last_run
         if last is None:
             outcome = "never run"
@@ -100,7 +100,7 @@ def schedule_as_json(settings: Settings, now: datetime | None = None) -> dict[st
         return None
     jobs: dict[str, Any] = {}
     for name, job in sorted(state.jobs.items()):
-        next_run, due = _next_run(job, now)
+        next_run, due = _next_run(name, job, now)
         last = job.last_run
         jobs[name] = {
             "cron": job.cron,

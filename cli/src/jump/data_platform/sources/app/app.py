@@ -65,6 +65,13 @@ HANDOVER_MONTH_INDEX = 5
 HANDOVER_LAST_BLUE_DAY = day_index(date(2024, 6, 14))
 HANDOVER_FIRST_GREEN_DAY = day_index(date(2024, 6, 17))
 NEVER = np.iinfo(np.int64).max // 4  # end day of a contract that has not ended
+# A planted late correction (docs/sources.md), at a fixed place in history: the first invoice of
+# month 28 (2026-05) is corrected on 2026-07-16 at 10:30, six weeks after its month ended (a
+# quarter of its amount credited: days billed but not worked). From that instant on, its amount
+# is the corrected one and its updated_at moves to the correction, as an incremental load needs.
+CORRECTED_MONTH_INDEX = 28
+CORRECTION_DAY = 15  # days into the month after next: the 16th
+CORRECTION_SECOND_OF_DAY = 10 * 3600 + 30 * 60
 
 
 @dataclass(frozen=True)
@@ -336,6 +343,26 @@ def simulate_invoices(
     return Invoices(number=number[keep], **{name: values[keep] for name, values in fields.items()})
 
 
+def late_correction(invoices: Invoices, timeline: Timeline) -> tuple[Int64Array, Int64Array]:
+    """Every invoice's amount (cents) and last update (seconds) at the as-of: as issued, but
+    for the planted late correction once its instant has passed."""
+    amount, updated = invoices.amount_cents.copy(), invoices.created_second.copy()
+    month_start = timeline.month_start_day(CORRECTED_MONTH_INDEX)
+    # Months are simulated in order: the month's invoices follow every earlier one.
+    first = int(np.searchsorted(invoices.issue_day, month_start))
+    corrected_at = (
+        timeline.month_start_day(CORRECTED_MONTH_INDEX + 2) + CORRECTION_DAY
+    ) * SECONDS_PER_DAY + CORRECTION_SECOND_OF_DAY
+    if (
+        first < len(amount)
+        and invoices.issue_day[first] < timeline.month_start_day(CORRECTED_MONTH_INDEX + 1)
+        and corrected_at <= timeline.cutoff_second
+    ):
+        amount[first] -= amount[first] // 4
+        updated[first] = corrected_at
+    return amount, updated
+
+
 def invoice_references(numbers: Int64Array) -> pa.Array:
     """1 -> 'JMP00000001'."""
     digits = pc.utf8_lpad(pa.array(numbers).cast(pa.string()), 8, "0")
@@ -395,6 +422,7 @@ def as_of_tables(
 
     issued = invoices.created_second <= cutoff
     invoice_created = timeline.timestamps(invoices.created_second[issued])
+    amount_cents, updated_second = late_correction(invoices, timeline)
     invoices_table = pa.table(
         {
             "id": invoices.number[issued],
@@ -402,9 +430,9 @@ def as_of_tables(
             "job_contract_id": invoices.contract[issued] + 1,
             "client_id": invoices.client[issued] + 1,
             "issue_date": timeline.dates(invoices.issue_day[issued]),
-            "amount": invoices.amount_cents[issued] / 100,
+            "amount": amount_cents[issued] / 100,
             "created_at": invoice_created,
-            "updated_at": invoice_created,
+            "updated_at": timeline.timestamps(updated_second[issued]),
         }
     )
     return {

@@ -94,6 +94,25 @@ class Cohort:
 
 
 @dataclass(frozen=True)
+class Restatement:
+    """A closed figure that differs today (a row of `marts.restatements`)."""
+
+    month: dt.date
+    mart: str
+    figure_key: str
+    measure: str
+    closed_value: Decimal | None
+    current_value: Decimal | None
+    difference: Decimal | None
+    changed_app_rows: str | None
+    closed_at: dt.datetime
+
+    @property
+    def in_euros(self) -> bool:
+        return "turnover" in self.measure
+
+
+@dataclass(frozen=True)
 class LastTransform:
     """The last transform as dbt recorded it (None fields: no transform recorded)."""
 
@@ -128,6 +147,8 @@ class ReportData:
     cohorts: list[Cohort]
     transform: LastTransform | None = None
     has_completeness_column: bool = False
+    # Closed figures that differ today (month close); empty before the first close.
+    restatements: list[Restatement] = field(default_factory=list)
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -137,6 +158,10 @@ class ReportData:
     @property
     def unfinished(self) -> list[MonthTurnover]:
         return [m for m in self.months if not m.complete]
+
+    @property
+    def restated_months(self) -> set[dt.date]:
+        return {restatement.month for restatement in self.restatements}
 
     def year_to_date(self) -> YearToDate:
         """This year's complete months against the same months of last year (0 where the
@@ -229,6 +254,7 @@ def _gather(connection: duckdb.DuckDBPyConnection, lakehouse: Path) -> ReportDat
         cohort_months=_cohort_months(connection),
         cohorts=_cohorts(connection),
         has_completeness_column=has_complete,
+        restatements=_restatements(connection) if "restatements" in marts else [],
     )
 
 
@@ -336,6 +362,16 @@ def _nps(connection: duckdb.DuckDBPyConnection) -> Nps:
         return Nps(None, 0, 0, 0, 0)
     nps, respondents, promoters, passives, detractors = rows[0]
     return Nps(nps, int(respondents), int(promoters), int(passives), int(detractors))
+
+
+def _restatements(connection: duckdb.DuckDBPyConnection) -> list[Restatement]:
+    rows = _rows(
+        connection,
+        "select month, mart, figure_key, measure, closed_value, current_value, difference,"
+        " changed_app_rows, closed_at from marts.restatements"
+        " order by month, mart, figure_key, measure",
+    )
+    return [Restatement(*row) for row in rows]
 
 
 def _nps_months(connection: duckdb.DuckDBPyConnection) -> list[NpsMonth]:
