@@ -2,10 +2,21 @@
 -- entity of the contract it was issued under. Month by month, each entity's turnover in
 -- marts.turnover_by_cohort equals the sum of the invoices whose own contract is of that entity
 -- (read from the contracts, not from the copy on the invoice). Failing rows: the entity and
--- month, with both totals.
+-- month, with both totals. A closed month keeps its closed figures in the mart: its
+-- restatements' differences are added back (the figure key is `<freelancer>/<entity>`).
 {{ config(tags=['marts']) }}
 
-with invoiced as (
+with restated as (
+    select
+        {{ dbt.split_part('figure_key', "'/'", 2) }} as entity,
+        month,
+        sum(difference) as difference
+    from {{ ref('marts__restatements') }}
+    where mart = 'turnover_by_cohort' and measure = 'turnover'
+    group by 1, 2
+),
+
+invoiced as (
     select
         contracts.entity,
         invoices.issue_month as month,
@@ -16,13 +27,23 @@ with invoiced as (
     group by contracts.entity, invoices.issue_month
 ),
 
-reported as (
+mart as (
     select
         entity,
         month,
         sum(turnover) as mart_total
     from {{ ref('marts__turnover_by_cohort') }}
     group by entity, month
+),
+
+reported as (
+    select
+        coalesce(mart.entity, restated.entity) as entity,
+        coalesce(mart.month, restated.month) as month,
+        coalesce(mart.mart_total, 0) + coalesce(restated.difference, 0) as mart_total
+    from mart
+    full outer join restated
+        on mart.entity = restated.entity and mart.month = restated.month
 )
 
 select

@@ -82,7 +82,10 @@ def test_close_then_a_late_correction_is_a_restatement_to_the_cent(folder: Path)
     assert f"close: {MONTH} closed by " in output and "figures frozen" in output
     events = rows(folder, "select month, action, closed_by, publication from platform.month_closes")
     assert len(events) == 1 and events[0]["action"] == "close"
-    assert events[0]["closed_by"] and "marts" in events[0]["publication"]
+    assert events[0]["closed_by"] and events[0]["publication"].startswith("publication ")
+    # The publication the close froze is kept for ever by the retention.
+    kept = rows(folder, "select kept_forever_reason from _publish.publications")
+    assert {row["kept_forever_reason"] for row in kept} >= {f"month close {MONTH}"}
     frozen = rows(folder, "select * from platform.closed_figures order by all")
 
     # The refresh right after the close changes nothing: nothing differs yet.
