@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from jump.data_platform.pipeline import RefreshOptions, RefreshOutcome, Stop, refresh
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.schedule.jobs import JobSpec
-from jump.data_platform.schedule.state import JobState, RunRecord, ScheduleState, StateStore
+from jump.data_platform.schedule.state import (
+    DEFAULT_KEEP_RUNS,
+    RUNNING,
+    JobState,
+    RunRecord,
+    ScheduleState,
+    StateStore,
+)
 from jump.data_platform.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -74,11 +82,16 @@ class JobRunner:
         # Called with a job's name when a fire time passed while it ran (the scheduler then runs
         # it once more at once: missed runs coalesce into one).
         self.on_missed: Callable[[str], None] = lambda name: None
+        self.keep_runs = DEFAULT_KEEP_RUNS
+        # The jobs whose skipped fire time (still running) was already said: once per run.
+        self.skip_reported: set[str] = set()
 
     def register_jobs(self) -> None:
-        """Record each job's cron and time zone (what `status` shows next runs from)."""
+        """Record each job's cron and time zone (what `status` shows next runs from); a run
+        still recorded `running` was killed (this scheduler holds the lock: none other runs)."""
 
         def change(state: ScheduleState) -> None:
+            state.mark_killed()
             for name, spec in self.jobs.items():
                 job = state.jobs.setdefault(name, JobState(spec.cron, spec.time_zone))
                 job.cron, job.time_zone = spec.cron, spec.time_zone
@@ -102,10 +115,12 @@ class JobRunner:
         if not spec.is_due(_last_success(self.store.read(), name), started):
             self.reporter.info(f"schedule: {name}: already refreshed since its last fire time")
             return None
+        self.skip_reported.discard(name)
+        record = self._start(name, started)
         outcome = self.refresh_function(
             self.settings, spec.sources, started, self.step_reporter, self.options, self.stop
         )
-        state = self.store.update(lambda state: self._record(state, started, outcome))
+        state = self.store.update(lambda state: self._record(state, record, outcome))
         line = f"schedule: {name} refresh ({', '.join(outcome.sources)}) {outcome.describe()}"
         if outcome.lock_waits:
             line += f"; waited {outcome.lock_waits} time(s) for the lakehouse's lock"
@@ -120,16 +135,44 @@ class JobRunner:
             self.on_missed(name)
         return outcome
 
-    def _record(self, state: ScheduleState, started: datetime, outcome: RefreshOutcome) -> None:
-        record = RunRecord(
-            started_at=started,
+    def _start(self, name: str, started: datetime) -> RunRecord:
+        """Record the run as `running` before it starts: a run killed half-way shows as such."""
+        holder: list[RunRecord] = []
+
+        def change(state: ScheduleState) -> None:
+            record = RunRecord(
+                started_at=started,
+                seconds=0.0,
+                outcome=RUNNING,
+                sources=self.jobs[name].sources,
+                steps=(),
+                run_id=state.next_run_id(),
+                job=name,
+                pid=os.getpid(),
+            )
+            state.add_run(record, self.keep_runs)
+            job = state.jobs.setdefault(
+                name, JobState(self.jobs[name].cron, self.jobs[name].time_zone)
+            )
+            job.last_run = record
+            holder.append(record)
+
+        self.store.update(change)
+        return holder[0]
+
+    def _record(self, state: ScheduleState, started: RunRecord, outcome: RefreshOutcome) -> None:
+        record = replace(
+            started,
             seconds=round(outcome.seconds, 3),
             outcome=outcome.status,
             sources=outcome.sources,
             steps=outcome.steps,
             error=outcome.error,
             failed_step=outcome.failed_step,
+            finished_at=self.clock(),
+            rows_changed=outcome.rows_changed,
         )
+        state.add_run(record, self.keep_runs)
         for name, spec in self.jobs.items():
             # A refresh that also brought in another job's source (a first run) counts for it.
             if not set(spec.sources) <= set(outcome.sources):
@@ -137,7 +180,7 @@ class JobRunner:
             job = state.jobs.setdefault(name, JobState(spec.cron, spec.time_zone))
             job.last_run = record
             if outcome.succeeded:
-                job.last_success_started_at = started
+                job.last_success_started_at = started.started_at
                 job.failures_in_a_row = 0
             elif outcome.status == "failed":
                 job.failures_in_a_row += 1

@@ -15,6 +15,7 @@ from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
+from jump.data_platform.transform.publish import read_publications
 from jump.data_platform.transform.run_record import load_run
 
 ZERO = Decimal("0.00")
@@ -127,6 +128,8 @@ class ReportData:
     cohorts: list[Cohort]
     transform: LastTransform | None = None
     has_completeness_column: bool = False
+    # When the marts it shows were published (UTC); None for a lakehouse never published.
+    marts_published_at: dt.datetime | None = None
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -171,6 +174,8 @@ def gather_report_data(settings: Settings) -> ReportData:
     with open_lakehouse(lakehouse, read_only=True) as connection:
         try:
             data = _gather(connection, lakehouse)
+            marts = read_publications(connection).get("marts")
+            data.marts_published_at = marts.published_at if marts else None
         except duckdb.Error as error:
             raise DataPlatformError(
                 f"cannot read the marts of {lakehouse}: {first_line(error)}"
