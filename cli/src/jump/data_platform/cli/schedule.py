@@ -102,7 +102,7 @@ def schedule(
         scheduler_lock(run.settings.schedule_lock_file),
         SignalHandlers(stop, run.reporter.info).installed(),
     ):
-        log = start_scheduler_log(run.settings.logs_folder)
+        log = start_scheduler_log(run.settings.scheduler_log_file)
         logger.info(
             "schedule: PID %d, %s (log %s)", os.getpid(), "--once" if once else "service", log
         )

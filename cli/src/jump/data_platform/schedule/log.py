@@ -14,7 +14,6 @@ from pathlib import Path
 
 from jump.data_platform.reporting import LOG_FORMAT, _RedactingFormatter, logger
 
-LOG_NAME = "scheduler.log"
 MAX_BYTES = 10 * 1024 * 1024
 BACKUPS = 5  # scheduler.log.1 ... .5: 60 MB at most
 
@@ -27,14 +26,13 @@ class _SchedulerLogHandler(RotatingFileHandler):
         logger.removeHandler(self)
 
 
-def start_scheduler_log(logs_folder: Path) -> Path | None:
+def start_scheduler_log(path: Path) -> Path | None:
     """Send the platform's log to the scheduler's file instead of this run's file (whose only
     line, the command, is written again there and the run's file deleted). None, and nothing
     changed, when the run writes no log (`--keep-logs 0`) or the folder is unwritable."""
     run_logs = [h for h in logger.handlers if isinstance(h, logging.FileHandler)]
     if not run_logs:
         return None
-    path = logs_folder / LOG_NAME
     try:
         handler = _SchedulerLogHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS)
     except OSError:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from jump.data_platform.alerts.config import load_config
 from jump.data_platform.pipeline import RefreshOptions, RefreshOutcome, Stop, refresh
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.schedule.jobs import JobSpec
@@ -21,6 +23,7 @@ from jump.data_platform.schedule.state import (
 )
 from jump.data_platform.settings import Settings
 
+logger = logging.getLogger("jump.data_platform")
 Clock = Callable[[], datetime]
 RefreshFunction = Callable[
     [Settings, Sequence[str], datetime, Reporter, RefreshOptions, Stop], RefreshOutcome
@@ -83,6 +86,8 @@ class JobRunner:
         # it once more at once: missed runs coalesce into one).
         self.on_missed: Callable[[str], None] = lambda name: None
         self.keep_runs = DEFAULT_KEEP_RUNS
+        # Read at start: a bad configuration is one line before anything runs (docs/alerts.md).
+        self.alerts = load_config(settings)
         # The jobs whose skipped fire time (still running) was already said: once per run.
         self.skip_reported: set[str] = set()
 
@@ -129,11 +134,25 @@ class JobRunner:
             self.reporter.warning(f"{line} ({failures} in a row; retried at the next tick)")
         else:
             self.reporter.info(line)
+        self.check_alerts()
         finished = self.clock()
         fire = spec.next_fire_time(started)
         if outcome.succeeded and fire is not None and fire <= finished:
             self.on_missed(name)
         return outcome
+
+    def check_alerts(self) -> None:
+        """Send the alerts due now (after each run, and every few minutes for stale sources).
+        An alert that cannot be sent is a warning: it never stops the scheduler."""
+        if not self.alerts.notifiers:
+            return
+        from jump.data_platform.alerts.evaluate import check_alerts  # imports this module's peers
+
+        try:
+            check_alerts(self.settings, self.clock(), self.reporter, self.alerts)
+        except Exception as error:  # a bug in an alert must not stop the refreshes
+            logger.exception("alerts failed")
+            self.reporter.warning(f"alerts: {type(error).__name__}: {error}")
 
     def _start(self, name: str, started: datetime) -> RunRecord:
         """Record the run as `running` before it starts: a run killed half-way shows as such."""

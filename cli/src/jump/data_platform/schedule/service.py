@@ -24,6 +24,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from jump.data_platform.atomic import create_folder
 from jump.data_platform.errors import DataPlatformError
@@ -34,6 +35,8 @@ from jump.data_platform.schedule.state import SchedulerInfo, ScheduleState
 
 # APScheduler's own lines go to the run's log file (a child of the platform's logger).
 APSCHEDULER_LOGGER = logging.getLogger("jump.data_platform.apscheduler")
+# How often the scheduler looks for stale sources between runs.
+ALERT_CHECK_MINUTES = 10
 
 
 def configure_scheduler(
@@ -74,6 +77,16 @@ def configure_scheduler(
 
     runner.on_missed = run_again
     _say_skips_once(runner)
+    if runner.alerts.notifiers:  # stale sources are noticed between runs too
+        scheduler.add_job(
+            runner.check_alerts,
+            trigger=IntervalTrigger(
+                minutes=ALERT_CHECK_MINUTES, start_date=runner.clock(), timezone=zone
+            ),
+            id="alerts",
+            name="check alerts",
+            replace_existing=True,
+        )
     return scheduler
 
 
@@ -203,6 +216,8 @@ def run_once(runner: JobRunner) -> list[RefreshOutcome]:
             outcome = runner.run_job(name)
             if outcome is not None:
                 outcomes.append(outcome)
+        if not due:  # stale sources, and warnings of a transform run by hand
+            runner.check_alerts()
     finally:
         _mark_scheduler(runner, "once", stopped=runner.clock())
     return outcomes
