@@ -200,3 +200,34 @@ def test_the_schedulers_log_survives_60_other_calls_and_it_exits_promptly(
     # Reported in the notes, not asserted as a timing: how long after `stopped` it exited.
     print(f"exited {time.monotonic() - stopped_at:.2f} s after `stopped`")
     assert "schedule: stopped" in log.read_text()
+
+
+def test_dagsters_runs_show_in_status_where_no_scheduler_ran(tmp_path: Path) -> None:
+    """What the Dagster code location's run-status sensors record (its CI stage runs them)."""
+    settings = Settings(data_folder=tmp_path / "data")
+    started = datetime(2026, 6, 1, 7, 5, tzinfo=UTC)
+    state = ScheduleState()
+    state.add_run(
+        RunRecord(
+            started,
+            41.5,
+            "succeeded",
+            ("app",),
+            (),
+            run_id=state.next_run_id(),
+            job="refresh_app",
+            orchestrator="dagster",
+            finished_at=started + timedelta(seconds=41.5),
+        )
+    )
+    write_state(settings.schedule_state_file, state)
+    shown = run_cli(settings.data_folder, "status", "--runs", "5", "--format", "json")
+    document = json.loads(shown.stdout)
+    assert [(r["job"], r["orchestrator"], r["outcome"]) for r in document["runs"]] == [
+        ("refresh_app", "dagster", "succeeded")
+    ]
+    table = run_cli(settings.data_folder, "status")
+    assert (
+        "Schedule: run by dagster: last run refresh_app 2026-06-01 07:05 UTC SUCCEEDED in 41.5 s"
+        in table.stdout
+    )

@@ -49,6 +49,13 @@ def schedule_lines(settings: Settings, now: datetime | None = None) -> list[str]
     state, problem = schedule_state(settings)
     if problem:
         return [f"Schedule: {problem}"]
+    if not state.jobs and state.runs:  # Dagster's runs only: its schedules run this folder
+        newest = state.runs[-1]
+        return [
+            f"Schedule: run by {newest.orchestrator}: last run {newest.job} "
+            f"{_when(newest.started_at, 'UTC')} {newest.outcome.upper()} in {newest.seconds:.1f} s "
+            "(`status --runs 10` for the history)"
+        ]
     if not state.jobs:
         return ["Schedule: never run: start it with `data-platform schedule` (or `--once`)"]
     zone = next(iter(state.jobs.values())).time_zone
