@@ -132,12 +132,15 @@ for _ in $(seq 1 180); do  # up to 6 minutes: the next minute's tick, then the r
 done
 case "$seen" in
     *refresh_app:succeeded*) echo "the schedule fired, the run succeeded and status sees it in $((SECONDS - start)) s" ;;
-    *refresh_app:*) fail "the scheduled run did not succeed: $seen" ;;
+    *refresh_app:*)
+        data-platform --data-folder "$WORK/data" status --runs 3 --format json 2>/dev/null \
+            | grep '"error"' || true
+        fail "the scheduled run did not succeed: $seen" ;;
     *) tail -n 20 "$WORK/daemon.log"; fail "no scheduled run recorded in 6 minutes" ;;
 esac
 "$VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/server_info', timeout=10)" \
     || { tail -n 20 "$WORK/webserver.log"; fail "the webserver does not answer"; }
-data-platform --data-folder "$WORK/data" status --runs 3 2>/dev/null | sed -n '/^Runs/,$p'
+COLUMNS=160 data-platform --data-folder "$WORK/data" status --runs 3 2>/dev/null | sed -n '/^Runs/,$p'
 ls "$WORK/dagster-home" | paste -sd' ' - | sed 's/^/  DAGSTER_HOME holds: /'
 
 start=$SECONDS

@@ -178,7 +178,10 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
         try:
             # dbt runs in a subprocess that inherits the variables naming the build slots.
             with environment_variables(plan.environment):
-                yield from dbt.cli(["build"], context=context).stream()
+                # Unit tests check the SQL, not the data: they run with the test suite, as in
+                # `data-platform transform` (they would read models of the slot not built yet).
+                build = ["build", "--exclude-resource-type", "unit_test"]
+                yield from dbt.cli(build, context=context).stream()
             built = publish.built_relations(lakehouse, plan)
             publish.publish_layers(lakehouse, plan, built, run.started_at)
             run.published = True
@@ -205,10 +208,13 @@ LOADS = {source: _load_asset(source) for source in SOURCE_NAMES}
 
 
 def _job(source: str) -> Any:
-    """Refresh one source: its extract and everything downstream (load, dbt models, report)."""
+    """Refresh one source: its extract and load, then every dbt model and the report."""
     return dg.define_asset_job(
         f"refresh_{source}",
-        selection=dg.AssetSelection.assets(EXTRACTS[source]).downstream(),
+        # Every dbt model, not only those downstream of this source: the layers are built into
+        # fresh slots and published together, so a model left out would vanish from them.
+        selection=dg.AssetSelection.assets(EXTRACTS[source]).downstream()
+        | dg.AssetSelection.assets(dbt_models, report),
         tags={WRITER_TAG: "1"},
         description=f"Extract {source}, load it, build the dbt models, then the report.",
     )
