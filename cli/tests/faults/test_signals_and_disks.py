@@ -82,6 +82,9 @@ def test_ctrl_c_during_transform(tmp_path: Path) -> None:
         "Error: interrupted during transform: the sources are intact; "
         "run `data-platform transform` again to rebuild the layers"
     )
+    shown = run_cli(data, "status")  # recorded as interrupted, with why (not `FAILED ...: `)
+    assert "Last transform: interrupted (" in shown.stdout, shown.stdout
+    assert "error: Ctrl-C (SIGINT) during the dbt build" in shown.stdout
 
 
 def test_a_killed_extract_leaves_nothing_after_the_next_run(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ class FakeRefresh:
     clock: FakeClock
     duration: timedelta = timedelta(minutes=2)
     failures: int = 0  # the next N calls fail
+    error: str = "boom"  # their error
     calls: list[tuple[tuple[str, ...], datetime]] = field(default_factory=list)
     # When set, a call waits for `release` (a slow run in a worker thread) and sets `finished`.
     release: threading.Event | None = None
@@ -45,7 +46,7 @@ class FakeRefresh:
             if self.failures:
                 self.failures -= 1
                 return RefreshOutcome(
-                    tuple(sources), "failed", ("extract",), seconds, "boom", "load"
+                    tuple(sources), "failed", ("extract",), seconds, self.error, "load"
                 )
             return RefreshOutcome(
                 tuple(sources), "succeeded", ("extract", "load", "transform"), seconds

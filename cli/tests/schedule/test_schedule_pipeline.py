@@ -4,6 +4,7 @@ steps, a wait for a lakehouse another process holds, and a real SIGTERM to a rea
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -245,8 +246,42 @@ def _wait_for_log_line(settings: Settings, process: subprocess.Popen[str], text:
     pause = threading.Event()
     for _ in range(3000):
         assert process.poll() is None, process.communicate()[1]
-        for log in settings.logs_folder.glob(f"*-{process.pid}.log"):
-            if text in log.read_text(encoding="utf-8"):
-                return log
+        log = settings.logs_folder / "scheduler.log"  # the scheduler's own log
+        if log.is_file() and text in log.read_text(encoding="utf-8"):
+            return log
         pause.wait(0.02)
     raise AssertionError(f"the scheduler's log never showed {text!r}")
+
+
+def test_a_run_killed_with_sigkill_shows_as_killed(copy_of_scheduled: Path) -> None:
+    """`kill -9` during a refresh: the run recorded when it started shows as killed, in the
+    schedule section and in the run history."""
+    settings = Settings(data_folder=copy_of_scheduled)
+    settings.schedule_state_file.unlink()  # both jobs due at start: a refresh starts at once
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jump.data_platform.cli.main",
+            "--data-folder",
+            str(copy_of_scheduled),
+            "schedule",
+            *YEARLY,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_log_line(settings, process, "Extracting app")
+        process.kill()
+        process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    shown = run_cli(copy_of_scheduled, "status", "--runs", "5", "--format", "json")
+    document = json.loads(shown.stdout)
+    assert document["schedule"]["jobs"]["app"]["last_run"]["outcome"] == "killed"
+    assert [run["outcome"] for run in document["runs"]] == ["killed"]
+    table = run_cli(copy_of_scheduled, "status")
+    assert "KILLED (it never finished: the scheduler was killed)" in table.stdout

@@ -84,6 +84,7 @@ class RefreshOutcome:
     error: str | None = None  # one line, when failed
     failed_step: str | None = None
     lock_waits: int = 0  # times a step found the lakehouse locked and waited
+    rows_changed: int | None = None  # rows the load inserted, updated or deleted (None: no load)
 
     @property
     def succeeded(self) -> bool:
@@ -107,6 +108,7 @@ class _Run:
     stop: Stop
     lock_waits: int = 0
     steps: list[str] = field(default_factory=list)
+    rows_changed: int | None = None
 
     def waiting_for_lock(self, what: str, action: Callable[[], Result]) -> Result:
         """Run `action`; while the lakehouse is locked by another process, wait and retry."""
@@ -192,6 +194,7 @@ def refresh(
         error,
         current if status == "failed" else None,
         run.lock_waits,
+        run.rows_changed,
     )
 
 
@@ -222,7 +225,8 @@ def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> 
     if step == "extract":
         extract_step(settings, sources, as_of, run.options.scale, reporter)
     elif step == "load":
-        run.waiting_for_lock("load", lambda: load_sources(settings, sources, reporter))
+        loaded = run.waiting_for_lock("load", lambda: load_sources(settings, sources, reporter))
+        run.rows_changed = loaded.changed
     elif step == "transform":
         project = find_dbt_project(run.options.project_dir)
         run.waiting_for_lock("transform", lambda: check_sources(writer_lakehouse(settings)))

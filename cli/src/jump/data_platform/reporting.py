@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -212,17 +213,43 @@ def start_log_file(logs_folder: Path, keep: int = DEFAULT_KEEP_LOGS) -> Path | N
         handler = _RunLogHandler(path, encoding="utf-8")
     except OSError:
         return None
-    handler.setFormatter(_RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    hold_log(handler)
+    handler.setFormatter(_RedactingFormatter(LOG_FORMAT))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     return path
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def hold_log(handler: logging.FileHandler) -> None:
+    """Lock the log file while this process writes it: another run's rotation leaves it alone
+    (the kernel drops the lock when the process ends, however it ends)."""
+    if handler.stream is not None:
+        with suppress(OSError):
+            fcntl.flock(handler.stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _in_use(path: Path) -> bool:
+    """Whether a live process writes the log at `path` (it holds the lock `hold_log` takes)."""
+    try:
+        with path.open("rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def remove_old_logs(logs_folder: Path, keep: int) -> None:
-    """Delete all but the `keep` newest run logs (by the timestamp in their names)."""
+    """Delete all but the `keep` newest run logs (by the timestamp in their names), never the
+    log of a live process (a scheduler's, a long `query`)."""
     logs = sorted(path for path in logs_folder.iterdir() if _LOG_NAME.fullmatch(path.name))
     for old in logs[: max(len(logs) - keep, 0)]:
-        old.unlink(missing_ok=True)
+        if not _in_use(old):
+            old.unlink(missing_ok=True)
 
 
 def describe_age(age: timedelta) -> str:

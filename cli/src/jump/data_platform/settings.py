@@ -143,6 +143,21 @@ class Settings:
         return self.schedule_folder / "scheduler.lock"
 
     @property
+    def alerts_config_file(self) -> Path:
+        """Which notifiers receive alerts, and when (TOML; docs/alerts.md)."""
+        return self.data_folder / "alerts.toml"
+
+    @property
+    def alerts_state_file(self) -> Path:
+        """The alerts open now and when each was last sent (reminders), the warnings known."""
+        return self.schedule_folder / "alerts.json"
+
+    @property
+    def scheduler_log_file(self) -> Path:
+        """The scheduler's own log, rotated by size (never pruned by other commands)."""
+        return self.logs_folder / "scheduler.log"
+
+    @property
     def dagster_home(self) -> Path:
         """DAGSTER_HOME of the optional Dagster code location: its runs, schedules, logs."""
         return self.data_folder / "dagster"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
 import click
@@ -20,8 +22,11 @@ from jump.data_platform.schedule.jobs import (
     cron_env_var,
     job_specs,
 )
+from jump.data_platform.schedule.log import start_scheduler_log
 from jump.data_platform.schedule.runner import JobRunner, StopSignal
 from jump.data_platform.schedule.service import SignalHandlers, run_once, scheduler_lock, serve
+
+logger = logging.getLogger("jump.data_platform")
 
 
 @click.command()
@@ -104,6 +109,10 @@ def schedule(
         scheduler_lock(run.settings.schedule_lock_file),
         SignalHandlers(stop, run.reporter.info).installed(),
     ):
+        log = start_scheduler_log(run.settings.scheduler_log_file)
+        logger.info(
+            "schedule: PID %d, %s (log %s)", os.getpid(), "--once" if once else "service", log
+        )
         if not once:
             serve(runner)
             return

@@ -11,13 +11,19 @@ one writer at a time (the `lakehouse` pool and a run tag limited to 1 in dagster
 Environment: DATA_PLATFORM_DATA_FOLDER (default ./data), DATA_PLATFORM_DBT_PROJECT,
 DATA_PLATFORM_SCALE (extract volume, default 1), DATA_PLATFORM_SCHEDULE_APP / _CRM / _TIMEZONE
 (the crons, as for `data-platform schedule`).
+
+A run replays: its `refresh` resource takes the extract's as-of instant, random seed and scale
+(run config `resources: {refresh: {config: {as_of: ..., random_seed: ..., scale: ...}}}`), with
+the CLI's defaults (the run's start, 42, 1). Each run is recorded in the run history that
+`data-platform status` reads, the dbt build in the last transform's record, and a failed run
+goes through the alerts' notifiers (docs/alerts.md), by two run-status sensors.
 """
 
 # No `from __future__ import annotations`: Dagster reads the `context` annotation at run time.
 import os
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +31,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.alerts.evaluate import check_alerts
+from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.pipeline import (
     extract_step,
     load_step,
@@ -37,7 +44,8 @@ from jump.data_platform.schedule.jobs import (
     TIME_ZONE_ENV_VAR,
     cron_env_var,
 )
-from jump.data_platform.settings import DEFAULT_DATA_FOLDER, Settings
+from jump.data_platform.schedule.state import RunRecord, ScheduleState, StateStore
+from jump.data_platform.settings import DEFAULT_DATA_FOLDER, DEFAULT_RANDOM_SEED, Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES, source_tables
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.storage import publish as storage_publish
@@ -52,7 +60,15 @@ from jump.data_platform.transform.dbt_runner import (
     environment_variables,
 )
 from jump.data_platform.transform.layers import LAYERS
-from jump.data_platform.transform.run_record import utc_now
+from jump.data_platform.transform.run_record import (
+    FAILED,
+    INTERRUPTED,
+    SUCCEEDED,
+    TransformRun,
+    save_run,
+    transform_lock,
+    utc_now,
+)
 
 # DuckDB allows one writer: every asset that writes the lakehouse runs in this pool, whose limit
 # is 1 (dagster/dagster.yaml), and every refresh run carries this tag, limited to one run at once.
@@ -89,6 +105,17 @@ def _dbt_project() -> DbtProject:
 DBT_PROJECT = _dbt_project()
 
 
+class RefreshConfig(dg.ConfigurableResource):  # type: ignore[misc]
+    """What a run extracts: a run with the same values gives the same sources (a replay)."""
+
+    as_of: str = ""  # ISO instant, Paris time when naive; empty: the run's start
+    random_seed: int = DEFAULT_RANDOM_SEED
+    scale: int = SCALE
+
+    def instant(self) -> datetime:
+        return datetime.fromisoformat(self.as_of) if self.as_of else datetime.now(COMPANY_TIME_ZONE)
+
+
 def _extract_asset(source: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["extracts", source],
@@ -97,11 +124,17 @@ def _extract_asset(source: str) -> dg.AssetsDefinition:
         description=f"The {source} application simulated as of the run's start, written to "
         f"{settings.source_file(source)}.",
     )
-    def extract() -> dg.MaterializeResult:
-        as_of = datetime.now(COMPANY_TIME_ZONE)
-        extract_step(settings, [source], as_of, SCALE, Reporter(quiet=True))
+    def extract(refresh: RefreshConfig) -> dg.MaterializeResult:
+        as_of = refresh.instant()
+        seeded = Settings(data_folder=settings.data_folder, random_seed=refresh.random_seed)
+        extract_step(seeded, [source], as_of, refresh.scale, Reporter(quiet=True))
         return dg.MaterializeResult(
-            metadata={"path": str(settings.source_file(source)), "as_of": as_of.isoformat()}
+            metadata={
+                "path": str(settings.source_file(source)),
+                "as_of": as_of.isoformat(),
+                "random_seed": refresh.random_seed,
+                "scale": refresh.scale,
+            }
         )
 
     return extract
@@ -140,17 +173,35 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
     (write-audit-publish): a failing model or error-level test raises before publishing."""
     with writer_session(settings, "transform") as writer:
         lakehouse = writer_lakehouse(settings).resolve()
-        plan = publish.plan_build(lakehouse, LAYERS)
-        started = utc_now()
-        # dbt runs in a subprocess that inherits the variables naming the build slots.
-        with environment_variables(plan.environment):
-            yield from dbt.cli(["build"], context=context).stream()
-        publication_id = publish.publish_layers(
-            lakehouse, plan, publish.built_relations(lakehouse, plan), started
-        )
-        storage_publish.release(writer)
-        storage_publish.archive(settings, publication_id)
-        expire_publications(settings)
+        # Recorded as `data-platform transform` records itself: `status` reads it, and a run
+        # killed half-way (its lock released) shows as such.
+        with transform_lock(settings.transform_lock_file):
+            plan = publish.plan_build(lakehouse, LAYERS)
+            run = TransformRun(layers=tuple(LAYERS), started_at=utc_now())
+            save_run(settings.last_transform_file, run)
+            try:
+                # dbt runs in a subprocess that inherits the variables naming the build slots.
+                with environment_variables(plan.environment):
+                    # Unit tests check the SQL, not the data: they run with the test suite, as
+                    # in `data-platform transform` (they would read models of the slot not
+                    # built yet).
+                    build = ["build", "--exclude-resource-type", "unit_test"]
+                    yield from dbt.cli(build, context=context).stream()
+                built = publish.built_relations(lakehouse, plan)
+                run.publication_id = publish.publish_layers(lakehouse, plan, built, run.started_at)
+                run.published = True
+                storage_publish.release(writer)
+                storage_publish.archive(settings, run.publication_id)
+                expire_publications(settings)
+                run.finish(SUCCEEDED)
+            except Exception as error:
+                run.finish(FAILED, f"dbt build through Dagster failed: {first_line(error)}")
+                raise
+            except BaseException:
+                run.finish(INTERRUPTED, "interrupted")
+                raise
+            finally:
+                save_run(settings.last_transform_file, run)
 
 
 @dg.asset(deps=[dbt_models], group_name="report", pool=WRITER_POOL)
@@ -165,10 +216,13 @@ LOADS = {source: _load_asset(source) for source in SOURCE_NAMES}
 
 
 def _job(source: str) -> Any:
-    """Refresh one source: its extract and everything downstream (load, dbt models, report)."""
+    """Refresh one source: its extract and load, then every dbt model and the report."""
     return dg.define_asset_job(
         f"refresh_{source}",
-        selection=dg.AssetSelection.assets(EXTRACTS[source]).downstream(),
+        # Every dbt model, not only those downstream of this source: the layers are built into
+        # fresh slots and published together, so a model left out would vanish from them.
+        selection=dg.AssetSelection.assets(EXTRACTS[source]).downstream()
+        | dg.AssetSelection.assets(dbt_models, report),
         tags={WRITER_TAG: "1"},
         description=f"Extract {source}, load it, build the dbt models, then the report.",
     )
@@ -194,6 +248,68 @@ SCHEDULES = [
 ]
 
 
+def _job_sources(job_name: str) -> tuple[str, ...]:
+    source = job_name.removeprefix("refresh_")
+    return (source,) if source in SOURCE_NAMES else tuple(SOURCE_NAMES)
+
+
+def record_run(
+    instance: Any, run: Any, outcome: str, error: str | None, now: datetime | None = None
+) -> RunRecord:
+    """Add a finished Dagster run to the run history that `status --runs` reads, then send the
+    alerts due (a failure, a recovery, a new warning) through the configured notifiers."""
+    now = now or datetime.now(UTC)
+    stats = instance.get_run_stats(run.run_id)
+    started = datetime.fromtimestamp(stats.start_time, UTC) if stats.start_time else now
+    finished = datetime.fromtimestamp(stats.end_time, UTC) if stats.end_time else now
+    holder: list[RunRecord] = []
+
+    def change(state: ScheduleState) -> None:
+        record = RunRecord(
+            started_at=started,
+            seconds=round((finished - started).total_seconds(), 3),
+            outcome=outcome,
+            sources=_job_sources(run.job_name),
+            steps=(),
+            error=error,
+            run_id=state.next_run_id(),
+            job=run.job_name,
+            orchestrator="dagster",
+            finished_at=finished,
+        )
+        state.add_run(record)
+        holder.append(record)
+
+    StateStore(settings.schedule_state_file).update(change)
+    check_alerts(settings, now, Reporter(quiet=True))
+    return holder[0]
+
+
+REFRESH_JOBS = [*JOBS.values(), REFRESH_ALL]
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=REFRESH_JOBS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=15,
+)
+def record_succeeded_runs(context: dg.RunStatusSensorContext) -> None:
+    """Each succeeded refresh in the run history (a recovery alert when it follows a failure)."""
+    record_run(context.instance, context.dagster_run, "succeeded", None)
+
+
+@dg.run_failure_sensor(
+    monitored_jobs=REFRESH_JOBS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=15,
+)
+def alert_on_failed_runs(context: dg.RunFailureSensorContext) -> None:
+    """Each failed refresh in the run history, and its alert through the platform's notifiers."""
+    message = context.failure_event.message or "the run failed"
+    record_run(context.instance, context.dagster_run, "failed", message.splitlines()[0])
+
+
 def _dbt_executable() -> str:
     """The `dbt` beside this Python (its virtual environment), else the one on PATH."""
     beside = Path(sys.executable).parent / "dbt"
@@ -202,7 +318,11 @@ def _dbt_executable() -> str:
 
 defs = dg.Definitions(
     assets=[*EXTRACTS.values(), *LOADS.values(), dbt_models, report],
-    jobs=[*JOBS.values(), REFRESH_ALL],
+    jobs=REFRESH_JOBS,
     schedules=SCHEDULES,
-    resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=_dbt_executable())},
+    sensors=[record_succeeded_runs, alert_on_failed_runs],
+    resources={
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=_dbt_executable()),
+        "refresh": RefreshConfig(),
+    },
 )

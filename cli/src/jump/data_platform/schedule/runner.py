@@ -3,18 +3,30 @@ log line."""
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from jump.data_platform.alerts.config import load_config
 from jump.data_platform.close.scheduled import scheduled_close
 from jump.data_platform.pipeline import RefreshOptions, RefreshOutcome, Stop, refresh
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.schedule.jobs import CLOSE_JOB, JobSpec
-from jump.data_platform.schedule.state import JobState, RunRecord, ScheduleState, StateStore
+from jump.data_platform.schedule.state import (
+    DEFAULT_KEEP_RUNS,
+    RUNNING,
+    JobState,
+    RunRecord,
+    ScheduleState,
+    StateStore,
+)
 from jump.data_platform.settings import Settings
+from jump.data_platform.transform.run_record import load_run
 
+logger = logging.getLogger("jump.data_platform")
 Clock = Callable[[], datetime]
 CLOSE_RETRY = timedelta(hours=1)
 RefreshFunction = Callable[
@@ -84,11 +96,18 @@ class JobRunner:
         # Called with a job's name and an instant to run it again: a failed close is retried
         # within the hour, not at its next fire time a month later.
         self.on_retry: Callable[[str, datetime], None] = lambda name, when: None
+        self.keep_runs = DEFAULT_KEEP_RUNS
+        # Read at start: a bad configuration is one line before anything runs (docs/alerts.md).
+        self.alerts = load_config(settings)
+        # The jobs whose skipped fire time (still running) was already said: once per run.
+        self.skip_reported: set[str] = set()
 
     def register_jobs(self) -> None:
-        """Record each job's cron and time zone (what `status` shows next runs from)."""
+        """Record each job's cron and time zone (what `status` shows next runs from); a run
+        still recorded `running` was killed (this scheduler holds the lock: none other runs)."""
 
         def change(state: ScheduleState) -> None:
+            state.mark_killed()
             for name, spec in self.jobs.items():
                 job = state.jobs.setdefault(name, JobState(spec.cron, spec.time_zone))
                 job.cron, job.time_zone = spec.cron, spec.time_zone
@@ -114,6 +133,8 @@ class JobRunner:
         if not spec.is_due(_last_success(self.store.read(), spec), started):
             self.reporter.info(f"schedule: {name}: already refreshed since its last fire time")
             return None
+        self.skip_reported.discard(name)
+        record = self._start(name, started)
         if spec.is_close:
             fired = spec.last_fire_time(started) or started
             outcome = self.close_function(self.settings, fired, self.reporter, self.options)
@@ -123,7 +144,7 @@ class JobRunner:
                 self.settings, spec.sources, started, self.step_reporter, self.options, self.stop
             )
             line = f"schedule: {name} refresh ({', '.join(outcome.sources)}) {outcome.describe()}"
-        state = self.store.update(lambda state: self._record(state, name, started, outcome))
+        state = self.store.update(lambda state: self._record(state, name, record, outcome))
         if outcome.lock_waits:
             line += f"; waited {outcome.lock_waits} time(s) for the lakehouse's lock"
         if outcome.status == "failed":
@@ -131,6 +152,7 @@ class JobRunner:
             self.reporter.warning(f"{line} ({failures} in a row; retried at the next tick)")
         else:
             self.reporter.info(line)
+        self.check_alerts()
         finished = self.clock()
         fire = spec.next_fire_time(started)
         if outcome.succeeded and fire is not None and fire <= finished:
@@ -139,18 +161,60 @@ class JobRunner:
             self.on_retry(name, finished + CLOSE_RETRY)
         return outcome
 
+    def check_alerts(self) -> None:
+        """Send the alerts due now (after each run, and every few minutes for stale sources).
+        An alert that cannot be sent is a warning: it never stops the scheduler."""
+        if not self.alerts.notifiers:
+            return
+        from jump.data_platform.alerts.evaluate import check_alerts  # imports this module's peers
+
+        try:
+            check_alerts(self.settings, self.clock(), self.reporter, self.alerts)
+        except Exception as error:  # a bug in an alert must not stop the refreshes
+            logger.exception("alerts failed")
+            self.reporter.warning(f"alerts: {type(error).__name__}: {error}")
+
+    def _start(self, name: str, started: datetime) -> RunRecord:
+        """Record the run as `running` before it starts: a run killed half-way shows as such."""
+        holder: list[RunRecord] = []
+
+        def change(state: ScheduleState) -> None:
+            record = RunRecord(
+                started_at=started,
+                seconds=0.0,
+                outcome=RUNNING,
+                sources=self.jobs[name].sources,
+                steps=(),
+                run_id=state.next_run_id(),
+                job=name,
+                pid=os.getpid(),
+            )
+            state.add_run(record, self.keep_runs)
+            job = state.jobs.setdefault(
+                name, JobState(self.jobs[name].cron, self.jobs[name].time_zone)
+            )
+            job.last_run = record
+            holder.append(record)
+
+        self.store.update(change)
+        return holder[0]
+
     def _record(
-        self, state: ScheduleState, ran: str, started: datetime, outcome: RefreshOutcome
+        self, state: ScheduleState, ran: str, started: RunRecord, outcome: RefreshOutcome
     ) -> None:
-        record = RunRecord(
-            started_at=started,
+        record = replace(
+            started,
             seconds=round(outcome.seconds, 3),
             outcome=outcome.status,
             sources=outcome.sources,
             steps=outcome.steps,
             error=outcome.error,
             failed_step=outcome.failed_step,
+            finished_at=self.clock(),
+            rows_changed=outcome.rows_changed,
+            publication_id=_publication_of(self.settings, outcome),
         )
+        state.add_run(record, self.keep_runs)
         for name, spec in self.jobs.items():
             # A refresh that also brought in another job's source (a first run) counts for it;
             # a close counts only for itself.
@@ -162,7 +226,7 @@ class JobRunner:
             job = state.jobs.setdefault(name, JobState(spec.cron, spec.time_zone))
             job.last_run = record
             if outcome.succeeded:
-                job.last_success_started_at = started
+                job.last_success_started_at = started.started_at
                 job.failures_in_a_row = 0
             elif outcome.status == "failed":
                 job.failures_in_a_row += 1
@@ -171,3 +235,13 @@ class JobRunner:
 def _last_success(state: ScheduleState, spec: JobSpec) -> datetime | None:
     job = state.jobs.get(spec.name)
     return spec.counts_from(job.last_success_started_at, job.registered_at) if job else None
+
+
+def _publication_of(settings: Settings, outcome: RefreshOutcome) -> str | None:
+    """The publication a refresh's transform made (its run record says), if it made one."""
+    if "transform" not in outcome.steps:
+        return None
+    run = load_run(settings.last_transform_file)
+    if run is None or not run.published or run.publication_id is None:
+        return None
+    return str(run.publication_id)

@@ -49,6 +49,13 @@ def schedule_lines(settings: Settings, now: datetime | None = None) -> list[str]
     state, problem = schedule_state(settings)
     if problem:
         return [f"Schedule: {problem}"]
+    if not state.jobs and state.runs:  # Dagster's runs only: its schedules run this folder
+        newest = state.runs[-1]
+        return [
+            f"Schedule: run by {newest.orchestrator}: last run {newest.job} "
+            f"{_when(newest.started_at, 'UTC')} {newest.outcome.upper()} in {newest.seconds:.1f} s "
+            "(`status --runs 10` for the history)"
+        ]
     if not state.jobs:
         return ["Schedule: never run: start it with `data-platform schedule` (or `--once`)"]
     zone = next(iter(state.jobs.values())).time_zone
@@ -65,9 +72,13 @@ def schedule_lines(settings: Settings, now: datetime | None = None) -> list[str]
         if last is None:
             outcome = "never run"
         else:
-            outcome = f"last run {_when(last.started_at, job.time_zone)} {last.outcome.upper()}"
-            outcome += f" in {last.seconds:.1f} s"
-            if last.outcome == "failed":
+            verdict = last.effective_outcome(running)
+            outcome = f"last run {_when(last.started_at, job.time_zone)} {verdict.upper()}"
+            if verdict == "killed":
+                outcome += " (it never finished: the scheduler was killed)"
+            elif verdict != "running":
+                outcome += f" in {last.seconds:.1f} s"
+            if verdict == "failed":
                 outcome += (
                     f" at {last.failed_step}: {last.error} "
                     f"({job.failures_in_a_row} failure(s) in a row; retried at the next tick)"
@@ -99,6 +110,7 @@ def schedule_as_json(settings: Settings, now: datetime | None = None) -> dict[st
     if not state.jobs:
         return None
     jobs: dict[str, Any] = {}
+    running = scheduler_running(settings.schedule_lock_file)
     for name, job in sorted(state.jobs.items()):
         next_run, due = _next_run(name, job, now)
         last = job.last_run
@@ -109,7 +121,7 @@ def schedule_as_json(settings: Settings, now: datetime | None = None) -> dict[st
             if last is None
             else {
                 "started_at": last.started_at.isoformat(),
-                "outcome": last.outcome,
+                "outcome": last.effective_outcome(running),
                 "seconds": last.seconds,
                 "sources": list(last.sources),
                 "steps": list(last.steps),
@@ -125,7 +137,7 @@ def schedule_as_json(settings: Settings, now: datetime | None = None) -> dict[st
         }
     scheduler = state.scheduler
     return {
-        "running": scheduler_running(settings.schedule_lock_file),
+        "running": running,
         "scheduler": None
         if scheduler is None
         else {

@@ -87,6 +87,8 @@ def transform_lines(status: LakehouseStatus) -> list[str]:
     layers = ", ".join(run.layers)
     if state == RUNNING:
         head = f"running ({layers}), {started}, PID {run.pid}"
+    elif state == INTERRUPTED and run.finished_at is not None:  # it recorded why (Ctrl-C)
+        head = f"interrupted ({layers}), {started}, {run.seconds or 0:.1f} s"
     elif state == INTERRUPTED:
         head = f"interrupted/killed ({layers}), {started}: it never finished"
     else:

@@ -8,9 +8,12 @@ import datetime as dt
 import logging
 import os
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import duckdb
@@ -242,12 +245,15 @@ def run_transform(
     with (
         writer_session(settings, "transform") as writer,
         transform_lock(settings.transform_lock_file),
+        _sigint_watch() as sigint,
     ):
         plan = publish.plan_build(lakehouse, layers)
         run = TransformRun(layers=tuple(layers))
         save_run(settings.last_transform_file, run)
         try:
             results = _build(settings, project_dir, plan, run, full_refresh)
+            if sigint.is_set():  # dbt took Ctrl-C as a cancel and returned its nodes' errors
+                raise KeyboardInterrupt
             to_sample = record_build(results, run)
             _sample_failing_rows(lakehouse, to_sample, run)
             if run.success:
@@ -274,18 +280,51 @@ def run_transform(
                     time.perf_counter() - started,
                 )
             run.finish(SUCCEEDED if run.success else FAILED)
-        except DataPlatformError as error:
-            run.finish(FAILED, str(error))
-            raise
         except Exception as error:
-            run.finish(FAILED, first_line(error))
+            if sigint.is_set():  # dbt turned Ctrl-C into a failure with an empty reason
+                run.finish(INTERRUPTED, CTRL_C)
+            else:
+                run.finish(
+                    FAILED,
+                    str(error) if isinstance(error, DataPlatformError) else first_line(error),
+                )
             raise
-        except BaseException:  # Ctrl-C, SystemExit
-            run.finish(INTERRUPTED, "interrupted")
+        except BaseException as error:  # Ctrl-C, SystemExit
+            run.finish(
+                INTERRUPTED, CTRL_C if isinstance(error, KeyboardInterrupt) else "interrupted"
+            )
             raise
         finally:
             save_run(settings.last_transform_file, run)
     return run
+
+
+CTRL_C = "Ctrl-C (SIGINT) during the dbt build: nothing was published"
+
+
+@contextlib.contextmanager
+def _sigint_watch() -> Iterator[threading.Event]:
+    """Set when SIGINT arrives while dbt runs, whoever handles it next: dbt swallows the
+    KeyboardInterrupt and returns a failed build whose reason is empty."""
+    seen = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(number: int, frame: FrameType | None) -> None:
+        seen.set()
+        if callable(previous):
+            previous(number, frame)
+        else:
+            signal.default_int_handler(number, frame)
+
+    try:
+        signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread (the scheduler's worker): signals never reach it
+        yield seen
+        return
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
 
 
 def _build(

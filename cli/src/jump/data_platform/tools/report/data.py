@@ -16,6 +16,7 @@ from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.storage.versions import open_publication
+from jump.data_platform.transform.publish import read_publications
 from jump.data_platform.transform.run_record import load_run
 
 ZERO = Decimal("0.00")
@@ -149,6 +150,8 @@ class ReportData:
     has_completeness_column: bool = False
     # Closed figures that differ today (month close); empty before the first close.
     restatements: list[Restatement] = field(default_factory=list)
+    # When the marts it shows were published (UTC); None for a lakehouse never published.
+    marts_published_at: dt.datetime | None = None
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -204,6 +207,8 @@ def gather_report_data(
     ) as connection:
         try:
             data = _gather(connection, lakehouse)
+            marts = read_publications(connection).get("marts")
+            data.marts_published_at = marts.published_at if marts else None
         except duckdb.Error as error:
             raise DataPlatformError(
                 f"cannot read the marts of {lakehouse}: {first_line(error)}"

@@ -1,0 +1,32 @@
+"""Whether the report is older than the marts readers see (a refresh stopped after its
+transform, or a transform run without `report`): `status` says so, and the report's footer
+names the publication it was built from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from jump.data_platform.transform.publish import Publication
+
+
+def report_built_at(report: Path) -> dt.datetime | None:
+    """When the report file was written (UTC, naive like the publications), None if absent."""
+    try:
+        seconds = report.stat().st_mtime
+    except OSError:
+        return None
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
+
+
+def stale_report(report: Path, published: dict[str, Publication]) -> str | None:
+    """One line when the report was written before the marts' last publication, else None."""
+    built = report_built_at(report)
+    marts = published.get("marts")
+    if built is None or marts is None or marts.published_at <= built:
+        return None
+    return (
+        f"the report {report} (written {built:%Y-%m-%d %H:%M:%S} UTC) is older than the last "
+        f"publication of the marts ({marts.published_at:%Y-%m-%d %H:%M:%S} UTC): run "
+        "`data-platform report`"
+    )
