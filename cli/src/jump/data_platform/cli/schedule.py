@@ -10,6 +10,7 @@ from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import project_dir_option
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.pipeline import RefreshOptions
+from jump.data_platform.reporting import Reporter
 from jump.data_platform.schedule.jobs import (
     DEFAULT_CRONS,
     DEFAULT_TIME_ZONE,
@@ -92,6 +93,13 @@ def schedule(
         RefreshOptions(scale=scale, project_dir=project_dir, lock_timeout=lock_timeout),
         run.reporter,
         stop,
+        # `--once` in a terminal: each step's progress line (the transform's nodes), not the
+        # steps' tables; a long-running scheduler keeps its one line per run.
+        step_reporter=Reporter(
+            quiet=True, console=run.reporter.console, live=not run.reporter.quiet
+        )
+        if once
+        else None,
     )
     with (
         scheduler_lock(run.settings.schedule_lock_file),
