@@ -15,6 +15,7 @@ from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
+from jump.data_platform.tools.times import company_time
 from jump.data_platform.transform.run_record import load_run
 
 ZERO = Decimal("0.00")
@@ -280,7 +281,7 @@ def last_transform(record: Path) -> LastTransform | None:
     if run is None:
         return None
     return LastTransform(
-        generated_at=f"{(run.finished_at or run.started_at):%Y-%m-%d %H:%M:%S} UTC ({run.state})",
+        generated_at=f"{company_time(run.finished_at or run.started_at)} ({run.state})",
         tests=dict(sorted(run.tests.items())),
         warnings=[f"{outcome.name}: {outcome.message}" for outcome in run.warned],
         failures=[outcome.name for outcome in run.failed],
