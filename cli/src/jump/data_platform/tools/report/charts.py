@@ -3,6 +3,7 @@ the end of the page) has loaded, so that the text shows at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from decimal import Decimal
@@ -218,8 +219,9 @@ def nps_trend(months: Sequence[NpsMonth]) -> str:
     return _json(figure)
 
 
-def cohort_heat_map(cells: Sequence[CohortMonth]) -> str:
-    """Turnover per cohort (rows) and month (columns); blank before a cohort joined."""
+def cohort_heat_map(cells: Sequence[CohortMonth], unfinished: Sequence[dt.date] = ()) -> str:
+    """Turnover per cohort (rows) and month (columns); blank before a cohort joined; the
+    unfinished month's column labelled above the grid."""
     cohorts = sorted({cell.cohort for cell in cells})
     months = sorted({cell.month for cell in cells})
     row = {cohort: index for index, cohort in enumerate(cohorts)}
@@ -242,6 +244,17 @@ def cohort_heat_map(cells: Sequence[CohortMonth]) -> str:
             hovertemplate="cohort %{y}, %{x}: %{customdata}<extra></extra>",
         )
     )
+    for month in unfinished:
+        if month in column:
+            figure.add_annotation(
+                x=month_label(month),
+                y=1.0,
+                yref="paper",
+                yanchor="bottom",
+                text="unfinished",
+                showarrow=False,
+                font={"color": "#475569"},
+            )
     figure.update_xaxes(type="category", tickangle=-45, title_text="month")
     figure.update_yaxes(type="category", autorange="reversed", title_text="cohort")
     return _json(figure, height=max(360, 100 + 16 * len(cohorts)))

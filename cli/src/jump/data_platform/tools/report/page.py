@@ -99,7 +99,9 @@ def render_page(data: ReportData) -> str:
     chart_json = {
         "monthly": charts.monthly_turnover(data.months),
         "entity": charts.turnover_by_entity(data.months),
-        "cohorts": charts.cohort_heat_map(data.cohort_months),
+        "cohorts": charts.cohort_heat_map(
+            data.cohort_months, [month.month for month in data.unfinished]
+        ),
     }
     nps_months = data.nps_months or []
     if data.nps_months:
