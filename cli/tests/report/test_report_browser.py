@@ -175,6 +175,8 @@ def test_the_figures_equal_the_marts(browser: Any, scale_one_run: Run, tmp_path:
     expected = expected_figures(scale_one_run)
     page, requests, errors = open_report(browser, scale_one_run)
     assert page.locator(".js-plotly-plot").count() == 4  # turnover, entities, NPS, cohorts
+    # How old the page is, computed when it is opened (it was written moments ago).
+    assert page.locator("#generated-ago").inner_text() == "Generated today"
 
     # The figures a person reads equal the marts, to the cent.
     assert euros(kpi_text(page, "ytd-current")) == expected["ytd"]

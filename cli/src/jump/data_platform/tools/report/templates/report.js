@@ -157,6 +157,8 @@
 
   // ---- CSV: what the table holds (exact values, not their display) -----------------------
   function csvField(text) {
+    // A name a spreadsheet would run as a formula (=, +, -, @) is kept as text; numbers stay.
+    if (/^[=+\-@]/.test(text) && isNaN(Number(text))) { text = "'" + text; }
     return /[",\n;]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
   }
   function tableCsv(table) {
