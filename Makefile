@@ -37,7 +37,7 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-.PHONY: help all venv venv-spark run test lint cli-reference bench bench-history build extract load transform refresh report schedule query clean
+.PHONY: help all venv venv-spark run test lint cli-reference usage-examples bench bench-history build extract load transform refresh report schedule query clean
 
 help: ## List every target with one line each, by where it runs.
 	@grep -E '^([a-z][a-z-]*:.*## |##@ )' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; \
@@ -68,9 +68,14 @@ lint: $(STAMP) ## Check the code: ruff (lint and format) and mypy, sqlfluff on t
 	@# The dbt templater compiles the project; an in-memory database stands in for the lakehouse.
 	cd dbt && DATA_PLATFORM_LAKEHOUSE=:memory: $(BIN)/sqlfluff lint --disable-progress-bar .
 	$(BIN)/python -m jump.data_platform.cli.reference --check docs/cli.md
+	@# The examples of docs/usage.md against real runs (a scale-1 build in a scratch folder).
+	cd cli && $(BIN)/python -m jump.data_platform.cli.usage_examples --check ../docs/usage.md
 
 cli-reference: $(STAMP) ## Write docs/cli.md from the commands' --help (lint checks it).
 	$(BIN)/python -m jump.data_platform.cli.reference docs/cli.md
+
+usage-examples: $(STAMP) ## Write docs/usage.md's examples from real runs (lint checks them).
+	cd cli && $(BIN)/python -m jump.data_platform.cli.usage_examples ../docs/usage.md
 
 test: lint ## Run the checks, then every test (pytest).
 	cd cli && $(BIN)/pytest

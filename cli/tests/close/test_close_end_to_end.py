@@ -130,7 +130,7 @@ def test_close_then_a_late_correction_is_a_restatement_to_the_cent(folder: Path)
     # The report marks the month and lists the restatement in the auditor's section.
     page = (folder / "reports" / "index.html").read_text(encoding="utf-8")
     auditor = page[page.index('<section id="auditor">') :]
-    assert '<table id="restatements">' in auditor
+    assert 'id="restatements-table"' in auditor
     assert f"{corrected[0]['reference']} (corrected)" in auditor
     assert euros(difference) in auditor  # -665,57 EUR with seed 42
     assert 'class="restated"' in page[: page.index('<section id="auditor">')]

@@ -398,3 +398,16 @@ def test_an_extra_table_is_copied_and_dropped_when_its_source_table_goes(tmp_pat
     assert "app__payments" in lakehouse_tables(lakehouse(tmp_path))
     assert load(tmp_path) == 0
     assert lakehouse_tables(lakehouse(tmp_path)) == expected_lakehouse(tmp_path)
+
+
+def test_each_tables_changes_are_printed_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_sources(tmp_path, seed=1)
+    assert main(["--data-folder", str(tmp_path), "load"]) == 0
+    err = capsys.readouterr().err
+    for table in ALL_TABLES:
+        assert err.count(f"sources.{table}:") == 1, table
+    assert "sources.app__extract_metadata: +1 ~0 -0 (1 row) in" in err
+    assert " (1 rows)" not in err
+    assert err.count("rows changed") == 1

@@ -55,7 +55,13 @@ def test_the_page_is_self_contained(handmade_transformed: Run) -> None:
     assert not re.search(r"<img[^>]+src=", html)
     # Plotly's bundle is inlined once for the page, not once per chart.
     assert html.count("plotly.js v") == 1
-    assert html.count('class="plotly-graph-div"') == 4  # turnover, entities, NPS, cohorts
+    assert html.count("data-figure=") == 4  # turnover, entities, NPS, cohorts
+    # The text comes first: Plotly and the page's script at the end, so nothing waits for them.
+    assert html.index('<section id="cfo">') < html.index("plotly.js v")
+    assert "<script" not in html[: html.index("<body")]
+    # The figures' JSON cannot close its <script> element, whatever the names hold.
+    for payload in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', html, re.S):
+        assert "<" not in payload
 
 
 def test_the_page_shows_the_hand_checked_figures(handmade_transformed: Run) -> None:
@@ -68,6 +74,14 @@ def test_the_page_shows_the_hand_checked_figures(handmade_transformed: Run) -> N
     assert kpi(html, "respondents") == "3"
     assert kpi(html, "stagnating") == "1"
     assert "invoice_references_are_consecutive" in html
+    # The auditor's anomaly in plain words, with the invoices around it.
+    assert (
+        "Invoice reference JMP00000004 is missing from the sequence, between JMP00000003 "
+        "dated 2023-03-15 and JMP00000005 dated 2023-05-31."
+    ) in html
+    assert "The three totals are equal to the cent." in html
+    assert 'id="cohort-grid-table"' in html
+    assert "No month closed yet" in html
     assert "Last transform: 20" in " ".join(html.split())
 
 
@@ -139,7 +153,45 @@ def test_a_lakehouse_without_the_monthly_nps_has_no_trend_chart(copy_of_handmade
         connection.execute("drop view marts.nps_monthly")  # a lakehouse built before the mart
     html = build_report(settings).read_text(encoding="utf-8")
     assert 'id="chart-nps"' not in html
-    assert html.count('class="plotly-graph-div"') == 3
+    assert html.count("data-figure=") == 3
+
+
+def test_the_trailing_twelve_month_nps_when_the_mart_has_it(copy_of_handmade: Path) -> None:
+    """marts.nps_monthly as issue 21 defines it: the trailing twelve months, the answers of
+    the month, the months not observed (the page reads the columns it finds)."""
+    settings = Settings(data_folder=copy_of_handmade)
+    with duckdb.connect(str(settings.lakehouse_file)) as connection:
+        connection.execute("drop view marts.nps_monthly")
+        connection.execute(
+            "create table marts.nps_monthly as select * from (values "
+            "(date '2024-05-01', 20.00::decimal(5,2), 5::bigint, 2::bigint, 2::bigint, 1::bigint,"
+            " 5::bigint, 20.00::decimal(5,2), 5::bigint, true, false),"
+            "(date '2024-06-01', 40.00::decimal(5,2), 5::bigint, 2::bigint, 3::bigint, 0::bigint,"
+            " 2::bigint, 33.33::decimal(5,2), 7::bigint, false, true)"
+            ") as t(month, nps, respondents, promoters, passives, detractors, answers_in_month,"
+            " nps_all_time, respondents_all_time, is_complete, is_observed)"
+        )
+    html = build_report(settings).read_text(encoding="utf-8")
+    assert "NPS, trailing 12 months" in html
+    assert 'id="nps-unobserved"' in html
+    rows = re.findall(r'<tr data-month="(2024-0[56])"( class="\w+")?>', html)
+    assert ("2024-05", ' class="unobserved"') in rows
+    assert "answers in the month" in html
+
+
+def test_restatements_are_shown_when_the_mart_exists(copy_of_handmade: Path) -> None:
+    settings = Settings(data_folder=copy_of_handmade)
+    with duckdb.connect(str(settings.lakehouse_file)) as connection:
+        connection.execute(
+            "create table marts.restatements as select date '2024-01-01' as month,"
+            " 'monthly_turnover' as mart, '2024-01' as figure_key, 'turnover'::varchar as measure,"
+            " 4000.00::decimal(18,2) as closed_value, 4100.00::decimal(18,2) as current_value,"
+            " 100.00::decimal(18,2) as difference, 'invoice 7'::varchar as changed_app_rows,"
+            " timestamp '2024-02-01 06:00:00' as closed_at"
+        )
+    html = build_report(settings).read_text(encoding="utf-8")
+    assert 'id="restatements-table"' in html and "No month closed yet" not in html
+    assert "100,00</td>" in html and "invoice 7" in html
 
 
 def test_the_completeness_column_is_used_when_present(copy_of_handmade: Path) -> None:
@@ -166,9 +218,9 @@ def test_transform_regenerates_the_report_from_scale_one(scale_one_run: Run) -> 
     shown = [
         Decimal(text.replace(NNBSP, "").replace(",", "."))
         for text in re.findall(
-            r'<tr(?: class="unfinished")?>\s*<td>\d{4}-\d\d</td>\s*<td class="amount"'
-            r' data-sort="[^"]*">([^<]*)EUR</td>',
-            html,
+            r'<tr data-month="[^"]+"(?: class="unfinished")?>\s*<td class="date">\d{4}-\d\d</td>'
+            r'\s*<td class="amount" data-value="[^"]*">([^<]*)EUR</td>',
+            html.split('id="monthly-table"')[1].split("</table>")[0],
         )
     ]
     assert len(shown) > 12
@@ -188,7 +240,7 @@ def test_a_long_stagnation_list_is_cut_and_says_so(
     assert amounts == sorted(amounts, reverse=True)
     html = render_page(cut)
     assert html.count("data-freelancer-id=") == 5
-    assert "; the 5 with the highest cumulative turnover are listed." in html
+    assert " (the 5 with the highest cumulative turnover are listed)." in html
 
 
 def test_empty_marts_give_a_page_of_zeros(copy_of_handmade: Path) -> None:

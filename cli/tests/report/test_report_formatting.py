@@ -53,3 +53,14 @@ def test_percent_change() -> None:
 
 def test_month_label() -> None:
     assert month_label(dt.date(2024, 6, 1)) == "2024-06"
+
+
+def test_axis_ticks_in_french_units() -> None:
+    from jump.data_platform.tools.report.formatting import euro_ticks
+
+    ticks = euro_ticks(Decimal("4200000"))
+    assert ticks["ticktext"][:3] == [f"0{NNBSP}€", f"1{NNBSP}M€", f"2{NNBSP}M€"]
+    assert euro_ticks(350_000)["ticktext"][-1] == f"400{NNBSP}k€"
+    assert euro_ticks(2.6e9)["ticktext"][1] == f"1{NNBSP}Md€"
+    assert euro_ticks(1300)["ticktext"][-1] == f"1,5{NNBSP}k€"
+    assert euro_ticks(1234.5)["ticktext"][-1] == f"1,25{NNBSP}k€"

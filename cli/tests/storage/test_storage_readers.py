@@ -177,7 +177,7 @@ def test_status_and_query_answer_during_a_refresh(published: Path, tmp_path: Pat
         writer = json.loads(status.stdout)["running_writer"]
         assert writer["pid"] == transform.pid and writer["step"] == "transform"
         text = cli(folder, "status")
-        assert "Refresh running: " in text.stdout and "step transform since" in text.stdout
+        assert "Running now: a refresh (" in text.stdout and "step transform since" in text.stdout
         assert total(folder) == before  # the previous publication's numbers
         second = cli(folder, "transform")
         assert second.returncode == 1

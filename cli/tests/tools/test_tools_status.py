@@ -31,6 +31,12 @@ def test_layers_counts_freshness_as_of_and_last_transform(
     assert status(data_folder) == 0
     out, err = capsys.readouterr()
     lines = out.splitlines()
+    # The answer first: fresh or not, the last refresh, what runs; then the relations.
+    assert lines[0] == "Fresh: yes (app loaded 2 hours ago)"
+    assert lines[1].startswith("Last refresh: transform succeeded at 2024-07-01 10:00 CEST")
+    assert lines[2] == "Running now: nothing"
+    assert lines[3] == "Times are in the company's time zone, Europe/Paris."
+    assert " UTC" not in out
     # Layers in the order data flows, each relation with its row count.
     order = [
         next(i for i, line in enumerate(lines) if layer in line)
@@ -43,7 +49,7 @@ def test_layers_counts_freshness_as_of_and_last_transform(
     assert "2 hours ago: fresh (stale after 1 day), data as of 2024-06-30" in out
     assert (
         "Last transform: succeeded (staging, intermediate, marts), "
-        "started at 2024-07-01 08:00:00 UTC, 4.2 s"
+        "started at 2024-07-01 10:00 CEST, 4.2 s"
     ) in out
     assert "models: 2 built" in out
     assert "tests: 2 passed, 1 warned" in out
@@ -121,6 +127,7 @@ def test_stale_sources_and_a_failed_transform_warn(
     assert status(fresh_data_folder) == 0
     out, err = capsys.readouterr()
     assert "3 days ago: STALE" in out
+    assert out.startswith("Fresh: NO, stale: app loaded 3 days ago (stale after 1 day)")
     assert "FAILED" in out
     assert "models: 2 built, 1 errors, 1 skipped" in out
     assert "failed: marts.nps, assert_totals_reconcile" in out
@@ -154,13 +161,14 @@ def test_a_running_transform_and_a_killed_one(
         assert status(fresh_data_folder) == 0
         out, err = capsys.readouterr()
     assert "Last transform: running (staging, intermediate, marts), started at 2024-07-01" in out
+    assert "Running now: a transform (started at 2024-07-01 10:00 CEST, PID" in out
     assert err == ""
     # The same record with nobody holding the lock: that run was killed.
     assert status(fresh_data_folder, "--quiet") == 0
     out, err = capsys.readouterr()
     assert (
         "Last transform: interrupted/killed (staging, intermediate, marts), "
-        "started at 2024-07-01 08:00:00 UTC: it never finished"
+        "started at 2024-07-01 10:00 CEST: it never finished"
     ) in out
     assert "Published: nothing by a transform yet" in out
     assert "was interrupted or killed before publishing" in " ".join(err.split())

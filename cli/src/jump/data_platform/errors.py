@@ -22,3 +22,15 @@ def first_line(error: BaseException) -> str:
     (the statement, a caret, hints), and a user error is one line."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def message_with_hints(error: BaseException) -> str:
+    """The error's message and the hints that follow it on one line (DuckDB's `Candidate
+    bindings: ...`, `Did you mean ...?`), without the echoed statement and its caret."""
+    text = str(error).strip()
+    kept: list[str] = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("LINE "):
+            break
+        kept.append(line.strip())
+    return " ".join(kept) if kept else first_line(error)

@@ -10,11 +10,13 @@ from pathlib import Path
 import duckdb
 
 from jump.data_platform.atomic import create_folder
-from jump.data_platform.errors import DataPlatformError, first_line
+from jump.data_platform.errors import DataPlatformError, first_line, message_with_hints
+from jump.data_platform.transform.layers import LAYERS
 
 # No step may download anything at run time: a statement needing an extension not bundled with
 # DuckDB must fail at once rather than try the network.
 _CONFIG: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False}
+_MISSING_SCHEMA = re.compile(r'schema "(?P<schema>\w+)" does not exist')
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
@@ -177,7 +179,22 @@ def sql_error(path: Path, error: duckdb.Error) -> DataPlatformError:
             f"refused: a query only reads the lakehouse {path}, never other files, extensions "
             f"or settings ({detail}); `data-platform export` writes a relation to a file"
         )
-    return DataPlatformError(f"query on {path} failed: {message}")
+    return DataPlatformError(
+        f"query on {path} failed: {message_with_hints(error)}{not_built(message)}"
+    )
+
+
+def not_built(message: str) -> str:
+    """A hint when a statement names a layer no transform has built yet."""
+    missing = _MISSING_SCHEMA.search(message)
+    return layer_not_built(missing["schema"]) if missing else ""
+
+
+def layer_not_built(schema: str) -> str:
+    """`; the marts are built by ...` for a dbt layer (empty for any other schema)."""
+    if schema.lower() not in LAYERS:
+        return ""
+    return f"; {schema.lower()} is built by `data-platform transform`: run it first"
 
 
 def quote_identifier(name: str) -> str:

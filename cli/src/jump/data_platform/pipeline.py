@@ -30,6 +30,7 @@ from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import run_transform
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.preflight import check_sources, source_columns
+from jump.data_platform.transform.progress import build_progress
 from jump.data_platform.transform.run_record import TransformRun
 from jump.data_platform.transform.summary import failure_message
 
@@ -230,9 +231,13 @@ def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> 
     elif step == "transform":
         project = find_dbt_project(run.options.project_dir)
         run.waiting_for_lock("transform", lambda: check_sources(writer_lakehouse(settings)))
-        summary = run.waiting_for_lock(
-            "transform", lambda: _checked(run_transform(settings, project, LAYERS), settings)
-        )
+        with build_progress(reporter, "transform") as on_event:
+            summary = run.waiting_for_lock(
+                "transform",
+                lambda: _checked(
+                    run_transform(settings, project, LAYERS, on_event=on_event), settings
+                ),
+            )
         reporter.info(
             f"transform: {summary.models_built} models built, {summary.tests_passed} tests "
             f"passed, {len(summary.warned)} warned in {summary.seconds or 0:.1f} s"

@@ -126,9 +126,14 @@ def redact_row(columns: Sequence[str], values: Sequence[object]) -> str:
 class Reporter:
     """Prints a step's progress and summary unless quiet, and always writes them to the log."""
 
-    def __init__(self, quiet: bool = False, console: Console | None = None) -> None:
+    def __init__(
+        self, quiet: bool = False, console: Console | None = None, live: bool | None = None
+    ) -> None:
         self.quiet = quiet
         self.console = console or Console(stderr=True, highlight=False)
+        # Live displays (spinners, progress lines) on a terminal unless quiet; `live=True` keeps
+        # them when quiet (`schedule --once` in a terminal: progress, not the steps' tables).
+        self.live = (not quiet if live is None else live) and self.console.is_terminal
 
     def info(self, message: str) -> None:
         message = printable(message)
@@ -147,7 +152,7 @@ class Reporter:
         """Announce a long piece of work, show a spinner while it runs, then its duration."""
         logger.info("%s ...", title)
         started = time.perf_counter()
-        if self.quiet or not self.console.is_terminal:
+        if not self.live:
             yield
         else:
             with self.console.status(title):

@@ -43,6 +43,10 @@ from jump.data_platform.settings import (
 
 logger = logging.getLogger("jump.data_platform")
 DATA_FOLDER_ENV_VAR = "DATA_PLATFORM_DATA_FOLDER"
+# The commands that make a data folder; any other needs one already there (a mistyped
+# --data-folder must not leave a new folder behind). `status` reports a missing one.
+CREATES_DATA_FOLDER = ("extract", "backfill", "schedule")
+REPORTS_MISSING_DATA_FOLDER = ("status",)
 
 
 def data_folder_option(ctx: click.Context, param: click.Parameter, value: str) -> Path:
@@ -124,10 +128,28 @@ def cli(
     # Asking for help runs nothing, so it leaves no log behind.
     asks_help = any(argument in ("--help", "-h") for argument in arguments)
     if ctx.invoked_subcommand is not None and not ctx.resilient_parsing and not asks_help:
+        if not data_folder.is_dir() and not _may_run_without(data_folder, arguments):
+            return
         log_file = start_log_file(settings.logs_folder, keep_logs)
         # A query's SQL is among the arguments: its literals may name a person.
         command_line = redact_sql(" ".join(arguments))
         logger.info("data-platform %s: %s (log %s)", __version__, command_line, log_file)
+
+
+def _may_run_without(data_folder: Path, arguments: list[str]) -> bool:
+    """Whether the commands may run while the data folder does not exist: True when one of
+    them creates it; False (nothing written, no log) when they only report its absence; an
+    error otherwise."""
+    commands = {argument for argument in arguments if argument in cli.commands}
+    if commands & set(CREATES_DATA_FOLDER):
+        return True
+    if commands <= set(REPORTS_MISSING_DATA_FOLDER):
+        return False
+    raise click.BadParameter(
+        f"no data folder {data_folder}: check the path, or create it with "
+        "`data-platform extract` (only extract, backfill and schedule create one)",
+        param_hint="'--data-folder'",
+    )
 
 
 cli.add_command(extract)

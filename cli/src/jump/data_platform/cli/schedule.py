@@ -12,6 +12,7 @@ from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import project_dir_option, scale_option
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.pipeline import RefreshOptions
+from jump.data_platform.reporting import Reporter
 from jump.data_platform.schedule.jobs import (
     CLOSE_JOB,
     DEFAULT_CLOSE_CRON,
@@ -104,6 +105,13 @@ def schedule(
         RefreshOptions(scale=scale, project_dir=project_dir, lock_timeout=lock_timeout),
         run.reporter,
         stop,
+        # `--once` in a terminal: each step's progress line (the transform's nodes), not the
+        # steps' tables; a long-running scheduler keeps its one line per run.
+        step_reporter=Reporter(
+            quiet=True, console=run.reporter.console, live=not run.reporter.quiet
+        )
+        if once
+        else None,
     )
     with (
         scheduler_lock(run.settings.schedule_lock_file),

@@ -46,9 +46,11 @@ logger = logging.getLogger("jump.data_platform")
 )
 @pass_run_context
 def status(run: RunContext, output_format: str, runs: int) -> None:
-    """Show each layer's relations and row counts, the sources' freshness, the outcome of the
-    last transform (even one that failed or was killed) and which transform published the
-    layers readers see. A missing lakehouse is reported, not an error."""
+    """Answer first (fresh or not, the last refresh, what is running now), then each layer's
+    relations and row counts, the sources' loads, the outcome of the last transform (even one
+    that failed or was killed) and which transform published the layers readers see. Times
+    are in the company's time zone (Europe/Paris). A missing lakehouse is reported, not an
+    error."""
     run.require_duckdb("status")
     state = gather_status(run.settings)
     document = status_as_json(state)

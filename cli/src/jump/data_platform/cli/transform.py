@@ -15,6 +15,7 @@ from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import run_transform
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.preflight import check_sources
+from jump.data_platform.transform.progress import build_progress
 from jump.data_platform.transform.summary import failure_message, print_summary
 
 
@@ -57,8 +58,11 @@ def transform(
         return
     lakehouse = writer_lakehouse(run.settings)
     check_sources(lakehouse)
-    with run.reporter.step(f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"):
-        summary = run_transform(run.settings, project, selected, full_refresh=full_refresh)
+    title = f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"
+    with build_progress(run.reporter, title) as on_event:
+        summary = run_transform(
+            run.settings, project, selected, full_refresh=full_refresh, on_event=on_event
+        )
     print_summary(run.reporter, summary)
     if not summary.success:
         raise DataPlatformError(

@@ -255,7 +255,7 @@ def _row_count(connection: duckdb.DuckDBPyConnection, name: str) -> int:
 def _report(change: TableChange, reporter: Reporter) -> None:
     reporter.info(
         f"{change.mode} {SOURCES_SCHEMA}.{change.name}: +{change.inserted:,} ~{change.updated:,} "
-        f"-{change.deleted:,} ({change.rows:,} rows) in {change.seconds:.2f} s"
+        f"-{change.deleted:,} ({_rows(change.rows)}) in {change.seconds:.2f} s"
     )
 
 
@@ -302,24 +302,14 @@ def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[TableChang
 
 
 def summarize(result: LoadResult, reporter: Reporter) -> None:
-    reporter.table(
-        f"Loaded into {result.lakehouse} (schema {SOURCES_SCHEMA}, load {result.load_id})",
-        ["table", "mode", "inserted", "updated", "deleted", "rows", "seconds"],
-        [
-            [
-                f"{SOURCES_SCHEMA}.{table.name}",
-                table.mode,
-                f"{table.inserted:,}",
-                f"{table.updated:,}",
-                f"{table.deleted:,}",
-                f"{table.rows:,}",
-                f"{table.seconds:.2f}",
-            ]
-            for table in result.tables
-        ],
-    )
+    """The load's total, once: each table's changes were printed as it was written."""
     rate = result.changed / result.seconds if result.seconds else 0.0
     reporter.info(
-        f"load: {result.changed:,} rows changed, {result.rows:,} rows in {len(result.tables)} "
+        f"Loaded into {result.lakehouse} (schema {SOURCES_SCHEMA}, load {result.load_id}): "
+        f"{result.changed:,} rows changed, {_rows(result.rows)} in {len(result.tables)} "
         f"tables, in {result.seconds:.2f} s ({rate:,.0f} changed rows/s)"
     )
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row{'s' * (count != 1)}"

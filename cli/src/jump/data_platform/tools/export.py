@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import duckdb
 
 from jump.data_platform.atomic import atomic_path
-from jump.data_platform.errors import DataPlatformError, first_line
+from jump.data_platform.errors import DataPlatformError, message_with_hints
 from jump.data_platform.lakehouse import open_lakehouse, quote_identifier, quote_literal
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.duckdb_types import NUMERIC_TYPES
@@ -160,7 +160,7 @@ def export_relation(
             return _copy(connection, relation, temporary, file_format, escape_formulas)
     except duckdb.Error as error:
         raise DataPlatformError(
-            f"cannot export {relation} to {output}: {first_line(error)}"
+            f"cannot export {relation} to {output}: {message_with_hints(error)}"
         ) from error
     except OSError as error:
         raise DataPlatformError(f"cannot write {output}: {error.strerror or error}") from error

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import quote_identifier
+from jump.data_platform.lakehouse import layer_not_built, quote_identifier
 from jump.data_platform.sources.contract import SOURCES_SCHEMA
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.publish import is_internal
@@ -89,4 +89,8 @@ def find_relation(connection: duckdb.DuckDBPyConnection, name: str, lakehouse: P
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     if not known:
         hint = "; it has no tables yet (run `data-platform load transform`)"
+    elif schema and not any(r.schema.lower() == schema.lower() for r in relations):
+        hint = layer_not_built(schema) or hint
+    elif not close and not any(r.schema in LAYERS for r in relations):
+        hint = "; no layer is built by `data-platform transform` yet: run it first"
     raise DataPlatformError(f"unknown relation {name} in lakehouse {lakehouse}{hint}")

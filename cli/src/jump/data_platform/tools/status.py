@@ -11,6 +11,7 @@ import duckdb
 from jump.data_platform.errors import first_line
 from jump.data_platform.lakehouse import connect
 from jump.data_platform.load.history import LOADS_TABLE, LoadRecord, recent_loads
+from jump.data_platform.schedule.service import scheduler_running
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.storage.writer import WriterRecord, read_writer
@@ -66,6 +67,7 @@ class LakehouseStatus:
     as_of: dict[str, str] = field(default_factory=dict)  # source -> simulated "now"
     transform: TransformRun | None = None  # the last transform, as it recorded itself
     transform_running: bool = False  # a transform holds its lock now
+    scheduler_running: bool = False  # a scheduler holds its lock now
     published: dict[str, Publication] = field(default_factory=dict)  # layer -> what readers see
     loads: list[LoadRecord] = field(default_factory=list)  # newest first (platform.loads)
     # Which load of each source a layer shows: `sources` (and `staging`, views reading them)
@@ -111,6 +113,7 @@ def gather_status(settings: Settings) -> LakehouseStatus:
     status = LakehouseStatus(lakehouse=lakehouse, exists=lakehouse.is_file())
     status.transform, status.transform_running = _last_transform(settings)
     status.writer = read_writer(settings)
+    status.scheduler_running = scheduler_running(settings.schedule_lock_file)
     if not status.exists:
         return status
     connection = connect(lakehouse, read_only=True)

@@ -45,12 +45,6 @@ def recent_publications(connection: duckdb.DuckDBPyConnection) -> list[Publicati
     ]
 
 
-def writer_lines(writer: WriterRecord | None) -> list[str]:
-    if writer is None:
-        return []
-    return [f"Refresh running: {writer.describe()}; readers see the last publication"]
-
-
 def publications_lines(publications: list[PublicationSummary]) -> list[str]:
     if not publications:
         return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -20,8 +21,8 @@ from jump.data_platform.tools.status_publications import (
     publications_json,
     publications_lines,
     writer_json,
-    writer_lines,
 )
+from jump.data_platform.tools.times import COMPANY_TIME_ZONE, company_time
 from jump.data_platform.transform.run_record import (
     FAILED,
     INTERRUPTED,
@@ -38,9 +39,11 @@ def freshness_lines(status: LakehouseStatus) -> list[str]:
     lines = ["Sources loaded:"]
     for source, loaded_at in sorted(status.loaded_at.items()):
         verdict = "fresh" if status.fresh(source) else "STALE"
-        as_of = f", data as of {status.as_of[source]}" if source in status.as_of else ""
+        as_of = (
+            f", data as of {company_time(status.as_of[source])}" if source in status.as_of else ""
+        )
         lines.append(
-            f"  {source}: {loaded_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"  {source}: {company_time(loaded_at)}, "
             f"{describe_age(status.checked_at - loaded_at)} ago: {verdict} "
             f"(stale after {describe_age(stale_after(source))}){as_of}"
         )
@@ -54,8 +57,8 @@ def loads_lines(status: LakehouseStatus) -> list[str]:
     lines = ["Recent loads (inserted / updated / deleted rows):"]
     for load in status.loads:
         lines.append(
-            f"  #{load.load_id} {load.source} at {load.loaded_at:%Y-%m-%d %H:%M:%S} UTC, "
-            f"as of {load.as_of or '?'}, {load.mode}: +{load.inserted:,} ~{load.updated:,} "
+            f"  #{load.load_id} {load.source} at {company_time(load.loaded_at)}, "
+            f"as of {company_time(load.as_of) if load.as_of else '?'}, {load.mode}: +{load.inserted:,} ~{load.updated:,} "
             f"-{load.deleted:,} ({load.rows:,} rows, {load.seconds:.2f} s)"
         )
     return lines
@@ -83,7 +86,7 @@ def transform_lines(status: LakehouseStatus) -> list[str]:
     run, state = status.transform, status.transform_state
     if run is None:
         return ["Last transform: none recorded yet: run `data-platform transform`"]
-    started = f"started at {run.started_at:%Y-%m-%d %H:%M:%S} UTC"
+    started = f"started at {company_time(run.started_at)}"
     layers = ", ".join(run.layers)
     if state == RUNNING:
         head = f"running ({layers}), {started}, PID {run.pid}"
@@ -113,7 +116,7 @@ def published_lines(status: LakehouseStatus) -> list[str]:
         return []
     if not status.published:
         return ["Published: nothing by a transform yet"]
-    by_run: dict[object, list[str]] = {}
+    by_run: dict[dt.datetime, list[str]] = {}
     for layer in FLOW:
         # Staging's views read the sources: what they show is said by `shown_loads_lines`.
         if layer in status.published and layer not in READS_SOURCES:
@@ -123,7 +126,7 @@ def published_lines(status: LakehouseStatus) -> list[str]:
         this = status.transform is not None and started_at == status.transform.started_at
         lines.append(
             f"Published: {', '.join(layers)}, by the transform started at "
-            f"{started_at:%Y-%m-%d %H:%M:%S} UTC{' (the last one)' if this else ''}"
+            f"{company_time(started_at)}{' (the last one)' if this else ''}"
         )
     return lines
 
@@ -161,7 +164,7 @@ def transform_warning(status: LakehouseStatus) -> str | None:
         return f"the last transform failed: {what}"
     published = "after publishing" if status.transform_published else "before publishing"
     return (
-        f"the last transform (started at {run.started_at:%Y-%m-%d %H:%M:%S} UTC) was "
+        f"the last transform (started at {company_time(run.started_at)}) was "
         f"interrupted or killed {published}"
     )
 
@@ -186,7 +189,59 @@ def observed_lines(status: LakehouseStatus) -> list[str]:
     ]
 
 
+def answer_lines(status: LakehouseStatus) -> list[str]:
+    """The answer first: fresh or not, the last refresh, what is running now."""
+    if not status.loaded_at:
+        fresh = "Fresh: no source loaded yet: run `data-platform extract load transform`"
+    elif status.stale_sources:
+        fresh = "Fresh: NO, stale: " + ", ".join(
+            f"{source} loaded {describe_age(status.checked_at - status.loaded_at[source])} ago "
+            f"(stale after {describe_age(stale_after(source))})"
+            for source in status.stale_sources
+        )
+    else:
+        fresh = (
+            "Fresh: yes ("
+            + ", ".join(
+                f"{source} loaded {describe_age(status.checked_at - loaded_at)} ago"
+                for source, loaded_at in sorted(status.loaded_at.items())
+            )
+            + ")"
+        )
+    run, state = status.transform, status.transform_state
+    if run is None:
+        refresh = "Last refresh: none: run `data-platform transform`"
+    else:
+        when = run.finished_at or run.started_at
+        verdict = {SUCCEEDED: "succeeded", FAILED: "FAILED", INTERRUPTED: "interrupted/killed"}
+        refresh = (
+            f"Last refresh: transform {verdict.get(state or '', state)} at {company_time(when)} "
+            f"({describe_age(status.checked_at - when.replace(tzinfo=None))} ago)"
+        )
+        if state == RUNNING:
+            refresh = (
+                f"Last refresh: the transform started at {company_time(run.started_at)} is running"
+            )
+    running = []
+    if status.writer is not None:  # the writer's lock names the command, its step and since when
+        running.append(f"a refresh ({status.writer.describe()}); readers see the last publication")
+    elif run is not None and state == RUNNING:
+        running.append(f"a transform (started at {company_time(run.started_at)}, PID {run.pid})")
+    if status.scheduler_running:
+        running.append("a scheduler (`data-platform schedule`)")
+    return [
+        fresh,
+        refresh,
+        f"Running now: {', '.join(running) if running else 'nothing'}",
+        f"Times are in the company's time zone, {COMPANY_TIME_ZONE.key}.",
+    ]
+
+
 def render_status(status: LakehouseStatus, console: Console) -> None:
+    """The answer, then the relations, then the details (sources, loads, last transform)."""
+    for line in answer_lines(status):
+        console.print(line, markup=False)
+    console.print()
     if not status.exists:
         console.print(
             f"No lakehouse at {status.lakehouse} yet: build it with "
@@ -199,15 +254,18 @@ def render_status(status: LakehouseStatus, console: Console) -> None:
             markup=False,
         )
     else:
-        table = Table(title=f"Lakehouse {status.lakehouse}", title_justify="left")
+        table = Table(
+            title=f"What readers see in {status.lakehouse}",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
         for name in ("layer", "relation", "kind"):
             table.add_column(name)
         table.add_column("rows", justify="right")
         previous = None
         for item in status.relations:
             schema = item.relation.schema
-            if previous is not None and schema != previous:
-                table.add_section()
             rows = f"{item.rows:,}" if item.rows is not None else f"error: {item.error}"
             table.add_row(
                 schema if schema != previous else "", item.relation.name, item.relation.kind, rows
@@ -226,11 +284,7 @@ def render_status(status: LakehouseStatus, console: Console) -> None:
             + observed_lines(status)
         ):
             console.print(line, markup=False)
-    for line in (
-        publications_lines(status.publications)
-        + transform_lines(status)
-        + writer_lines(status.writer)
-    ):
+    for line in publications_lines(status.publications) + transform_lines(status):
         console.print(line, markup=False)
 
 

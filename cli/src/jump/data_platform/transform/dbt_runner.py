@@ -11,7 +11,7 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -232,10 +232,12 @@ def run_transform(
     project_dir: Path,
     layers: Sequence[str] = LAYERS,
     full_refresh: bool = False,
+    on_event: Callable[[Any], None] | None = None,
 ) -> TransformRun:
     """Build and test the selected layers with dbt where readers do not see them, then publish
     them together if every model built and every error-level test passed. `full_refresh`
-    rebuilds the incremental models whole.
+    rebuilds the incremental models whole; `on_event` receives dbt's events as the build runs
+    (the progress line, transform/progress.py).
 
     The run is recorded before dbt starts and when it ends (settings.last_transform_file),
     under a lock that a killed run releases: `status` tells a run that failed or was killed.
@@ -251,7 +253,7 @@ def run_transform(
         run = TransformRun(layers=tuple(layers))
         save_run(settings.last_transform_file, run)
         try:
-            results = _build(settings, project_dir, plan, run, full_refresh)
+            results = _build(settings, project_dir, plan, run, full_refresh, on_event)
             if sigint.is_set():  # dbt took Ctrl-C as a cancel and returned its nodes' errors
                 raise KeyboardInterrupt
             to_sample = record_build(results, run)
@@ -333,6 +335,7 @@ def _build(
     plan: publish.BuildPlan,
     run: TransformRun,
     full_refresh: bool = False,
+    on_event: Callable[[Any], None] | None = None,
 ) -> Sequence[Any]:
     """`dbt source freshness` then `dbt build` of the selected layers (models and data tests)
     into the plan's schemas, in this process; the stale sources go into `run`.
@@ -378,7 +381,9 @@ def _build(
             # Unit tests check the project's SQL against fixed rows, not the data: they pass or
             # fail the same way every run, so they run with the pytest suite (and `dbt build` by
             # hand), not in every transform, as dbt advises for production runs.
-            build: Any = runner.invoke(
+            # The progress line follows the build alone (not the freshness check's sources).
+            builder = dbtRunner(manifest=parsed.result, callbacks=[on_event] if on_event else [])
+            build: Any = builder.invoke(
                 [
                     "build",
                     *selection,

@@ -16,6 +16,7 @@ from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.storage.versions import open_publication
+from jump.data_platform.tools.times import company_time
 from jump.data_platform.transform.publish import read_publications
 from jump.data_platform.transform.run_record import load_run
 
@@ -64,9 +65,17 @@ class Nps:
 
 @dataclass(frozen=True)
 class NpsMonth:
+    """One month of `marts.nps_monthly`. With its trailing-twelve-month columns (`nps`,
+    `respondents` over the last twelve months, `answers_in_month`, `is_observed`), the extra
+    fields are set; an older mart gives `nps` and `respondents` alone."""
+
     month: dt.date
     nps: Decimal | None
     respondents: int
+    answers_in_month: int | None = None
+    nps_all_time: Decimal | None = None
+    observed: bool | None = None  # False: rebuilt from today's state, not seen at the time
+    complete: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class StagnatingFreelancer:
     freelancer_id: int
     last_name: str
     first_name: str
+    email: str | None
     entity: str
     contract_start: dt.date
     cumulative_turnover: Decimal
@@ -95,22 +105,49 @@ class Cohort:
 
 
 @dataclass(frozen=True)
-class Restatement:
-    """A closed figure that differs today (a row of `marts.restatements`)."""
+class Invoice:
+    """An invoice as the auditor sees it, beside an anomaly of the references."""
 
+    invoice_id: int
+    reference: str | None
+    issue_date: dt.date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ReferenceAnomaly:
+    """One anomaly of the invoice references in plain words, with the invoices around it."""
+
+    kind: str  # missing, malformed, duplicated
+    references: str  # `JMP00000062`, `JMP00000290 to JMP00000293`, or the reference in doubt
+    sentence: str
+    neighbours: list[Invoice]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The same turnover summed three ways; equal to the cent when the marts are right."""
+
+    invoices: Decimal  # intermediate.invoices
+    monthly: Decimal  # marts.monthly_turnover
+    cohorts: Decimal  # marts.turnover_by_cohort
+
+    @property
+    def reconciles(self) -> bool:
+        return self.invoices == self.monthly == self.cohorts
+
+
+@dataclass(frozen=True)
+class Restatement:
     month: dt.date
     mart: str
     figure_key: str
     measure: str
-    closed_value: Decimal | None
-    current_value: Decimal | None
-    difference: Decimal | None
+    closed_value: Decimal
+    current_value: Decimal
+    difference: Decimal
     changed_app_rows: str | None
-    closed_at: dt.datetime
-
-    @property
-    def in_euros(self) -> bool:
-        return "turnover" in self.measure
+    closed_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -121,6 +158,13 @@ class LastTransform:
     tests: dict[str, int]  # status -> count, data tests and unit tests
     warnings: list[str]  # warning tests: the invoice-reference gap among them
     failures: list[str]
+
+
+@dataclass(frozen=True)
+class MonthComparison:
+    month: MonthTurnover
+    previous: MonthTurnover | None
+    year_before: MonthTurnover | None
 
 
 @dataclass(frozen=True)
@@ -148,11 +192,16 @@ class ReportData:
     cohorts: list[Cohort]
     transform: LastTransform | None = None
     has_completeness_column: bool = False
-    # Closed figures that differ today (month close); empty before the first close.
-    restatements: list[Restatement] = field(default_factory=list)
+    anomalies: list[ReferenceAnomaly] = field(default_factory=list)
+    reconciliation: Reconciliation | None = None
+    restatements: list[Restatement] | None = None  # None: no month closed yet (no mart)
     # When the marts it shows were published (UTC); None for a lakehouse never published.
     marts_published_at: dt.datetime | None = None
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def restated_months(self) -> set[dt.date]:
+        return {restatement.month for restatement in self.restatements or []}
 
     @property
     def last_complete_month(self) -> dt.date | None:
@@ -163,8 +212,34 @@ class ReportData:
         return [m for m in self.months if not m.complete]
 
     @property
-    def restated_months(self) -> set[dt.date]:
-        return {restatement.month for restatement in self.restatements}
+    def never_invoiced(self) -> list[StagnatingFreelancer]:
+        return [p for p in self.stagnating if p.last_invoice_month is None]
+
+    @property
+    def stagnating_invoiced(self) -> list[StagnatingFreelancer]:
+        return [p for p in self.stagnating if p.last_invoice_month is not None]
+
+    @property
+    def total(self) -> MonthTurnover:
+        """Every month of the mart summed (the total row of the monthly table)."""
+        return MonthTurnover(
+            month=self.months[0].month if self.months else self.as_of,
+            turnover=sum((m.turnover for m in self.months), ZERO),
+            blue=sum((m.blue for m in self.months), ZERO),
+            green=sum((m.green for m in self.months), ZERO),
+            complete=all(m.complete for m in self.months),
+        )
+
+    def last_month_comparison(self) -> MonthComparison | None:
+        """The last complete month against the month before and the same month a year
+        earlier (None where the series has no such month)."""
+        last = self.last_complete_month
+        if last is None:
+            return None
+        by_month = {m.month: m for m in self.months}
+        before = (last - dt.timedelta(days=1)).replace(day=1)
+        year_before = last.replace(year=last.year - 1)
+        return MonthComparison(by_month[last], by_month.get(before), by_month.get(year_before))
 
     def year_to_date(self) -> YearToDate:
         """This year's complete months against the same months of last year (0 where the
@@ -223,7 +298,7 @@ def last_transform(record: Path) -> LastTransform | None:
     if run is None:
         return None
     return LastTransform(
-        generated_at=f"{(run.finished_at or run.started_at):%Y-%m-%d %H:%M:%S} UTC ({run.state})",
+        generated_at=f"{company_time(run.finished_at or run.started_at)} ({run.state})",
         tests=dict(sorted(run.tests.items())),
         warnings=[f"{outcome.name}: {outcome.message}" for outcome in run.warned],
         failures=[outcome.name for outcome in run.failed],
@@ -259,7 +334,11 @@ def _gather(connection: duckdb.DuckDBPyConnection, lakehouse: Path) -> ReportDat
         cohort_months=_cohort_months(connection),
         cohorts=_cohorts(connection),
         has_completeness_column=has_complete,
-        restatements=_restatements(connection) if "restatements" in marts else [],
+        anomalies=_anomalies(connection) if _has(connection, "intermediate", "invoices") else [],
+        reconciliation=_reconciliation(connection)
+        if _has(connection, "intermediate", "invoices")
+        else None,
+        restatements=_restatements(connection) if "restatements" in marts else None,
     )
 
 
@@ -287,6 +366,10 @@ def _columns(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> 
         [schema, table],
     )
     return {name for (name,) in rows}
+
+
+def _has(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return table in _tables(connection, schema)
 
 
 def _parse_date(text: str) -> dt.date:
@@ -369,19 +452,29 @@ def _nps(connection: duckdb.DuckDBPyConnection) -> Nps:
     return Nps(nps, int(respondents), int(promoters), int(passives), int(detractors))
 
 
-def _restatements(connection: duckdb.DuckDBPyConnection) -> list[Restatement]:
-    rows = _rows(
-        connection,
-        "select month, mart, figure_key, measure, closed_value, current_value, difference,"
-        " changed_app_rows, closed_at from marts.restatements"
-        " order by month, mart, figure_key, measure",
-    )
-    return [Restatement(*row) for row in rows]
+# The trailing-twelve-month form of marts.nps_monthly (read when the mart has them).
+NPS_TRAILING_COLUMNS = ("answers_in_month", "nps_all_time", "is_observed", "is_complete")
 
 
 def _nps_months(connection: duckdb.DuckDBPyConnection) -> list[NpsMonth]:
-    rows = _rows(connection, "select month, nps, respondents from marts.nps_monthly order by month")
-    return [NpsMonth(month, nps, int(respondents or 0)) for month, nps, respondents in rows]
+    columns = _columns(connection, "marts", "nps_monthly")
+    extra = [name if name in columns else f"null as {name}" for name in NPS_TRAILING_COLUMNS]
+    rows = _rows(
+        connection,
+        f"select month, nps, respondents, {', '.join(extra)} from marts.nps_monthly order by month",
+    )
+    return [
+        NpsMonth(
+            month,
+            nps,
+            int(respondents or 0),
+            None if answers is None else int(answers),
+            all_time,
+            None if observed is None else bool(observed),
+            None if complete is None else bool(complete),
+        )
+        for month, nps, respondents, answers, all_time, observed, complete in rows
+    ]
 
 
 def _stagnation_window(last_complete: dt.date | None) -> tuple[dt.date, dt.date] | None:
@@ -398,9 +491,17 @@ def _stagnating(
     invoiced nothing since the window began (cumulative turnover flat); the rule of
     dbt/analyses/stagnating_freelancers.sql, counted in complete months; and how many there
     are in all."""
+    with_email = "email" in _columns(connection, "intermediate", "freelancers")
+    email = "people.email" if with_email else "null as email"
+    join = (
+        "left join intermediate.freelancers as people "
+        "on people.freelancer_id = freelancers.freelancer_id"
+        if with_email
+        else ""
+    )
     rows = _rows(
         connection,
-        """
+        f"""
         -- One pass over the mart: per freelancer, the window's months under a contract, what
         -- was invoiced since the window began (the unfinished month included: an invoice this
         -- month is not stagnation), and the contract running at the as-of date.
@@ -426,11 +527,15 @@ def _stagnating(
             group by freelancer_id
         )
         select
-            freelancer_id, last_name, first_name, entity, contract_start, cumulative_turnover,
-            last_invoice_month, count(*) over () as how_many
+            freelancers.freelancer_id, freelancers.last_name, freelancers.first_name, {email},
+            entity, contract_start, cumulative_turnover, last_invoice_month,
+            count(*) over () as how_many
         from freelancers
+        {join}
         where contract_start is not null and months = $months and recent_turnover = 0
-        order by cumulative_turnover desc, last_name, first_name, freelancer_id
+        order by
+            cumulative_turnover desc, freelancers.last_name, freelancers.first_name,
+            freelancers.freelancer_id
         limit $listed
         """,
         {
@@ -446,12 +551,23 @@ def _stagnating(
             int(freelancer_id),
             last_name or "",
             first_name or "",
+            email,
             entity,
             start,
             Decimal(cumulative),
             last_invoice,
         )
-        for freelancer_id, last_name, first_name, entity, start, cumulative, last_invoice, _ in rows
+        for (
+            freelancer_id,
+            last_name,
+            first_name,
+            email,
+            entity,
+            start,
+            cumulative,
+            last_invoice,
+            _,
+        ) in rows
     ]
     return listed, int(rows[0][-1]) if rows else 0
 
@@ -472,3 +588,125 @@ def _cohorts(connection: duckdb.DuckDBPyConnection) -> list[Cohort]:
         "from marts.turnover_by_cohort group by cohort order by cohort",
     )
     return [Cohort(cohort, int(people), Decimal(turnover)) for cohort, people, turnover in rows]
+
+
+def _anomalies(connection: duckdb.DuckDBPyConnection) -> list[ReferenceAnomaly]:
+    """The invoice references' anomalies (the rule of dbt/tests/invoice_references_are_
+    consecutive.sql) in plain words, each with the invoices around it: the last invoice before
+    a gap and the first after it, the invoices holding a duplicated reference, the invoice
+    with a malformed one."""
+    anomalies: list[ReferenceAnomaly] = []
+    gaps = _rows(
+        connection,
+        """
+        with numbers as (
+            select distinct reference_number from intermediate.invoices
+            where reference_number is not null
+        ),
+        steps as (
+            select
+                coalesce(lag(reference_number) over (order by reference_number), 0) as before,
+                reference_number as after
+            from numbers
+        )
+        select before, after from steps where after > before + 1 order by before
+        """,
+    )
+    for before, after in gaps:
+        first, last = int(before) + 1, int(after) - 1
+        what = _reference(first) if first == last else f"{_reference(first)} to {_reference(last)}"
+        neighbours = _invoices(connection, "reference_number in (?, ?)", [int(before), int(after)])
+        dated = " and ".join(
+            f"{invoice.reference} dated {invoice.issue_date.isoformat()}" for invoice in neighbours
+        )
+        count_text = "is" if first == last else f"({last - first + 1} references) are"
+        anomalies.append(
+            ReferenceAnomaly(
+                "missing",
+                what,
+                f"Invoice reference {what} {count_text} missing from the sequence"
+                + (f", between {dated}." if dated else "."),
+                neighbours,
+            )
+        )
+    for (reference,) in _rows(
+        connection,
+        "select reference from intermediate.invoices where reference_number is not null "
+        "group by reference having count(*) > 1 order by reference",
+    ):
+        holders = _invoices(connection, "reference = ?", [reference])
+        ids = ", ".join(str(invoice.invoice_id) for invoice in holders)
+        anomalies.append(
+            ReferenceAnomaly(
+                "duplicated",
+                str(reference),
+                f"Invoice reference {reference} is used by {len(holders)} invoices ({ids}).",
+                holders,
+            )
+        )
+    for invoice in _invoices(connection, "reference_number is null", []):
+        shown = "no reference" if invoice.reference is None else f"reference {invoice.reference!r}"
+        anomalies.append(
+            ReferenceAnomaly(
+                "malformed",
+                invoice.reference or "NULL",
+                f"Invoice {invoice.invoice_id} has {shown}, not JMP followed by 8 digits.",
+                [invoice],
+            )
+        )
+    return anomalies
+
+
+def _reference(number: int) -> str:
+    return f"JMP{number:08d}"
+
+
+def _invoices(
+    connection: duckdb.DuckDBPyConnection, condition: str, parameters: list[Any]
+) -> list[Invoice]:
+    rows = _rows(
+        connection,
+        "select invoice_id, reference, issue_date, amount from intermediate.invoices "
+        f"where {condition} order by reference_number nulls last, invoice_id limit 50",
+        parameters,
+    )
+    return [
+        Invoice(int(invoice_id), reference, issue_date, Decimal(amount))
+        for invoice_id, reference, issue_date, amount in rows
+    ]
+
+
+def _reconciliation(connection: duckdb.DuckDBPyConnection) -> Reconciliation:
+    ((invoices, monthly, cohorts),) = _rows(
+        connection,
+        """
+        select
+            (select coalesce(sum(amount), 0) from intermediate.invoices),
+            (select coalesce(sum(turnover), 0) from marts.monthly_turnover),
+            (select coalesce(sum(turnover), 0) from marts.turnover_by_cohort)
+        """,
+    )
+    return Reconciliation(Decimal(invoices), Decimal(monthly), Decimal(cohorts))
+
+
+def _restatements(connection: duckdb.DuckDBPyConnection) -> list[Restatement]:
+    rows = _rows(
+        connection,
+        "select month, mart, figure_key, measure, closed_value, current_value, difference, "
+        "changed_app_rows, closed_at from marts.restatements "
+        "order by month, mart, figure_key, measure",
+    )
+    return [
+        Restatement(
+            month,
+            str(mart),
+            str(key),
+            str(measure),
+            Decimal(closed if closed is not None else 0),
+            Decimal(current if current is not None else 0),
+            Decimal(difference if difference is not None else 0),
+            changed,
+            closed_at,
+        )
+        for month, mart, key, measure, closed, current, difference, changed, closed_at in rows
+    ]

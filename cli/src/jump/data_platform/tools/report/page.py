@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from jump.data_platform.tools.report.formatting import (
     number,
     percent_change,
 )
+from jump.data_platform.tools.times import company_time
 
 _TEMPLATES = resources.files("jump.data_platform.tools.report") / "templates"
 
@@ -79,31 +81,66 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def _instant(value: dt.datetime | None) -> str:
-    """A UTC instant as `2024-06-15 23:59 UTC` (naive values are UTC, as `load` writes them)."""
-    if value is None:
-        return "unknown"
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+def _instant(value: dt.datetime | str | None) -> str:
+    """An instant in the one notation people read: `2024-06-15 23:59 CEST` (naive is UTC)."""
+    return "unknown" if value is None else company_time(value)
+
+
+@dataclass(frozen=True)
+class CohortGrid:
+    """The heat map's cells as a table: one row per cohort, one column per month."""
+
+    months: list[dt.date]
+    rows: list[tuple[dt.date, list[Decimal | None]]]
+
+
+def cohort_grid(data: ReportData) -> CohortGrid:
+    months = sorted({cell.month for cell in data.cohort_months})
+    cohorts = sorted({cell.cohort for cell in data.cohort_months})
+    column = {month: index for index, month in enumerate(months)}
+    cells: dict[dt.date, list[Decimal | None]] = {c: [None] * len(months) for c in cohorts}
+    for cell in data.cohort_months:
+        cells[cell.cohort][column[cell.month]] = cell.turnover
+    return CohortGrid(months, [(cohort, cells[cohort]) for cohort in cohorts])
 
 
 def render_page(data: ReportData) -> str:
-    """The whole page as text: styles, Plotly and the sorting script inlined, no URL fetched."""
+    """The whole page as text: styles inline, the figures as JSON, Plotly and the page's script
+    at the end (the text shows before Plotly is parsed); no URL fetched."""
     ytd = data.year_to_date()
-    chart_html = {
+    chart_json = {
         "monthly": charts.monthly_turnover(data.months),
         "entity": charts.turnover_by_entity(data.months),
-        "cohorts": charts.cohort_heat_map(data.cohort_months),
+        "cohorts": charts.cohort_heat_map(
+            data.cohort_months, [month.month for month in data.unfinished]
+        ),
     }
+    nps_months = data.nps_months or []
     if data.nps_months:
-        chart_html["nps"] = charts.nps_trend(data.nps_months)
+        chart_json["nps"] = charts.nps_trend(data.nps_months)
+    comparison = data.last_month_comparison()
+    changes = {
+        "previous": "—",
+        "year_before": "—",
+    }
+    if comparison is not None:
+        for key, other in (
+            ("previous", comparison.previous),
+            ("year_before", comparison.year_before),
+        ):
+            if other is not None:
+                changes[key] = percent_change(comparison.month.turnover, other.turnover)
     template = _environment().get_template("report.html.j2")
     return template.render(
         data=data,
         ytd=ytd,
         ytd_change=percent_change(ytd.current, ytd.previous),
-        charts=chart_html,
+        comparison=comparison,
+        comparison_changes=changes,
+        charts=chart_json,
+        grid=cohort_grid(data),
+        nps_trailing=any(m.answers_in_month is not None for m in nps_months),
+        nps_unobserved=sum(1 for m in nps_months if m.observed is False),
         stagnation_months=STAGNATION_MONTHS,
         version=__version__,
         style=(_TEMPLATES / "report.css").read_text("utf-8"),
