@@ -13,7 +13,7 @@ with restated as (
         sum(difference) as difference
     from {{ ref('marts__restatements') }}
     where mart = 'turnover_by_cohort' and measure = 'turnover'
-    group by 1, 2
+    group by {{ dbt.split_part('figure_key', "'/'", 2) }}, month
 ),
 
 invoiced as (

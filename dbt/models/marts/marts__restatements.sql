@@ -181,7 +181,12 @@ nps_counts as (
         nps_months.month,
         coalesce(sum(case when nps_known.in_window then 1 else 0 end), 0) as respondents,
         coalesce(
-            sum(case when nps_known.in_window and nps_known.satisfaction_score >= 9 then 1 else 0 end),
+            sum(
+                case
+                    when nps_known.in_window and nps_known.satisfaction_score >= 9 then 1
+                    else 0
+                end
+            ),
             0
         ) as promoters,
         coalesce(
@@ -195,7 +200,12 @@ nps_counts as (
             0
         ) as passives,
         coalesce(
-            sum(case when nps_known.in_window and nps_known.satisfaction_score <= 6 then 1 else 0 end),
+            sum(
+                case
+                    when nps_known.in_window and nps_known.satisfaction_score <= 6 then 1
+                    else 0
+                end
+            ),
             0
         ) as detractors,
         count(nps_known.satisfaction_score) as respondents_all_time,

@@ -75,8 +75,13 @@ def _run(folder: Path, arguments: tuple[str, ...], with_stderr: bool) -> str:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         cli_main(["--data-folder", str(folder), *arguments])
     text = out.getvalue() + (err.getvalue() if with_stderr else "")
-    # The page names no path of the machine that generated it.
-    return text.replace(str(folder), "data").replace(str(find_dbt_project()), "dbt")
+    # The page names no path of the machine that generated it (an export's output is shown
+    # where it was typed: beside the data folder).
+    return (
+        text.replace(str(folder), "data")
+        .replace(f"{folder.parent}{os.sep}", "")
+        .replace(str(find_dbt_project()), "dbt")
+    )
 
 
 def run_examples() -> dict[str, str]:

@@ -10,6 +10,7 @@ import duckdb
 
 from jump.data_platform.storage.publish import PUBLICATIONS_TABLE, current_publication_id
 from jump.data_platform.storage.writer import WriterRecord
+from jump.data_platform.tools.times import company_time
 
 RECENT = 5
 
@@ -48,12 +49,12 @@ def recent_publications(connection: duckdb.DuckDBPyConnection) -> list[Publicati
 def publications_lines(publications: list[PublicationSummary]) -> list[str]:
     if not publications:
         return []
-    lines = ["Recent publications (id, UTC, loads, mart rows, tests):"]
+    lines = ["Recent publications (id, published, loads, mart rows, tests):"]
     for item in publications:
         tests = ", ".join(f"{count} {status}" for status, count in sorted(item.tests.items()))
         kept = f"; kept for ever: {item.kept_forever_reason}" if item.kept_forever_reason else ""
         lines.append(
-            f"  {item.publication_id}  {item.published_at}  loads "
+            f"  {item.publication_id}  {company_time(item.published_at)}  loads "
             f"{','.join(map(str, item.load_ids)) or '-'}  {item.mart_rows:,} rows  {tests}{kept}"
         )
     return lines
