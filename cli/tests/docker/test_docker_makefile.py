@@ -129,7 +129,9 @@ def test_clean_removes_the_data_folder(tmp_path: Path) -> None:
 def test_bench_runs_the_benchmark_script_with_its_arguments() -> None:
     result = make("-n", "bench", "BENCH_ARGS=--max-scale 10")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1].endswith("/python -m benchmarks.bench --max-scale 10")
+    lines = result.stdout.splitlines()
+    assert lines[-2].endswith("/python -m benchmarks.bench --max-scale 10")
+    assert lines[-1].endswith("/python -m benchmarks.storage_bench --max-scale 10")
 
 
 def test_venv_installs_only_when_the_pins_change(tmp_path: Path) -> None:

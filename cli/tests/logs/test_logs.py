@@ -86,6 +86,7 @@ def test_personal_data_is_redacted() -> None:
 
 def test_no_email_reaches_the_log_or_the_warnings(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    data.mkdir()  # a data folder with no lakehouse yet (a mistyped one is refused, uncreated)
     run = run_cli(data, "query", "select 'zoe.martin@example.com' as email")
     assert run.exit_code == 1  # no lakehouse: the query itself is logged first
     run = run_cli(data, "status")

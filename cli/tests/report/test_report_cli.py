@@ -183,7 +183,8 @@ def test_restatements_are_shown_when_the_mart_exists(copy_of_handmade: Path) -> 
     settings = Settings(data_folder=copy_of_handmade)
     with duckdb.connect(str(settings.lakehouse_file)) as connection:
         connection.execute(
-            "create table marts.restatements as select date '2024-01-01' as month,"
+            # The transform published an empty view: a restatement in its place.
+            "create or replace view marts.restatements as select date '2024-01-01' as month,"
             " 'monthly_turnover' as mart, '2024-01' as figure_key, 'turnover'::varchar as measure,"
             " 4000.00::decimal(18,2) as closed_value, 4100.00::decimal(18,2) as current_value,"
             " 100.00::decimal(18,2) as difference, 'invoice 7'::varchar as changed_app_rows,"
@@ -191,7 +192,7 @@ def test_restatements_are_shown_when_the_mart_exists(copy_of_handmade: Path) -> 
         )
     html = build_report(settings).read_text(encoding="utf-8")
     assert 'id="restatements-table"' in html and "No month closed yet" not in html
-    assert "100,00</td>" in html and "invoice 7" in html
+    assert "100,00\u202fEUR</td>" in html and "invoice 7" in html
 
 
 def test_the_completeness_column_is_used_when_present(copy_of_handmade: Path) -> None:

@@ -338,7 +338,7 @@ def _gather(connection: duckdb.DuckDBPyConnection, lakehouse: Path) -> ReportDat
         reconciliation=_reconciliation(connection)
         if _has(connection, "intermediate", "invoices")
         else None,
-        restatements=_restatements(connection) if "restatements" in marts else None,
+        restatements=_restatements_if_closed(connection) if "restatements" in marts else None,
     )
 
 
@@ -687,6 +687,18 @@ def _reconciliation(connection: duckdb.DuckDBPyConnection) -> Reconciliation:
         """,
     )
     return Reconciliation(Decimal(invoices), Decimal(monthly), Decimal(cohorts))
+
+
+def _restatements_if_closed(connection: duckdb.DuckDBPyConnection) -> list[Restatement] | None:
+    """The restatements; None while no month was ever closed (nothing to restate yet)."""
+    rows = _restatements(connection)
+    if rows:
+        return rows
+    closes = connection.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'platform'"
+        " and table_name = 'month_closes'"
+    ).fetchone()
+    return [] if closes and closes[0] else None
 
 
 def _restatements(connection: duckdb.DuckDBPyConnection) -> list[Restatement]:
