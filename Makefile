@@ -37,7 +37,7 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-.PHONY: help all venv venv-spark run test lint cli-reference usage-examples bench bench-history build extract load transform refresh report schedule query clean
+.PHONY: help all venv venv-spark run test test-slow test-all lint cli-reference usage-examples bench bench-history build extract load transform refresh report schedule query clean
 
 help: ## List every target with one line each, by where it runs.
 	@grep -E '^([a-z][a-z-]*:.*## |##@ )' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; \
@@ -77,8 +77,13 @@ cli-reference: $(STAMP) ## Write docs/cli.md from the commands' --help (lint che
 usage-examples: $(STAMP) ## Write docs/usage.md's examples from real runs (lint checks them).
 	cd cli && $(BIN)/python -m jump.data_platform.cli.usage_examples ../docs/usage.md
 
-test: lint ## Run the checks, then every test (pytest).
-	cd cli && $(BIN)/pytest
+test: lint ## Run the checks, then every fast test (pytest -m "not slow"; under 3 minutes).
+	cd cli && $(BIN)/pytest -m "not slow"
+
+test-slow: $(STAMP) ## Run the slow end-to-end suites (kills, long histories, real processes).
+	cd cli && $(BIN)/pytest -m slow
+
+test-all: test test-slow ## Run the checks, then every test, fast and slow (what CI runs).
 
 bench: $(STAMP) ## Measure each step at growing scales (cli/benchmarks; BENCH_ARGS=--max-scale 10).
 	cd cli && $(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
