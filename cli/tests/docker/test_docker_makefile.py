@@ -173,7 +173,8 @@ def test_test_runs_lint_then_pytest_from_cli_with_any_venv(tmp_path: Path) -> No
     venv = tmp_path / "elsewhere" / "venv"
     commands = make("-n", "test", f"VENV={venv}", cwd=tmp_path).stdout.splitlines()
     lint = next(i for i, c in enumerate(commands) if "ruff check" in c)
-    pytest_ = next(i for i, c in enumerate(commands) if c.endswith(f"{venv}/bin/pytest"))
+    pytest_ = next(i for i, c in enumerate(commands) if f"{venv}/bin/pytest" in c)
     assert lint < pytest_
+    assert commands[pytest_].endswith('-m "not slow"')  # the slow suites: make test-slow
     assert commands[lint].startswith("cd cli && ")
     assert f"{venv}/bin/mypy" in commands[lint]
