@@ -15,6 +15,7 @@ import datetime as dt
 import getpass
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,50 +72,36 @@ def close_month(
     """Freeze `month`: it must be complete in the published marts and not closed already."""
     marts = closed_marts(project_dir)
     label = _month_label(month)
-    with open_lakehouse(lakehouse) as connection:
-        try:
-            connection.execute("begin transaction")
-            publication = current_publication(connection)
-            if publication is None:
-                raise DataPlatformError(
-                    f"cannot close {label}: no published marts in {lakehouse}; "
-                    "run `data-platform transform` first"
-                )
-            _check_complete(connection, month, label)
-            current = latest_events(connection).get(month)
-            if current is not None and current.action == CLOSE:
-                raise DataPlatformError(
-                    f"{label} is already closed (on {current.event_at:%Y-%m-%d %H:%M} UTC by "
-                    f'{current.by}); reopen it first: close {label} --reopen --reason "..."'
-                )
-            event_id = append_event(connection, month, CLOSE, at, by, publication, None)
-            connection.execute(
-                f"insert into {FIGURES_TABLE}"
-                " select ?, ?, mart, figure_key, measure, value from ("
-                + figures_query(marts)
-                + ")",
-                [event_id, month, *[month] * sum(len(mart.measures) for mart in marts)],
+    with _one_transaction(lakehouse, f"closing {label}") as connection:
+        publication = current_publication(connection)
+        if publication is None:
+            raise DataPlatformError(
+                f"cannot close {label}: no published marts in {lakehouse}; "
+                "run `data-platform transform` first"
             )
-            connection.execute(
-                f"insert into {INVOICES_TABLE}"
-                " select ?, invoice_id, reference, freelancer_id, job_contract_id, issue_month,"
-                " amount from intermediate.invoices where issue_month = ?",
-                [event_id, month],
+        _check_complete(connection, month, label)
+        current = latest_events(connection).get(month)
+        if current is not None and current.action == CLOSE:
+            raise DataPlatformError(
+                f"{label} is already closed (on {current.event_at:%Y-%m-%d %H:%M} UTC by "
+                f'{current.by}); reopen it first: close {label} --reopen --reason "..."'
             )
-            row = connection.execute(
-                f"select count(*) from {FIGURES_TABLE} where event_id = ?", [event_id]
-            ).fetchone()
-            keep_closed_publication(connection, label)
-            connection.execute("commit")
-        except BaseException as error:
-            with contextlib.suppress(duckdb.Error):
-                connection.execute("rollback")
-            if isinstance(error, duckdb.Error):
-                raise DataPlatformError(
-                    f"closing {label} in {lakehouse} failed, nothing was recorded: "
-                    f"{first_line(error)}"
-                ) from error
-            raise
+        event_id = append_event(connection, month, CLOSE, at, by, publication, None)
+        connection.execute(
+            f"insert into {FIGURES_TABLE}"
+            " select ?, ?, mart, figure_key, measure, value from (" + figures_query(marts) + ")",
+            [event_id, month, *[month] * sum(len(mart.measures) for mart in marts)],
+        )
+        connection.execute(
+            f"insert into {INVOICES_TABLE}"
+            " select ?, invoice_id, reference, freelancer_id, job_contract_id, issue_month,"
+            " amount from intermediate.invoices where issue_month = ?",
+            [event_id, month],
+        )
+        row = connection.execute(
+            f"select count(*) from {FIGURES_TABLE} where event_id = ?", [event_id]
+        ).fetchone()
+        keep_closed_publication(connection, label)
     event = MonthEvent(event_id, month, CLOSE, at, by, publication, None)
     return CloseResult(event, int(row[0]) if row else 0)
 
@@ -126,25 +113,31 @@ def reopen_month(
     label = _month_label(month)
     if not reason.strip():
         raise DataPlatformError(f'reopening {label} needs a reason: --reason "..."')
+    with _one_transaction(lakehouse, f"reopening {label}") as connection:
+        current = latest_events(connection).get(month)
+        if current is None or current.action != CLOSE:
+            raise DataPlatformError(f"{label} is not closed: there is nothing to reopen")
+        publication = current_publication(connection)
+        event_id = append_event(connection, month, REOPEN, at, by, publication, reason.strip())
+    return CloseResult(MonthEvent(event_id, month, REOPEN, at, by, publication, reason), 0)
+
+
+@contextlib.contextmanager
+def _one_transaction(lakehouse: Path, doing: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The writer's lakehouse in one transaction: committed whole, or nothing recorded."""
     with open_lakehouse(lakehouse) as connection:
+        connection.execute("begin transaction")
         try:
-            connection.execute("begin transaction")
-            current = latest_events(connection).get(month)
-            if current is None or current.action != CLOSE:
-                raise DataPlatformError(f"{label} is not closed: there is nothing to reopen")
-            publication = current_publication(connection)
-            event_id = append_event(connection, month, REOPEN, at, by, publication, reason.strip())
+            yield connection
             connection.execute("commit")
         except BaseException as error:
             with contextlib.suppress(duckdb.Error):
                 connection.execute("rollback")
             if isinstance(error, duckdb.Error):
                 raise DataPlatformError(
-                    f"reopening {label} in {lakehouse} failed, nothing was recorded: "
-                    f"{first_line(error)}"
+                    f"{doing} in {lakehouse} failed, nothing was recorded: {first_line(error)}"
                 ) from error
             raise
-    return CloseResult(MonthEvent(event_id, month, REOPEN, at, by, publication, reason), 0)
 
 
 def _check_complete(connection: duckdb.DuckDBPyConnection, month: dt.date, label: str) -> None:
