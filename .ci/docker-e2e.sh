@@ -222,6 +222,8 @@ for mart in $EXPECTED_MARTS; do
 done
 for mart in $marts; do
     rows="$(duckdb_query "select count(*) from marts.\"$mart\"")"
+    # Restatements list closed figures that changed: none before a month is closed.
+    [ "$mart" = restatements ] && continue
     [ "$rows" -gt 0 ] || fail "empty mart: marts.$mart"
     printf '  marts.%-40s %10s rows\n' "$mart" "$rows"
 done

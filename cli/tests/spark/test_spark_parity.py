@@ -18,6 +18,9 @@ pytestmark = [needs_spark, pytest.mark.slow]
 COMPARED_SCHEMAS = ("intermediate", "marts")
 
 
+EMPTY_WITHOUT_A_CLOSE = {"restatements"}
+
+
 def test_both_engines_build_everything(both_engines: tuple[Run, Run]) -> None:
     for run in both_engines:
         assert run.exit_code == 0, run.stderr
@@ -31,7 +34,9 @@ def test_every_table_is_identical_row_for_row(both_engines: tuple[Run, Run], sch
     assert names and sorted(spark) == names
     for name in names:
         found = differences(duckdb_run.lakehouse, f"{schema}.{name}", spark[name])
-        assert found["rows"] > 0, name
+        # Restatements need a month close, which is DuckDB's only (docs/engines.md): empty on
+        # both, which still compares the columns.
+        assert found["rows"] > 0 or name in EMPTY_WITHOUT_A_CLOSE, name
         # Exact equality: amounts are DECIMAL(18, 2) on both engines, so equal to the cent.
         assert (found["only_duckdb"], found["only_spark"]) == ([], []), f"{schema}.{name}"
         assert spark[name].num_rows == found["rows"], name
