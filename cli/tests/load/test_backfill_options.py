@@ -62,10 +62,10 @@ def test_ctrl_c_says_what_was_done_and_the_next_run_resumes(
     assert run.exit_code == 130
     assert run.stderr.strip().splitlines()[-1] == (
         "Error: interrupted during backfill: 2 of 5 steps done, the last as of "
-        "2024-03-03T00:00:00+01:00 (its extract and load are recorded; the layers were not "
-        "transformed); run the same command again: it resumes after 2024-03-03T00:00:00+01:00"
+        "2024-03-02T23:59:59+01:00 (its extract and load are recorded; the layers were not "
+        "transformed); run the same command again: it resumes after 2024-03-02T23:59:59+01:00"
     )
     monkeypatch.setattr(backfill_module, "load_sources", real)
     again = run_cli(tmp_path, *period)
     assert again.exit_code == 0, again.stderr
-    assert "2 steps up to 2024-03-03T00:00:00+01:00 were already loaded" in again.stderr
+    assert "2 steps up to 2024-03-02T23:59:59+01:00 were already loaded" in again.stderr

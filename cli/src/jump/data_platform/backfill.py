@@ -86,11 +86,13 @@ def instants(start: datetime, end: datetime, every: str) -> Iterator[datetime]:
 
 def loaded_until(settings: Settings) -> datetime | None:
     """The as-of of the lakehouse's last load (the oldest of its sources), None before any:
-    a backfill run again after a stop resumes after it (load refuses an older extract)."""
-    if not settings.lakehouse_file.is_file():
+    a backfill run again after a stop resumes after it (load refuses an older extract). Read
+    from the writer's file: a stopped backfill's loads never reached readers."""
+    lakehouse = settings.writer_lakehouse_file
+    if not lakehouse.is_file():
         return None
     try:
-        with open_lakehouse(settings.lakehouse_file, read_only=True) as connection:
+        with open_lakehouse(lakehouse, read_only=True) as connection:
             rows = connection.execute(
                 f"select as_of from {LOADS_TABLE} where as_of is not null "
                 f"and load_id = (select max(load_id) from {LOADS_TABLE})"
