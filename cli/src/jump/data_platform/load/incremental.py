@@ -93,16 +93,7 @@ def apply_changes(
     the caller's transaction); new and updated rows get the `_loaded_at` of this load."""
     started = time.perf_counter()
     table = f"{SOURCES_SCHEMA}.{quote_identifier(name)}"
-    keys = file.read(info, columns=(KEY, VERSION))
-    missing = keys.column(KEY).null_count
-    if missing:
-        # A row without a key cannot be matched with its loaded version.
-        raise DataPlatformError(
-            f"source table {info.name} of {file.path} has {missing:,} row"
-            f"{'s' * (missing != 1)} with no id: an incremental load cannot apply it; the "
-            "lakehouse was left as it was. Fix the source, or `data-platform load "
-            "--full-refresh` copies it whole (the transform's tests then name what is wrong)"
-        )
+    keys = _keyed_rows(file, info)
     connection.register(_KEYS_VIEW, keys)
     try:
         connection.execute(f"CREATE OR REPLACE TEMP TABLE {_CHANGES} AS {key_changes(table)}")
@@ -170,21 +161,27 @@ def _filtered(data: pa.Table, ids: Sequence[int]) -> pa.Table:
     return data.filter(pc.is_in(data.column(KEY), value_set=pa.array(ids, pa.int64())))
 
 
-def coming_changes(
-    connection: duckdb.DuckDBPyConnection, file: SqliteFile, info: TableInfo, name: str
-) -> dict[str, frozenset[int]]:
-    """The ids a load of `info` from `file` would insert, update and delete in `sources.<name>`
-    (read only: nothing is applied); all inserted when the table is not loaded yet."""
+def _keyed_rows(file: SqliteFile, info: TableInfo) -> pa.Table:
+    """Each row's id and version; a row without an id is refused in one line (it cannot be
+    matched with its loaded version)."""
     keys = file.read(info, columns=(KEY, VERSION))
     missing = keys.column(KEY).null_count
     if missing:
-        # A row without a key cannot be matched with its loaded version.
         raise DataPlatformError(
             f"source table {info.name} of {file.path} has {missing:,} row"
             f"{'s' * (missing != 1)} with no id: an incremental load cannot apply it; the "
             "lakehouse was left as it was. Fix the source, or `data-platform load "
             "--full-refresh` copies it whole (the transform's tests then name what is wrong)"
         )
+    return keys
+
+
+def coming_changes(
+    connection: duckdb.DuckDBPyConnection, file: SqliteFile, info: TableInfo, name: str
+) -> dict[str, frozenset[int]]:
+    """The ids a load of `info` from `file` would insert, update and delete in `sources.<name>`
+    (read only: nothing is applied); all inserted when the table is not loaded yet."""
+    keys = _keyed_rows(file, info)
     changes: dict[str, set[int]] = {"insert": set(), "update": set(), "delete": set()}
     table = f"{SOURCES_SCHEMA}.{quote_identifier(name)}"
     loaded = connection.execute(
