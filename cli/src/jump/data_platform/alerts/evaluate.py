@@ -140,18 +140,13 @@ def _failures(
                 )
                 candidates.append((alert, _sent(memory, key, now)))
         elif outcome == "succeeded":
-            failing_since = _close(memory, key)
-            if failing_since is not None:
-                alert = Alert(
-                    RECOVERY,
-                    key,
-                    f"{label} recovered: succeeded after failing for "
-                    f"{describe_age(now - failing_since)}",
-                    failing_since,
-                    "",
-                    _status_command(settings),
-                )
-                candidates.append((alert, lambda: None))
+            candidates += _recovered(
+                settings,
+                memory,
+                key,
+                now,
+                f"{label} recovered: succeeded after failing for {{age}}",
+            )
     return candidates
 
 
@@ -195,18 +190,21 @@ def _stale(
                 )
                 candidates.append((alert, _sent(memory, key, now)))
         else:
-            since = _close(memory, key)
-            if since is not None:
-                alert = Alert(
-                    RECOVERY,
-                    key,
-                    f"{source} is fresh again",
-                    since,
-                    "",
-                    _status_command(settings),
-                )
-                candidates.append((alert, lambda: None))
+            candidates += _recovered(settings, memory, key, now, f"{source} is fresh again")
     return candidates
+
+
+def _recovered(
+    settings: Settings, memory: _Memory, key: str, now: datetime, what: str
+) -> list[Candidate]:
+    """The recovery of an open alert (said once, never reminded), `{age}` in `what` the time
+    it was open; none when none is open."""
+    since = _close(memory, key)
+    if since is None:
+        return []
+    text = what.replace("{age}", describe_age(now - since))
+    alert = Alert(RECOVERY, key, text, since, "", _status_command(settings))
+    return [(alert, lambda: None)]
 
 
 def _warnings(settings: Settings, memory: _Memory) -> list[Candidate]:
