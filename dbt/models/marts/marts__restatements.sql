@@ -44,50 +44,49 @@ contracts as (
     from {{ ref('intermediate__job_contracts') }}
 ),
 
-current_monthly_turnover as (
+invoiced_figures as (
+    -- Each invoice under the key of each turnover figure it counts in, as each mart keys it.
     select
-        closed.month,
-        closed.mart,
-        closed.figure_key,
-        closed.measure,
-        coalesce(sum(invoices.amount), 0) as current_value
-    from closed
-    left join invoices on closed.month = invoices.issue_month
-    where closed.mart = 'monthly_turnover'
-    group by closed.month, closed.mart, closed.figure_key, closed.measure
-),
-
-current_turnover_by_cohort as (
+        issue_month as month,
+        'monthly_turnover' as mart,
+        'total' as figure_key,
+        amount
+    from invoices
+    union all
     select
-        closed.month,
-        closed.mart,
-        closed.figure_key,
-        closed.measure,
-        coalesce(sum(invoices.amount), 0) as current_value
-    from closed
-    left join invoices
-        on
-            closed.month = invoices.issue_month
-            and closed.figure_key
-            = concat(cast(invoices.freelancer_id as {{ dbt.type_string() }}), '/', invoices.entity)
-    where closed.mart = 'turnover_by_cohort'
-    group by closed.month, closed.mart, closed.figure_key, closed.measure
-),
-
-current_contract_turnover as (
+        issue_month as month,
+        'turnover_by_cohort' as mart,
+        concat(cast(freelancer_id as {{ dbt.type_string() }}), '/', entity) as figure_key,
+        amount
+    from invoices
+    union all
     -- The contract's invoices of the month (its row lies within the months it ran).
     select
+        issue_month as month,
+        'freelancer_cumulative_turnover' as mart,
+        cast(job_contract_id as {{ dbt.type_string() }}) as figure_key,
+        amount
+    from invoices
+),
+
+current_invoiced_turnover as (
+    select
         closed.month,
         closed.mart,
         closed.figure_key,
         closed.measure,
-        coalesce(sum(invoices.amount), 0) as current_value
+        coalesce(sum(invoiced_figures.amount), 0) as current_value
     from closed
-    left join invoices
+    left join invoiced_figures
         on
-            closed.month = invoices.issue_month
-            and closed.figure_key = cast(invoices.job_contract_id as {{ dbt.type_string() }})
-    where closed.mart = 'freelancer_cumulative_turnover' and closed.measure = 'turnover'
+            closed.month = invoiced_figures.month
+            and closed.mart = invoiced_figures.mart
+            and closed.figure_key = invoiced_figures.figure_key
+    where
+        closed.measure = 'turnover'
+        and closed.mart in (
+            'monthly_turnover', 'turnover_by_cohort', 'freelancer_cumulative_turnover'
+        )
     group by closed.month, closed.mart, closed.figure_key, closed.measure
 ),
 
@@ -240,11 +239,7 @@ current_nps as (
 ),
 
 current_figures as (
-    select * from current_monthly_turnover
-    union all
-    select * from current_turnover_by_cohort
-    union all
-    select * from current_contract_turnover
+    select * from current_invoiced_turnover
     union all
     select * from current_cumulative_turnover
     union all
