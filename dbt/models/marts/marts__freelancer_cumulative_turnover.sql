@@ -103,14 +103,7 @@ contracts_after as (
     select
         contracts.*,
         contract_totals.first_invoiced_month,
-        coalesce(
-            sum(contract_totals.turnover) over (
-                partition by contracts.freelancer_id
-                order by contracts.start_date, contracts.job_contract_id
-                rows between unbounded preceding and 1 preceding
-            ),
-            0
-        ) as earlier_turnover
+        {{ earlier_contracts_turnover('contract_totals.turnover') }} as earlier_turnover
     from contracts
     left join contract_totals on contracts.job_contract_id = contract_totals.job_contract_id
 ),

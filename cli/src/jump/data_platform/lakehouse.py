@@ -197,6 +197,17 @@ def layer_not_built(schema: str) -> str:
     return f"; {schema.lower()} is built by `data-platform transform`: run it first"
 
 
+def table_exists(connection: duckdb.DuckDBPyConnection, qualified_name: str) -> bool:
+    """Whether `schema.name` is a table of the connection's own database (not an attached one)."""
+    schema, name = qualified_name.split(".")
+    found = connection.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database()"
+        " and schema_name = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def quote_identifier(name: str) -> str:
     """A SQL identifier in double quotes, any embedded quote doubled."""
     return '"' + name.replace('"', '""') + '"'

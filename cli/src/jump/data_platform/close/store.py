@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from jump.data_platform.lakehouse import table_exists
 from jump.data_platform.load.history import PLATFORM_SCHEMA
 
 CLOSES_TABLE = f"{PLATFORM_SCHEMA}.month_closes"
@@ -73,18 +74,9 @@ def create_tables(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(statement)
 
 
-def has_tables(connection: duckdb.DuckDBPyConnection) -> bool:
-    row = connection.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database()"
-        " and schema_name = ? and table_name = ?",
-        [PLATFORM_SCHEMA, CLOSES_TABLE.split(".")[1]],
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def month_events(connection: duckdb.DuckDBPyConnection) -> list[MonthEvent]:
     """Every close and reopening, oldest first; none before the first close."""
-    if not has_tables(connection):
+    if not table_exists(connection, CLOSES_TABLE):
         return []
     rows = connection.execute(
         "select event_id, month, action, event_at, closed_by, publication, reason"

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from jump.data_platform.lakehouse import open_lakehouse
+from jump.data_platform.lakehouse import open_lakehouse, table_exists
 
 PLATFORM_SCHEMA = "platform"
 LOADS_TABLE = f"{PLATFORM_SCHEMA}.loads"
@@ -113,12 +113,7 @@ def record_load(
 
 def recent_loads(connection: duckdb.DuckDBPyConnection, limit: int = 5) -> list[LoadRecord]:
     """The last `limit` loads of each source, newest first; none when never recorded."""
-    exists = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
-        "AND database_name = current_database()",
-        [PLATFORM_SCHEMA, "loads"],
-    ).fetchone()
-    if not exists or not exists[0]:
+    if not table_exists(connection, LOADS_TABLE):
         return []
     rows = connection.execute(
         f"""

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import quote_identifier
+from jump.data_platform.lakehouse import quote_identifier, table_exists
 from jump.data_platform.load.history import INCREMENTAL, TableChange
 from jump.data_platform.load.sqlite_reader import SqliteFile, TableInfo
 from jump.data_platform.sources.contract import LOADED_AT, SOURCES_SCHEMA
@@ -184,12 +184,7 @@ def coming_changes(
     keys = _keyed_rows(file, info)
     changes: dict[str, set[int]] = {"insert": set(), "update": set(), "delete": set()}
     table = f"{SOURCES_SCHEMA}.{quote_identifier(name)}"
-    loaded = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = ? AND table_name = ?",
-        [SOURCES_SCHEMA, name],
-    ).fetchone()
-    if not loaded or not loaded[0]:
+    if not table_exists(connection, f"{SOURCES_SCHEMA}.{name}"):
         changes["insert"] = {int(value) for value in keys.column(KEY).to_pylist()}
     else:
         connection.register(_KEYS_VIEW, keys)

@@ -27,7 +27,13 @@ import duckdb
 
 from jump.data_platform.atomic import create_folder, remove_leftovers
 from jump.data_platform.errors import DataPlatformError, first_line
-from jump.data_platform.lakehouse import open_lakehouse, quote_identifier, quote_literal
+from jump.data_platform.lakehouse import (
+    open_lakehouse,
+    quote_identifier,
+    quote_literal,
+    table_exists,
+)
+from jump.data_platform.load.history import LOADS_TABLE
 from jump.data_platform.settings import Settings
 
 if TYPE_CHECKING:
@@ -56,19 +62,10 @@ create table if not exists {PUBLICATIONS_TABLE} (
 """
 
 
-def _table_exists(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    found = connection.execute(
-        "select count(*) from information_schema.tables where table_catalog = current_database()"
-        " and table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return bool(found and found[0])
-
-
 def current_publication_id(connection: duckdb.DuckDBPyConnection) -> int | None:
     """The id of the publication readers see in this lakehouse (writer's or readers' file);
     None before the first one."""
-    if not _table_exists(connection, STATE_SCHEMA, "publications"):
+    if not table_exists(connection, PUBLICATIONS_TABLE):
         return None
     row = connection.execute(f"select max(publication_id) from {PUBLICATIONS_TABLE}").fetchone()
     return int(row[0]) if row and row[0] is not None else None
@@ -88,7 +85,7 @@ def keep_forever(connection: duckdb.DuckDBPyConnection, publication_id: int, rea
 
 
 def kept_forever(connection: duckdb.DuckDBPyConnection) -> set[int]:
-    if not _table_exists(connection, STATE_SCHEMA, "publications"):
+    if not table_exists(connection, PUBLICATIONS_TABLE):
         return set()
     rows = connection.execute(
         f"select publication_id from {PUBLICATIONS_TABLE} where kept_forever_reason is not null"
@@ -134,7 +131,7 @@ def mart_figures(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[str, A
 
 def _sources(connection: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], list[int]]:
     """Each source's last load (its id and as-of): the state the publication was built from."""
-    if not _table_exists(connection, "platform", "loads"):
+    if not table_exists(connection, LOADS_TABLE):
         return {}, []
     rows = connection.execute(
         "select source, max(load_id), arg_max(as_of, load_id) from platform.loads"

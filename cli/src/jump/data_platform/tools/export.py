@@ -23,6 +23,8 @@ from jump.data_platform.tools.relations import Relation
 from jump.data_platform.tools.values import escape_formula_sql, to_text
 
 FORMATS = ("csv", "parquet", "xlsx")
+# Opens the connection an export reads: `output=` the one file it may write.
+Opener = Callable[..., contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]]
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
 # An Excel sheet holds 1,048,576 rows, the header included.
 XLSX_MAX_ROWS = 1_048_575
@@ -127,10 +129,6 @@ def export_to_stdout(
             raise DataPlatformError(f"cannot export {relation}: {error}") from error
         assert columns is not None  # a SELECT always has columns
         return write_csv(columns, fetch_batches(connection, lakehouse), out, escape_formulas)
-
-
-# Opens the connection an export reads: `output=` the one file it may write.
-Opener = Callable[..., contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
 def export_relation(

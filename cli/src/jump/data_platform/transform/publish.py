@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from jump.data_platform.errors import DataPlatformError, first_line
-from jump.data_platform.lakehouse import open_lakehouse, quote_identifier
+from jump.data_platform.lakehouse import open_lakehouse, quote_identifier, table_exists
 from jump.data_platform.storage.publish import STATE_SCHEMA, record_publication
 from jump.data_platform.transform.layers import LAYERS
 
@@ -92,12 +92,7 @@ class BuildPlan:
 
 def read_publications(connection: duckdb.DuckDBPyConnection) -> dict[str, Publication]:
     """The published layers, by layer; none before the first publish."""
-    exists = connection.execute(
-        "select count(*) from information_schema.tables where table_catalog = current_database()"
-        " and table_schema = ? and table_name = ?",
-        STATE_TABLE.split("."),
-    ).fetchone()
-    if not exists or not exists[0]:
+    if not table_exists(connection, STATE_TABLE):
         return {}
     rows = connection.execute(
         f"select layer, built_in, transform_started_at, published_at from {STATE_TABLE}"

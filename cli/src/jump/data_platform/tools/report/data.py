@@ -11,8 +11,9 @@ from typing import Any
 
 import duckdb
 
+from jump.data_platform.close.store import CLOSES_TABLE
 from jump.data_platform.errors import DataPlatformError, first_line
-from jump.data_platform.lakehouse import open_lakehouse
+from jump.data_platform.lakehouse import open_lakehouse, table_exists
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import LOADED_AT
 from jump.data_platform.storage.versions import open_publication
@@ -694,11 +695,7 @@ def _restatements_if_closed(connection: duckdb.DuckDBPyConnection) -> list[Resta
     rows = _restatements(connection)
     if rows:
         return rows
-    closes = connection.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'platform'"
-        " and table_name = 'month_closes'"
-    ).fetchone()
-    return [] if closes and closes[0] else None
+    return [] if table_exists(connection, CLOSES_TABLE) else None
 
 
 def _restatements(connection: duckdb.DuckDBPyConnection) -> list[Restatement]:
