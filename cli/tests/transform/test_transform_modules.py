@@ -14,7 +14,7 @@ from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import one_line
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.publish import (
-    BuildPlan,
+    BuiltNode,
     built_relations,
     is_internal,
     plan_build,
@@ -127,12 +127,16 @@ def test_a_running_record_nobody_holds_was_killed(tmp_path: Path) -> None:
     assert effective_state(run, transform_running(lock)) == SUCCEEDED
 
 
+def _node(layer: str, relation: str, schema: str, materialized: str = "table") -> BuiltNode:
+    return BuiltNode(f"{layer}__{relation}", layer, relation, schema, materialized)
+
+
 def test_each_layer_builds_where_readers_do_not_look(tmp_path: Path) -> None:
     lakehouse = Settings(data_folder=tmp_path).lakehouse_file
     lakehouse.parent.mkdir()
     duckdb.connect(str(lakehouse)).close()
     first = plan_build(lakehouse, LAYERS)
-    assert first == BuildPlan(build={layer: f"{layer}__slot_a" for layer in LAYERS}, read={})
+    assert first.full and first.layers == LAYERS and first.schemas == {}
     assert first.environment["DATA_PLATFORM_SCHEMA_MARTS"] == "marts__slot_a"
     with duckdb.connect(str(lakehouse)) as connection:
         for layer in LAYERS:
@@ -144,28 +148,41 @@ def test_each_layer_builds_where_readers_do_not_look(tmp_path: Path) -> None:
         connection.execute("create table marts.t__dbt_backup as select 0 as x")
         connection.execute("create table marts__slot_a.t__dbt_tmp as select 0 as x")
     # What a dbt build outside run_transform (Dagster's) made: the slots' relations, not dbt's.
-    assert built_relations(lakehouse, first) == {layer: ["t"] for layer in LAYERS}
+    built = built_relations(lakehouse, first)
+    assert built == [_node(layer, "t", f"{layer}__slot_a") for layer in LAYERS]
     started = TransformRun(LAYERS).started_at
-    publish_layers(lakehouse, first, {layer: ["t"] for layer in LAYERS}, started)
+    publish_layers(lakehouse, first, built, started)
     with duckdb.connect(str(lakehouse)) as connection:
         assert connection.execute("select x from marts.t").fetchall() == [(1,)]
         assert connection.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'"
         ).fetchall() == [("t",)]
+        assert connection.execute(
+            "select table_name from information_schema.tables where table_schema = ?",
+            ["marts__slot_a"],
+        ).fetchall() == [("t",)]
         published = read_publications(connection)
-    assert {layer: p.schema for layer, p in published.items()} == first.build
+    assert {layer: p.schema for layer, p in published.items()} == first.defaults
     assert {p.transform_started_at for p in published.values()} == {started}
     # The next run builds the marts in the other slot and reads the rest where it is published.
     second = plan_build(lakehouse, ["marts"])
-    assert second.build == {"marts": "marts__slot_b"}
-    assert second.read == {"staging": "staging__slot_a", "intermediate": "intermediate__slot_a"}
-    # Publishing it empties the slot it retires, but for an incremental model's state.
+    assert second.layers == ("marts",)
+    assert second.schemas == {
+        "marts__t": "marts__slot_b",
+        "staging__t": "staging__slot_a",
+        "intermediate__t": "intermediate__slot_a",
+    }
+    # Publishing it drops the tables it retires, but an incremental model's state.
     with duckdb.connect(str(lakehouse)) as connection:
         connection.execute("create table marts__slot_a.grows as select 1 as x")
         connection.execute("create schema marts__slot_b")
         for name in ("t", "grows"):
             connection.execute(f"create table marts__slot_b.{name} as select 2 as x")
-    publish_layers(lakehouse, second, {"marts": ["t", "grows"]}, started, {"marts": ["grows"]})
+    nodes = [
+        _node("marts", "t", "marts__slot_b"),
+        _node("marts", "grows", "marts__slot_b", "incremental"),
+    ]
+    publish_layers(lakehouse, second, nodes, started)
     with duckdb.connect(str(lakehouse)) as connection:
         assert connection.execute("select x from marts.t").fetchall() == [(2,)]
         assert connection.execute(
@@ -175,6 +192,40 @@ def test_each_layer_builds_where_readers_do_not_look(tmp_path: Path) -> None:
         assert connection.execute("select x from intermediate.t").fetchall() == [(1,)]
 
 
+def test_a_partial_build_moves_only_the_models_it_rebuilt(tmp_path: Path) -> None:
+    """Two models of one layer; the second run rebuilds one: it goes to the other slot, the
+    other stays published where it is, and the third run builds each into its other slot."""
+    lakehouse = Settings(data_folder=tmp_path).lakehouse_file
+    lakehouse.parent.mkdir()
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute("create schema marts__slot_a")
+        for name in ("kept", "moved"):
+            connection.execute(f"create table marts__slot_a.{name} as select 1 as x")
+    first = plan_build(lakehouse, LAYERS)
+    started = TransformRun(LAYERS).started_at
+    publish_layers(lakehouse, first, built_relations(lakehouse, first), started)
+    partial = plan_build(lakehouse, LAYERS, ["marts__moved"])
+    assert not partial.full and partial.layers == ("marts",)
+    assert partial.schemas == {"marts__kept": "marts__slot_a", "marts__moved": "marts__slot_b"}
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute("create schema marts__slot_b")
+        connection.execute("create table marts__slot_b.moved as select 2 as x")
+    publish_layers(lakehouse, partial, [_node("marts", "moved", "marts__slot_b")], started)
+    with duckdb.connect(str(lakehouse)) as connection:
+        assert connection.execute(
+            "select (select x from marts.kept), (select x from marts.moved)"
+        ).fetchall() == [(1, 2)]
+        assert {
+            row[0]: row[1]
+            for row in connection.execute(
+                "select table_name, table_schema from information_schema.tables"
+                " where table_schema like 'marts__slot_%'"
+            ).fetchall()
+        } == {"kept": "marts__slot_a", "moved": "marts__slot_b"}
+    third = plan_build(lakehouse, LAYERS)
+    assert third.schemas == {"marts__kept": "marts__slot_b", "marts__moved": "marts__slot_a"}
+
+
 def test_a_failed_publish_changes_nothing(tmp_path: Path) -> None:
     lakehouse = Settings(data_folder=tmp_path).lakehouse_file
     lakehouse.parent.mkdir()
@@ -182,7 +233,12 @@ def test_a_failed_publish_changes_nothing(tmp_path: Path) -> None:
         connection.execute("create schema marts; create table marts.t as select 0 as x")
     plan = plan_build(lakehouse, ["marts"])
     with pytest.raises(DataPlatformError, match="the previous layers stay published"):
-        publish_layers(lakehouse, plan, {"marts": ["missing"]}, TransformRun(LAYERS).started_at)
+        publish_layers(
+            lakehouse,
+            plan,
+            [_node("marts", "missing", "marts__slot_a")],
+            TransformRun(LAYERS).started_at,
+        )
     with duckdb.connect(str(lakehouse)) as connection:
         assert connection.execute("select x from marts.t").fetchall() == [(0,)]
         assert read_publications(connection) == {}

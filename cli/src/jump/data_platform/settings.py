@@ -173,6 +173,17 @@ class Settings:
         """dbt's parsed project, reused by the next parse when nothing it depends on changed."""
         return self.dbt_target_folder / "partial_parse.msgpack"
 
+    @property
+    def dbt_graph_file(self) -> Path:
+        """The dbt project's graph as its last parse saw it (transform/selection.py)."""
+        return self.dbt_folder / "graph.json"
+
+    @property
+    def standing_warnings_file(self) -> Path:
+        """The warnings of the published state's data tests, carried by a transform that does
+        not run them again (transform/dbt_runner.py)."""
+        return self.dbt_folder / "standing_warnings.json"
+
     def dbt_parse_cache_file(self, key: str) -> Path:
         """dbt's parsed project for one set of build schemas (see transform/dbt_runner.py)."""
         return self.dbt_folder / "parse_cache" / f"{key}.msgpack"

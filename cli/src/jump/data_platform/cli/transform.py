@@ -64,13 +64,19 @@ def transform(
             run.settings, project, selected, full_refresh=full_refresh, on_event=on_event
         )
     print_summary(run.reporter, summary)
+    if summary.up_to_date:
+        run.reporter.info(
+            "Nothing changed since the last publication (no source table, no file of the dbt "
+            f"project): nothing rebuilt; readers keep {run.settings.lakehouse_file}"
+        )
+        return
     if not summary.success:
         raise DataPlatformError(
             f"transform failed: {failure_message(summary)}; nothing was published (readers still see "
             f"the previous {', '.join(selected)}); dbt's log is in {run.settings.dbt_logs_folder}"
         )
     run.reporter.info(
-        f"Published {', '.join(selected)} as publication {summary.publication_id} in "
+        f"Published {', '.join(summary.layers)} as publication {summary.publication_id} in "
         f"{run.settings.lakehouse_file}"
     )
     refresh_report(run.settings, run.reporter)

@@ -20,13 +20,13 @@ import duckdb
 
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError, first_line
-from jump.data_platform.lakehouse import connect
+from jump.data_platform.lakehouse import connect, open_lakehouse
 from jump.data_platform.reporting import describe_age, redact_file, redact_row
 from jump.data_platform.settings import Settings
 from jump.data_platform.storage import publish as storage_publish
 from jump.data_platform.storage.retention import expire_publications
 from jump.data_platform.storage.writer import writer_session
-from jump.data_platform.transform import publish
+from jump.data_platform.transform import publish, selection
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.run_record import (
     FAILED,
@@ -36,7 +36,9 @@ from jump.data_platform.transform.run_record import (
     TransformRun,
     save_run,
     transform_lock,
+    utc_now,
 )
+from jump.data_platform.transform.standing_warnings import save_warnings, standing_warnings
 
 logger = logging.getLogger("jump.data_platform")
 
@@ -158,19 +160,34 @@ def record_build(results: Sequence[Any], run: TransformRun) -> list[Any]:
     return to_sample
 
 
-def _built_models(
-    results: Sequence[Any], plan: publish.BuildPlan, materialized: str | None = None
-) -> dict[str, list[str]]:
-    """The relations dbt built, by layer (only those `materialized` so, if given): what
-    publishing makes visible."""
-    layer_of = {schema: layer for layer, schema in plan.build.items()}
-    built: dict[str, list[str]] = {}
+def _built_nodes(
+    results: Sequence[Any],
+    plan: publish.BuildPlan,
+    graph: selection.Graph | None,
+    fingerprints: Mapping[str, str],
+) -> list[publish.BuiltNode]:
+    """The models and snapshots dbt built, where, and from what: what publishing makes
+    visible and records."""
+    built: list[publish.BuiltNode] = []
     for result in results:
         node = result.node
-        if node.resource_type != "model" or str(result.status) != "success":
+        if node.resource_type not in ("model", "snapshot") or str(result.status) != "success":
             continue
-        if materialized is None or node.config.materialized == materialized:
-            built.setdefault(layer_of[node.schema], []).append(node.alias)
+        layer = str(node.config.get("schema") or node.schema)
+        known = graph is not None and node.unique_id in graph.nodes
+        built.append(
+            publish.BuiltNode(
+                name=node.name,
+                layer=layer,
+                relation=node.alias,
+                schema=node.schema,
+                materialized=str(node.config.materialized),
+                inputs=selection.inputs_of(graph, node.unique_id, fingerprints)
+                if graph is not None and known
+                else {},
+                project=graph.project if graph is not None and known else "",
+            )
+        )
     return built
 
 
@@ -249,26 +266,43 @@ def run_transform(
         transform_lock(settings.transform_lock_file),
         _sigint_watch() as sigint,
     ):
-        plan = publish.plan_build(lakehouse, layers)
         run = TransformRun(layers=tuple(layers))
         save_run(settings.last_transform_file, run)
         try:
-            results = _build(settings, project_dir, plan, run, full_refresh, on_event)
+            project = selection.project_fingerprint(project_dir)
+            graph = selection.load_graph(settings.dbt_graph_file, project)
+            rebuild = _nodes_to_rebuild(lakehouse, graph, layers, full_refresh)
+            if graph is not None and rebuild is not None and not rebuild:
+                _nothing_changed(settings, lakehouse, graph, run)
+                run.finish(SUCCEEDED)
+                return run
+            plan = publish.plan_build(
+                lakehouse,
+                layers,
+                None if rebuild is None else [uid.split(".")[-1] for uid in rebuild],
+            )
+            run.layers = plan.layers
+            results, graph, fingerprints = _build(
+                settings, project_dir, project, plan, run, full_refresh, on_event
+            )
             if sigint.is_set():  # dbt took Ctrl-C as a cancel and returned its nodes' errors
                 raise KeyboardInterrupt
             to_sample = record_build(results, run)
             _sample_failing_rows(lakehouse, to_sample, run)
+            if not plan.full:
+                ran = [_node_name(result.node) for result in results]
+                run.warned.extend(standing_warnings(settings.standing_warnings_file, ran))
             if run.success:
                 started = time.perf_counter()
                 run.publication_id = publish.publish_layers(
                     lakehouse,
                     plan,
-                    _built_models(results, plan),
+                    _built_nodes(results, plan, graph, fingerprints),
                     run.started_at,
-                    incremental=_built_models(results, plan, "incremental"),
                     tests=run.tests,
                 )
                 run.published = True
+                save_warnings(settings.standing_warnings_file, run.warned)
                 # Readers see the publication from here: the readers' file replaced whole,
                 # then the publication kept as Parquet (a kill before either leaves it to the
                 # next writer, storage/publish.py: catch_up).
@@ -277,7 +311,7 @@ def run_transform(
                 expire_publications(settings)
                 logger.info(
                     "published %s as publication %d in %.3f s",
-                    ", ".join(plan.build),
+                    ", ".join(plan.layers),
                     run.publication_id,
                     time.perf_counter() - started,
                 )
@@ -299,6 +333,44 @@ def run_transform(
         finally:
             save_run(settings.last_transform_file, run)
     return run
+
+
+def _nodes_to_rebuild(
+    lakehouse: Path, graph: selection.Graph | None, layers: Sequence[str], full_refresh: bool
+) -> set[str] | None:
+    """The models and snapshots whose inputs changed since they were published (and those
+    downstream), by dbt unique id; None to build all of `layers`: a full refresh, a part of
+    the layers asked for by name, a project changed since its last parse (no `graph`)."""
+    if full_refresh or set(layers) != set(LAYERS) or graph is None:
+        return None
+    with open_lakehouse(lakehouse, read_only=True) as connection:
+        published = publish.read_published_nodes(connection)
+        fingerprints = selection.source_fingerprints(connection, graph.sources.values())
+    built = {
+        unique_id: published[node.name].state
+        for unique_id, node in graph.nodes.items()
+        if node.name in published
+    }
+    return selection.nodes_to_rebuild(graph, built, fingerprints)
+
+
+def _nothing_changed(
+    settings: Settings, lakehouse: Path, graph: selection.Graph, run: TransformRun
+) -> None:
+    """No input of any published model changed: nothing to build, test or publish. The run
+    still says which sources are stale (as `dbt source freshness` would), and carries the
+    published state's warnings."""
+    run.layers = ()
+    run.up_to_date = True
+    run.warned.extend(standing_warnings(settings.standing_warnings_file, ()))
+    with open_lakehouse(lakehouse, read_only=True) as connection:
+        for source, age in selection.stale_sources(connection, graph, utc_now()):
+            problem = (
+                "has no row: its freshness is unknown"
+                if age is None
+                else f"is stale: loaded {describe_age(age)} ago"
+            )
+            run.stale_sources.append(NodeOutcome(source.display_name, "warn", problem))
 
 
 CTRL_C = "Ctrl-C (SIGINT) during the dbt build: nothing was published"
@@ -332,13 +404,16 @@ def _sigint_watch() -> Iterator[threading.Event]:
 def _build(
     settings: Settings,
     project_dir: Path,
+    project: str,
     plan: publish.BuildPlan,
     run: TransformRun,
     full_refresh: bool = False,
     on_event: Callable[[Any], None] | None = None,
-) -> Sequence[Any]:
-    """`dbt source freshness` then `dbt build` of the selected layers (models and data tests)
-    into the plan's schemas, in this process; the stale sources go into `run`.
+) -> tuple[Sequence[Any], selection.Graph, dict[str, str]]:
+    """`dbt source freshness` then `dbt build` of the plan's nodes (models, snapshots and their
+    data tests) into the plan's schemas, in this process; the stale sources go into `run`.
+    Returns dbt's results, the project's graph (saved for the next selection) and the source
+    fingerprints the build read.
 
     dbt's artifacts and logs go to the data folder so that the project folder may be
     read-only. When dbt returns, its worker threads are done: `build` and `source freshness`
@@ -349,7 +424,6 @@ def _build(
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
 
     common = dbt_arguments(project_dir, settings.dbt_target_folder, settings.dbt_logs_folder)
-    selection = ["--select", *(f"tag:{layer}" for layer in plan.build)]
     environment = {
         LAKEHOUSE_ENV_VAR: str(settings.writer_lakehouse_file.resolve()),
         **plan.environment,
@@ -365,6 +439,10 @@ def _build(
             parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
             check_invocation(parsed, "parse")
             _swap_parse(settings.dbt_partial_parse_file, settings.dbt_parse_cache_file(plan.key))
+            graph = selection.graph_of_manifest(parsed.result, project)
+            selection.save_graph(settings.dbt_graph_file, graph)
+            with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as connection:
+                fingerprints = selection.source_fingerprints(connection, graph.sources.values())
             runner = dbtRunner(manifest=parsed.result)
             freshness: Any = runner.invoke(["source", "freshness", *common, "--no-write-json"])
             check_invocation(freshness, "source freshness")
@@ -377,7 +455,6 @@ def _build(
                     )
             # dbt's threads finish in any order: the same order every run.
             run.stale_sources.sort(key=lambda source: source.name)
-            # Cautious: a test runs only when every model it reads is selected (and built).
             # Unit tests check the project's SQL against fixed rows, not the data: they pass or
             # fail the same way every run, so they run with the pytest suite (and `dbt build` by
             # hand), not in every transform, as dbt advises for production runs.
@@ -386,9 +463,7 @@ def _build(
             build: Any = builder.invoke(
                 [
                     "build",
-                    *selection,
-                    "--indirect-selection",
-                    "cautious",
+                    *_selection_arguments(plan, graph),
                     "--exclude-resource-type",
                     "unit_test",
                     *(["--full-refresh"] if full_refresh else []),
@@ -398,7 +473,29 @@ def _build(
             check_invocation(build, "build")
     finally:
         close_duckdb()
-    return build.result.results if build.result else ()
+    return (build.result.results if build.result else ()), graph, fingerprints
+
+
+def _selection_arguments(plan: publish.BuildPlan, graph: selection.Graph) -> list[str]:
+    """What `dbt build` selects. A full build: every node of the plan's layers, and a test
+    only when every model it reads is selected (cautious). A partial one: the nodes to
+    rebuild, the sources they read (for the sources' own tests), and every test whose models
+    are rebuilt or read by what is (buildable): only the tests on what was rebuilt run."""
+    if plan.full:
+        selected = [f"tag:{layer}" for layer in plan.layers]
+        return ["--select", *selected, "--indirect-selection", "cautious"]
+    assert plan.selected is not None
+    nodes = [node for node in graph.nodes.values() if node.name in plan.selected]
+    sources = sorted(
+        {
+            graph.sources[parent].selector
+            for node in nodes
+            for parent in node.parents
+            if parent in graph.sources
+        }
+    )
+    names = sorted(node.name for node in nodes)
+    return ["--select", *names, *sources, "--indirect-selection", "buildable"]
 
 
 def _swap_parse(source: Path, destination: Path) -> None:

@@ -1,16 +1,16 @@
-"""Write-audit-publish on DuckDB: readers see a layer's new relations only once dbt built and
-tested them all, and the layers of one run appear together, in one transaction.
+"""Write-audit-publish on DuckDB: readers see a model's new relation only once dbt built and
+tested every model of the run, and the models of one run appear together, in one transaction.
 
 Each layer has two build slots, the schemas `<layer>__slot_a` and `<layer>__slot_b`. The
 published schema `<layer>` (the one readers query) holds one view per model,
-`select * from <layer>__slot_x.<model>`. A transform builds each selected layer into the slot
-its views do not point at (dbt reads that schema from DATA_PLATFORM_SCHEMA_<LAYER>, see
-dbt/macros/generate_schema_name.sql), reads the layers it does not build from the slot they are
-published from, and, only when every model built and every error-level test passed, repoints
-the views of the layers it built in one transaction. A failed or killed run changes no view:
-the previous published state stays whole. Publishing takes a fraction of a second, and the slot
-it retires is emptied (but for incremental models) so that the file does not grow
-(docs/publishing.md).
+`select * from <layer>__slot_x.<model>`. A transform builds each model it rebuilds
+(transform/selection.py) into the slot its view does not point at (dbt reads the schemas from
+DATA_PLATFORM_MODEL_SCHEMAS and DATA_PLATFORM_SCHEMA_<LAYER>, see
+dbt/macros/generate_schema_name.sql), reads every other model where it is published, and, only
+when every model built and every error-level test passed, repoints the views of the models it
+built in one transaction. A failed or killed run changes no view: the previous published state
+stays whole. Publishing takes a fraction of a second, and the table a model retires is dropped
+(but for incremental models) so that the file does not grow (docs/publishing.md).
 
 DuckDB cannot rename a schema nor move a table to another one, so swapping schemas is not a
 choice here. This module is DuckDB's: on another engine the dbt project builds straight into
@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -31,10 +33,14 @@ from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import open_lakehouse, quote_identifier, table_exists
 from jump.data_platform.storage.publish import STATE_SCHEMA, record_publication
 from jump.data_platform.transform.layers import LAYERS
+from jump.data_platform.transform.selection import BuiltState
 
 SLOTS: tuple[str, ...] = ("slot_a", "slot_b")
 # What was published, when, by which transform: written in the publishing transaction.
 STATE_TABLE = f"{STATE_SCHEMA}.layers"
+# Each published model and snapshot: the slot it lives in and what it was built from.
+MODELS_TABLE = f"{STATE_SCHEMA}.models"
+MODEL_SCHEMAS_VARIABLE = "DATA_PLATFORM_MODEL_SCHEMAS"
 # dbt's relations of a model being rebuilt (a killed run leaves them in a build slot).
 DBT_TEMPORARY_SUFFIXES = ("__dbt_tmp", "__dbt_backup")
 # What an incremental mart was last built from, kept beside it in its slot
@@ -70,24 +76,57 @@ class Publication:
 
 @dataclass(frozen=True)
 class BuildPlan:
-    """Where dbt builds each selected layer, and where it reads each other layer from."""
+    """Where dbt builds each model, and where it reads the models it does not build.
 
-    build: Mapping[str, str]  # selected layer -> its build slot
-    read: Mapping[str, str]  # other layer -> the schema it is published from
+    Each model lives in one of its layer's two slots; a model being built goes to the other one
+    (readers keep seeing the published one until the publish), so the models of one layer may
+    live in different slots after a transform that rebuilt only some of them.
+    """
+
+    layers: tuple[str, ...]  # the layers with a model to build
+    schemas: Mapping[str, str]  # model name -> the schema it is built in, or read from
+    defaults: Mapping[str, str]  # layer -> the schema of a model never published yet
+    selected: frozenset[str] | None = None  # models and snapshots to build; None: all of layers
 
     @property
-    def schemas(self) -> dict[str, str]:
-        return {layer: {**self.build, **self.read}[layer] for layer in LAYERS}
+    def full(self) -> bool:
+        return self.selected is None
+
+    def schema_for(self, layer: str, relation: str) -> str:
+        """The schema of a model of `layer` named `relation` (its file `<layer>__<relation>`)."""
+        return self.schemas.get(f"{layer}__{relation}", self.defaults[layer])
+
+    def build_schemas(self, layer: str) -> set[str]:
+        """The slots this plan builds models of `layer` into."""
+        return {slot_schema(layer, slot) for slot in SLOTS} if layer in self.layers else set()
 
     @property
     def environment(self) -> dict[str, str]:
-        """The variables that tell the dbt project these schemas."""
-        return {schema_variable(layer): schema for layer, schema in self.schemas.items()}
+        """The variables that tell the dbt project these schemas
+        (dbt/macros/generate_schema_name.sql)."""
+        return {
+            **{schema_variable(layer): schema for layer, schema in self.defaults.items()},
+            MODEL_SCHEMAS_VARIABLE: json.dumps(dict(sorted(self.schemas.items()))),
+        }
 
     @property
     def key(self) -> str:
         """A name for this set of schemas (dbt's parse depends on it)."""
-        return "+".join(self.schemas.values())
+        text = json.dumps(sorted(self.environment.items()))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class BuiltNode:
+    """A model or snapshot a transform built, to publish: where, and from what."""
+
+    name: str  # dbt's node name (`marts__nps`)
+    layer: str
+    relation: str
+    schema: str
+    materialized: str = "table"
+    inputs: Mapping[str, str] = field(default_factory=dict)  # source -> fingerprint
+    project: str = ""  # the project fingerprint it was built with ("": unknown)
 
 
 def read_publications(connection: duckdb.DuckDBPyConnection) -> dict[str, Publication]:
@@ -100,87 +139,156 @@ def read_publications(connection: duckdb.DuckDBPyConnection) -> dict[str, Public
     return {row[0]: Publication(*row) for row in rows}
 
 
-def plan_build(lakehouse: Path, layers: Sequence[str]) -> BuildPlan:
-    """Build each of `layers` into the slot readers do not see; read the others where they are
-    published (the layer's own schema when it never was: a lakehouse built before publishing
-    existed, or a layer not built yet)."""
+@dataclass(frozen=True)
+class PublishedNode:
+    layer: str
+    relation: str
+    built_in: str
+    state: BuiltState
+
+
+def read_published_nodes(connection: duckdb.DuckDBPyConnection) -> dict[str, PublishedNode]:
+    """Each published model and snapshot, by dbt node name: where it lives and what it was
+    built from (empty before the first publish that recorded them)."""
+    if not table_exists(connection, MODELS_TABLE):
+        return {}
+    rows = connection.execute(
+        f"select node, layer, relation, built_in, project, inputs from {MODELS_TABLE}"
+    ).fetchall()
+    return {
+        str(node): PublishedNode(
+            str(layer), str(relation), str(built_in), BuiltState(str(project), json.loads(inputs))
+        )
+        for node, layer, relation, built_in, project, inputs in rows
+    }
+
+
+def plan_build(
+    lakehouse: Path, layers: Sequence[str], selected: Iterable[str] | None = None
+) -> BuildPlan:
+    """Build the models of `layers` (all of them, or only the nodes named in `selected`) into
+    the slot readers do not see; read every other model where it is published (the layer's own
+    schema when it never was: a lakehouse built before publishing existed)."""
     with open_lakehouse(lakehouse, read_only=True) as connection:
         published = read_publications(connection)
-    build: dict[str, str] = {}
-    read: dict[str, str] = {}
+        nodes = read_published_nodes(connection)
+    chosen = None if selected is None else frozenset(selected)
+
+    def other(schema: str, layer: str) -> str:
+        return next(s for s in (slot_schema(layer, slot) for slot in SLOTS) if s != schema)
+
+    def building(name: str, layer: str) -> bool:
+        return layer in layers and (chosen is None or name in chosen)
+
+    defaults: dict[str, str] = {}
     for layer in LAYERS:
         current = published.get(layer)
         if layer in layers:
-            taken = current.schema if current else None
-            build[layer] = next(
-                schema for schema in (slot_schema(layer, slot) for slot in SLOTS) if schema != taken
-            )
+            defaults[layer] = other(current.schema if current else "", layer)
         else:
-            read[layer] = current.schema if current else layer
-    return BuildPlan(build=build, read=read)
+            defaults[layer] = current.schema if current else layer
+    schemas = {
+        name: other(node.built_in, node.layer) if building(name, node.layer) else node.built_in
+        for name, node in nodes.items()
+        if node.layer in LAYERS
+    }
+    built_layers = tuple(
+        layer
+        for layer in LAYERS
+        if layer in layers
+        and (chosen is None or any(name.startswith(f"{layer}__") for name in chosen))
+    )
+    return BuildPlan(layers=built_layers, schemas=schemas, defaults=defaults, selected=chosen)
 
 
-def built_relations(lakehouse: Path, plan: BuildPlan) -> dict[str, list[str]]:
-    """The relations found in each build slot of `plan` (dbt's temporary ones left out): what a
-    dbt build run outside `run_transform` (Dagster's) made, to publish."""
+def built_relations(lakehouse: Path, plan: BuildPlan) -> list[BuiltNode]:
+    """The models a full dbt build run outside `run_transform` (Dagster's) made, found where
+    the plan built them (dbt's temporary relations left out), to publish."""
+    found: list[BuiltNode] = []
     with open_lakehouse(lakehouse, read_only=True) as connection:
-        return {
-            layer: sorted(
-                name
+        for layer in plan.layers:
+            for schema in sorted(plan.build_schemas(layer)):
                 for (name,) in connection.execute(
                     "select table_name from information_schema.tables"
                     " where table_catalog = current_database() and table_schema = ?",
                     [schema],
-                ).fetchall()
-                if not name.endswith(INTERNAL_SUFFIXES)
-            )
-            for layer, schema in plan.build.items()
-        }
+                ).fetchall():
+                    if (
+                        not name.endswith(INTERNAL_SUFFIXES)
+                        and plan.schema_for(layer, name) == schema
+                    ):
+                        found.append(BuiltNode(f"{layer}__{name}", layer, name, schema))
+    return found
 
 
 def publish_layers(
     lakehouse: Path,
     plan: BuildPlan,
-    models: Mapping[str, Iterable[str]],
+    built: Sequence[BuiltNode],
     transform_started_at: dt.datetime,
-    incremental: Mapping[str, Iterable[str]] | None = None,
     tests: Mapping[str, int] | None = None,
 ) -> int:
-    """Make the relations dbt built (`models`: layer -> relation names) what readers see, every
-    built layer at once: one transaction, or nothing if anything fails.
+    """Make the models dbt built what readers see, all at once: one transaction, or nothing if
+    anything fails. Each model's view is repointed to the slot it was built in; the table it
+    retires is dropped (its space reused by the next build), but for an incremental model's,
+    kept with what it was built from (`<model>__inputs`) for its next build into that slot.
+    A full build also drops what no model owns any more in its layers (a removed model, the
+    tables of a lakehouse built before publishing existed).
 
-    The slot published until now is emptied in the same transaction, except the tables of
-    `incremental` models (layer -> relation names) and what they were built from
-    (`<model>__inputs`), which keep their state for the next build into that slot: a slot's other tables are rebuilt from nothing, and dropping them now
-    lets the next build reuse their space rather than grow the file.
-
-    The publication gets its id and record (storage/publish.py) in the same transaction, with
-    `tests` (dbt status -> count) as its test results; the id is returned.
+    The nodes built (snapshots included) are recorded with what they were built from
+    (selection.py); the publication gets its id and record (storage/publish.py) in the same
+    transaction, with `tests` (dbt status -> count) as its test results; the id is returned.
     """
     with open_lakehouse(lakehouse) as connection:
         try:
             connection.execute("begin transaction")
             previous = read_publications(connection)
+            nodes = read_published_nodes(connection)
             connection.execute(f"create schema if not exists {STATE_SCHEMA}")
             connection.execute(
                 f"create table if not exists {STATE_TABLE} (layer varchar primary key,"
                 " built_in varchar not null, transform_started_at timestamp not null,"
                 " published_at timestamp not null)"
             )
-            for layer, schema in plan.build.items():
-                _repoint_layer(connection, layer, schema, sorted(models.get(layer, ())))
-                retired = previous.get(layer)
-                if retired is not None and retired.schema != schema:
-                    kept = (incremental or {}).get(layer, ())
-                    keep = {name + suffix for name in kept for suffix in ("", INPUTS_SUFFIX)}
-                    _empty_slot(connection, retired.schema, keep)
+            connection.execute(
+                f"create table if not exists {MODELS_TABLE} (node varchar primary key,"
+                " layer varchar not null, relation varchar not null, built_in varchar not null,"
+                " project varchar not null, inputs varchar not null,"
+                " published_at timestamp not null)"
+            )
+            for node in built:
+                if node.layer in LAYERS:
+                    _repoint_model(connection, node)
+                    former = nodes.get(node.name)
+                    retired = former.built_in if former else None
+                    if retired is None and node.layer in previous:
+                        retired = previous[node.layer].schema
+                    if retired not in (None, node.schema) and node.materialized != "incremental":
+                        _drop(connection, str(retired), node.relation)
+                connection.execute(f"delete from {MODELS_TABLE} where node = ?", [node.name])
+                connection.execute(
+                    f"insert into {MODELS_TABLE} values (?, ?, ?, ?, ?, ?,"
+                    " now() at time zone 'UTC')",
+                    [
+                        node.name,
+                        node.layer,
+                        node.relation,
+                        node.schema,
+                        node.project,
+                        json.dumps(dict(node.inputs), sort_keys=True),
+                    ],
+                )
+            if plan.full:
+                for layer in plan.layers:
+                    _tidy_layer(connection, layer, [node for node in built if node.layer == layer])
+            for layer in plan.layers:
                 connection.execute(f"delete from {STATE_TABLE} where layer = ?", [layer])
                 connection.execute(
                     f"insert into {STATE_TABLE} values (?, ?, ?, now() at time zone 'UTC')",
-                    [layer, schema, transform_started_at],
+                    [layer, plan.defaults[layer], transform_started_at],
                 )
             publication_id = record_publication(
-                connection, list(plan.build), transform_started_at, tests or {}
+                connection, list(plan.layers), transform_started_at, tests or {}
             )
             connection.execute("commit")
             return publication_id
@@ -188,45 +296,68 @@ def publish_layers(
             with contextlib.suppress(duckdb.Error):  # nothing to undo if `begin` failed
                 connection.execute("rollback")
             raise DataPlatformError(
-                f"publishing {', '.join(plan.build)} in {lakehouse} failed, the previous "
+                f"publishing {', '.join(plan.layers)} in {lakehouse} failed, the previous "
                 f"layers stay published: {first_line(error)}"
             ) from error
 
 
-def _repoint_layer(
-    connection: duckdb.DuckDBPyConnection, layer: str, schema: str, names: Sequence[str]
-) -> None:
-    """In the open transaction: the published schema `layer` holds exactly one view per name,
-    over `schema`. Whatever else it held goes: the tables of a lakehouse built before
-    publishing existed, a removed model's view, dbt's leftovers of an older layout."""
-    published = quote_identifier(layer)
+def _repoint_model(connection: duckdb.DuckDBPyConnection, node: BuiltNode) -> None:
+    """In the open transaction: the published view of `node` reads the slot it was built in."""
+    published = quote_identifier(node.layer)
+    relation = quote_identifier(node.relation)
     connection.execute(f"create schema if not exists {published}")
-    existing = connection.execute(
-        "select table_name, table_type from information_schema.tables"
-        " where table_catalog = current_database() and table_schema = ?",
-        [layer],
-    ).fetchall()
-    for name, kind in existing:
-        if kind == "VIEW" and name in names:
-            continue  # replaced below
-        what = "view" if kind == "VIEW" else "table"
-        connection.execute(f"drop {what} {published}.{quote_identifier(name)}")
-    for name in names:
-        relation = quote_identifier(name)
-        connection.execute(
-            f"create or replace view {published}.{relation} as"
-            f" select * from {quote_identifier(schema)}.{relation}"
-        )
+    kind = connection.execute(
+        "select table_type from information_schema.tables where table_catalog ="
+        " current_database() and table_schema = ? and table_name = ?",
+        [node.layer, node.relation],
+    ).fetchone()
+    if kind is not None and kind[0] != "VIEW":  # a table of a lakehouse built before publishing
+        connection.execute(f"drop table {published}.{relation}")
+    connection.execute(
+        f"create or replace view {published}.{relation} as"
+        f" select * from {quote_identifier(node.schema)}.{relation}"
+    )
 
 
-def _empty_slot(connection: duckdb.DuckDBPyConnection, schema: str, keep: set[str]) -> None:
-    """In the open transaction: drop the relations of a slot readers no longer see, but those
-    named in `keep`."""
-    for name, kind in connection.execute(
+def _tidy_layer(
+    connection: duckdb.DuckDBPyConnection, layer: str, built: Sequence[BuiltNode]
+) -> None:
+    """In the open transaction, after a full build of `layer`: its published schema holds
+    exactly one view per model, and its slots only the models' tables (and an incremental
+    model's state in its other slot)."""
+    owned = {(node.schema, node.relation) for node in built}
+    incremental = {node.relation for node in built if node.materialized == "incremental"}
+    keep_anywhere = {name + suffix for name in incremental for suffix in ("", INPUTS_SUFFIX)}
+    names = {node.relation for node in built}
+    for name, kind in _relations(connection, layer):
+        if name not in names or kind != "VIEW":
+            _drop(connection, layer, name, kind)
+    for schema in (slot_schema(layer, slot) for slot in SLOTS):
+        for name, kind in _relations(connection, schema):
+            if (schema, name) not in owned and name not in keep_anywhere:
+                _drop(connection, schema, name, kind)
+
+
+def _relations(connection: duckdb.DuckDBPyConnection, schema: str) -> list[tuple[str, str]]:
+    rows = connection.execute(
         "select table_name, table_type from information_schema.tables"
         " where table_catalog = current_database() and table_schema = ?",
         [schema],
-    ).fetchall():
-        if name not in keep:
-            what = "view" if kind == "VIEW" else "table"
-            connection.execute(f"drop {what} {quote_identifier(schema)}.{quote_identifier(name)}")
+    ).fetchall()
+    return [(str(name), str(kind)) for name, kind in rows]
+
+
+def _drop(
+    connection: duckdb.DuckDBPyConnection, schema: str, name: str, kind: str | None = None
+) -> None:
+    if kind is None:
+        row = connection.execute(
+            "select table_type from information_schema.tables where table_catalog ="
+            " current_database() and table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()
+        if row is None:
+            return
+        kind = str(row[0])
+    what = "view" if kind == "VIEW" else "table"
+    connection.execute(f"drop {what} {quote_identifier(schema)}.{quote_identifier(name)}")

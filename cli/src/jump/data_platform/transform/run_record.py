@@ -63,6 +63,7 @@ class TransformRun:
     error: str | None = None  # what stopped the run outside dbt's nodes (a parse, the publish)
     published: bool = False
     publication_id: int | None = None  # the publication this run made, if it published
+    up_to_date: bool = False  # nothing had changed since the last publication: nothing built
 
     @property
     def success(self) -> bool:
@@ -109,6 +110,7 @@ def save_run(path: Path, run: TransformRun) -> None:
         "error": run.error,
         "published": run.published,
         "publication_id": run.publication_id,
+        "up_to_date": run.up_to_date,
     }
     try:
         with atomic_path(path) as temporary:
@@ -137,6 +139,7 @@ def load_run(path: Path) -> TransformRun | None:
             error=document["error"],
             published=bool(document["published"]),
             publication_id=document.get("publication_id"),
+            up_to_date=bool(document.get("up_to_date", False)),
         )
     except FileNotFoundError:
         return None

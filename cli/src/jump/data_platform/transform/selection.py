@@ -1,0 +1,307 @@
+"""Which models and snapshots a transform rebuilds: those whose inputs changed since they were
+last published, and everything downstream of them (docs/publishing.md#what-a-transform-rebuilds).
+
+A node's inputs are the source tables it reads, directly or through other nodes, and the dbt
+project itself. Each published node keeps, in `_publish.models` (transform/publish.py), the
+fingerprint of each of its source tables and of the project as they were when it was built.
+A transform compares them with today's and rebuilds a node when one differs, when the node was
+never published, or when a node it reads is rebuilt. Nothing differs: nothing is rebuilt.
+
+The fingerprint of a source table says whether what the models read of it changed:
+- an application table (`sources.app__invoices`): the last load that changed a row of it
+  (`platform.loads`); a load that found nothing new leaves it as it was;
+- an extraction's metadata (`sources.*__extract_metadata`, replaced at every load): its
+  content, but for `_loaded_at`;
+- `platform.loads`: which as-of instants each source was loaded at (the models read that, not
+  how many loads there were);
+- any other table (`platform.month_closes`, ...): its content; a missing table is `absent`.
+
+The graph comes from dbt's last parse of the same project (`dbt/graph.json` in the data
+folder). Without it (a first transform, a changed project), every node is rebuilt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from jump.data_platform.atomic import atomic_path
+from jump.data_platform.lakehouse import quote_identifier, table_exists
+
+GRAPH_VERSION = 1
+# What the project's parse depends on (dbt's own folders; the artifacts live elsewhere).
+PROJECT_FOLDERS = ("models", "macros", "tests", "snapshots", "seeds", "analyses")
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml")
+METADATA_SUFFIX = "__extract_metadata"
+LOADED_AT = "_loaded_at"
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    """A hash of every file of the dbt project that its parse reads."""
+    digest = hashlib.sha256()
+    paths = [project_dir / name for name in PROJECT_FILES]
+    for folder in PROJECT_FOLDERS:
+        paths.extend(sorted((project_dir / folder).rglob("*")))
+    for path in paths:
+        if path.is_file():
+            digest.update(str(path.relative_to(project_dir)).encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Node:
+    """A model or snapshot of the dbt project, as the selection needs it."""
+
+    unique_id: str
+    name: str
+    kind: str  # model or snapshot
+    layer: str  # the schema it is published in (its `schema` config)
+    relation: str  # its relation's name (alias)
+    materialized: str
+    parents: tuple[str, ...]  # models, snapshots and sources it reads
+
+
+@dataclass(frozen=True)
+class Source:
+    unique_id: str
+    selector: str  # `source:app.invoices`
+    schema: str
+    identifier: str
+    # Its freshness as the project configures it (None: not checked).
+    loaded_at_field: str | None = None
+    warn_after_seconds: float | None = None
+
+    @property
+    def display_name(self) -> str:
+        """As dbt's freshness results name it: `app.invoices (sources.app__invoices)`."""
+        return f"{self.selector.removeprefix('source:')} ({self.schema}.{self.identifier})"
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The dbt project's models, snapshots and sources, for one project fingerprint."""
+
+    project: str
+    nodes: Mapping[str, Node]
+    sources: Mapping[str, Source]
+    _upstream: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
+
+    def upstream_sources(self, unique_id: str) -> frozenset[str]:
+        """The source tables `unique_id` reads, directly or through other nodes."""
+        if unique_id in self._upstream:
+            return self._upstream[unique_id]
+        found: set[str] = set()
+        for parent in self.nodes[unique_id].parents:
+            if parent in self.sources:
+                found.add(parent)
+            elif parent in self.nodes:
+                found |= self.upstream_sources(parent)
+        self._upstream[unique_id] = frozenset(found)
+        return self._upstream[unique_id]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": GRAPH_VERSION,
+                "project": self.project,
+                "nodes": [vars(node) for node in self.nodes.values()],
+                "sources": [vars(source) for source in self.sources.values()],
+            },
+            indent=1,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Graph:
+        data = json.loads(text)
+        if data.get("version") != GRAPH_VERSION:
+            raise ValueError("another version of the graph")
+        nodes = {
+            item["unique_id"]: Node(**{**item, "parents": tuple(item["parents"])})
+            for item in data["nodes"]
+        }
+        sources = {item["unique_id"]: Source(**item) for item in data["sources"]}
+        return cls(project=str(data["project"]), nodes=nodes, sources=sources)
+
+
+def graph_of_manifest(manifest: Any, project: str) -> Graph:
+    """The graph of a parsed dbt manifest (the `result` of `dbt parse`)."""
+    nodes: dict[str, Node] = {}
+    for unique_id, node in manifest.nodes.items():
+        if node.resource_type not in ("model", "snapshot") or not node.config.enabled:
+            continue
+        nodes[unique_id] = Node(
+            unique_id=unique_id,
+            name=node.name,
+            kind=str(node.resource_type),
+            layer=str(node.config.schema or node.schema),
+            relation=str(node.alias),
+            materialized=str(node.config.materialized),
+            parents=tuple(node.depends_on.nodes),
+        )
+    sources = {
+        unique_id: Source(
+            unique_id=unique_id,
+            selector=f"source:{source.source_name}.{source.name}",
+            schema=str(source.schema),
+            identifier=str(source.identifier),
+            loaded_at_field=getattr(source, "loaded_at_field", None),
+            warn_after_seconds=_warn_after_seconds(source),
+        )
+        for unique_id, source in manifest.sources.items()
+    }
+    return Graph(project=project, nodes=nodes, sources=sources)
+
+
+_PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def _warn_after_seconds(source: Any) -> float | None:
+    threshold = getattr(getattr(source, "freshness", None), "warn_after", None)
+    count, period = getattr(threshold, "count", None), getattr(threshold, "period", None)
+    if not count or period is None:
+        return None
+    return float(count) * _PERIOD_SECONDS[str(getattr(period, "value", period))]
+
+
+def stale_sources(
+    connection: duckdb.DuckDBPyConnection, graph: Graph, now: dt.datetime
+) -> list[tuple[Source, dt.timedelta | None]]:
+    """The sources older than their `warn_after` (`now` and `_loaded_at` in naive UTC), with
+    their age (None: the table has no row), as `dbt source freshness` finds them."""
+    found: list[tuple[Source, dt.timedelta | None]] = []
+    for source in sorted(graph.sources.values(), key=lambda s: s.display_name):
+        if source.warn_after_seconds is None or not source.loaded_at_field:
+            continue
+        relation = f"{source.schema}.{source.identifier}"
+        if not table_exists(connection, relation):
+            continue
+        row = connection.execute(
+            f"select max({quote_identifier(source.loaded_at_field)}) from"
+            f" {quote_identifier(source.schema)}.{quote_identifier(source.identifier)}"
+        ).fetchone()
+        loaded_at = row[0] if row else None
+        if loaded_at is None:
+            found.append((source, None))
+        elif (now - loaded_at).total_seconds() > source.warn_after_seconds:
+            found.append((source, now - loaded_at))
+    return found
+
+
+def save_graph(path: Path, graph: Graph) -> None:
+    with atomic_path(path) as temporary:
+        temporary.write_text(graph.to_json(), encoding="utf-8")
+
+
+def load_graph(path: Path, project: str) -> Graph | None:
+    """The graph saved by the last parse, if it was of this very project."""
+    try:
+        graph = Graph.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return graph if graph.project == project else None
+
+
+def source_fingerprints(
+    connection: duckdb.DuckDBPyConnection, sources: Iterable[Source]
+) -> dict[str, str]:
+    """Each source table's fingerprint, by unique id (see the module's docstring)."""
+    last_change: dict[str, int] = {}
+    if table_exists(connection, "platform.loads"):
+        rows = connection.execute(
+            "select table_name, max(load_id) from platform.loads"
+            " where mode = 'full' or rows_inserted + rows_updated + rows_deleted > 0"
+            " group by table_name"
+        ).fetchall()
+        last_change = {str(name): int(load) for name, load in rows}
+    fingerprints: dict[str, str] = {}
+    for source in sources:
+        relation = f"{source.schema}.{source.identifier}"
+        if not table_exists(connection, relation):
+            fingerprints[source.unique_id] = "absent"
+        elif source.schema == "sources" and not source.identifier.endswith(METADATA_SUFFIX):
+            fingerprints[source.unique_id] = f"load {last_change.get(source.identifier, 0)}"
+        elif relation == "platform.loads":
+            fingerprints[source.unique_id] = _content(
+                connection, "(select distinct source, as_of from platform.loads)"
+            )
+        else:
+            fingerprints[source.unique_id] = _content(connection, relation, exclude=LOADED_AT)
+    return fingerprints
+
+
+def _content(connection: duckdb.DuckDBPyConnection, relation: str, exclude: str = "") -> str:
+    """Rows and a hash of their content, whatever their order (`exclude`: a column left out
+    when the relation has it)."""
+    if not relation.startswith("("):
+        schema, name = relation.split(".", 1)
+        relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
+    query = "select count(*), coalesce(sum(hash(t)), 0)::varchar from {} as t"
+    try:
+        row = connection.execute(
+            query.format(f"(select * exclude ({quote_identifier(exclude)}) from {relation})")
+            if exclude
+            else query.format(relation)
+        ).fetchone()
+    except duckdb.BinderException:  # no such column to leave out
+        row = connection.execute(query.format(relation)).fetchone()
+    assert row is not None
+    return f"rows {row[0]} hash {row[1]}"
+
+
+@dataclass(frozen=True)
+class BuiltState:
+    """What a published node was built from."""
+
+    project: str
+    inputs: Mapping[str, str]  # source unique id -> fingerprint
+
+
+def nodes_to_rebuild(
+    graph: Graph,
+    built: Mapping[str, BuiltState],
+    fingerprints: Mapping[str, str],
+    candidates: Iterable[str] | None = None,
+) -> set[str]:
+    """The nodes (of `candidates`, default all) whose inputs changed since they were built,
+    and every node downstream of one."""
+    memo: dict[str, bool] = {}
+
+    def stale(unique_id: str) -> bool:
+        if unique_id in memo:
+            return memo[unique_id]
+        memo[unique_id] = False  # a cycle cannot happen in dbt; this ends it anyway
+        state = built.get(unique_id)
+        result = (
+            state is None
+            or state.project != graph.project
+            or any(
+                state.inputs.get(source) != fingerprints.get(source)
+                for source in graph.upstream_sources(unique_id)
+            )
+            or any(
+                stale(parent) for parent in graph.nodes[unique_id].parents if parent in graph.nodes
+            )
+        )
+        memo[unique_id] = result
+        return result
+
+    pool = graph.nodes if candidates is None else [c for c in candidates if c in graph.nodes]
+    return {unique_id for unique_id in pool if stale(unique_id)}
+
+
+def inputs_of(graph: Graph, unique_id: str, fingerprints: Mapping[str, str]) -> dict[str, str]:
+    """The fingerprints a node is built from, to record when it is published."""
+    return {
+        source: fingerprints.get(source, "absent")
+        for source in sorted(graph.upstream_sources(unique_id))
+    }
