@@ -44,7 +44,7 @@ with users as (
     select
         freelancer_id,
         hash(freelancer_id, last_name, first_name) as fingerprint
-    from {{ ref('intermediate__freelancers') }}
+    from {{ ref('intermediate__freelancer_cohorts') }}
 ),
 
 contracts as (

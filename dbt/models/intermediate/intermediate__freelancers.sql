@@ -1,21 +1,18 @@
 -- One row per App user (freelancer), with the CRM's satisfaction score when the CRM record can
 -- be matched: first by normalised email, then, for users still unmatched, by normalised last and
 -- first name when that name belongs to exactly one unmatched user and one unmatched customer.
--- Cohort: the month of the freelancer's first job contract start (when they joined Jump).
+-- Cohort: the month of the freelancer's first job contract start (when they joined Jump), from
+-- intermediate.freelancer_cohorts.
 with users as (
     select * from {{ ref('staging__app__users') }}
 ),
 
-customers as (
-    select * from {{ ref('staging__crm__customers') }}
+cohorts as (
+    select * from {{ ref('intermediate__freelancer_cohorts') }}
 ),
 
-first_contracts as (
-    select
-        user_id,
-        min(start_date) as first_contract_start_date
-    from {{ ref('staging__app__job_contracts') }}
-    group by user_id
+customers as (
+    select * from {{ ref('staging__crm__customers') }}
 ),
 
 email_matches as (
@@ -97,11 +94,11 @@ select
     matches.customer_id as crm_customer_id,
     matches.crm_match_method,
     customers.satisfaction_score,
-    first_contracts.first_contract_start_date,
-    {{ month_of('first_contracts.first_contract_start_date') }} as cohort,
+    cohorts.first_contract_start_date,
+    cohorts.cohort,
     users.created_at,
     users.updated_at
 from users
 left join matches on users.user_id = matches.user_id
 left join customers on matches.customer_id = customers.customer_id
-left join first_contracts on users.user_id = first_contracts.user_id
+left join cohorts on users.user_id = cohorts.freelancer_id

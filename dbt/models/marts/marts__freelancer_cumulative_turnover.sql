@@ -53,7 +53,7 @@ freelancers as (
         freelancer_id,
         last_name,
         first_name
-    from {{ ref('intermediate__freelancers') }}
+    from {{ ref('intermediate__freelancer_cohorts') }}
     where {{ changed_freelancers() }}
 ),
 

@@ -14,7 +14,7 @@ with freelancers as (
         last_name,
         first_name,
         cohort
-    from {{ ref('intermediate__freelancers') }}
+    from {{ ref('intermediate__freelancer_cohorts') }}
     -- A user who never held a contract has no cohort and no turnover.
     where cohort is not null and {{ changed_freelancers() }}
 ),

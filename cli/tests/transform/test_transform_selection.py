@@ -1,0 +1,193 @@
+"""What a transform rebuilds (transform/selection.py): the nodes whose inputs changed, and what
+is downstream of them; nothing when nothing changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from jump.data_platform.transform.selection import (
+    BuiltState,
+    Graph,
+    Node,
+    Source,
+    load_graph,
+    nodes_to_rebuild,
+    project_fingerprint,
+    save_graph,
+    source_fingerprints,
+    stale_sources,
+)
+
+APP_INVOICES = Source("source.p.app.invoices", "source:app.invoices", "sources", "app__invoices")
+CRM_CUSTOMERS = Source(
+    "source.p.crm.customers", "source:crm.customers", "sources", "crm__customers"
+)
+APP_METADATA = Source(
+    "source.p.app.extract_metadata",
+    "source:app.extract_metadata",
+    "sources",
+    "app__extract_metadata",
+)
+LOADS = Source("source.p.platform.loads", "source:platform.loads", "platform", "loads")
+
+
+def _model(name: str, *parents: str) -> Node:
+    layer = name.split("__")[0]
+    return Node(f"model.p.{name}", name, "model", layer, name.split("__", 1)[1], "table", parents)
+
+
+def _graph(project: str = "p1") -> Graph:
+    nodes = [
+        _model("staging__invoices", APP_INVOICES.unique_id),
+        _model("staging__customers", CRM_CUSTOMERS.unique_id),
+        _model("intermediate__months", "model.p.staging__invoices", APP_METADATA.unique_id),
+        _model("marts__turnover", "model.p.intermediate__months", "model.p.staging__invoices"),
+        _model("marts__nps", "model.p.staging__customers", LOADS.unique_id),
+    ]
+    sources = [APP_INVOICES, CRM_CUSTOMERS, APP_METADATA, LOADS]
+    return Graph(
+        project=project,
+        nodes={node.unique_id: node for node in nodes},
+        sources={source.unique_id: source for source in sources},
+    )
+
+
+FINGERPRINTS = {
+    APP_INVOICES.unique_id: "load 1",
+    CRM_CUSTOMERS.unique_id: "load 1",
+    APP_METADATA.unique_id: "rows 1 hash 1",
+    LOADS.unique_id: "rows 2 hash 2",
+}
+
+
+def _built(graph: Graph, fingerprints: dict[str, str]) -> dict[str, BuiltState]:
+    return {
+        unique_id: BuiltState(
+            graph.project,
+            {source: fingerprints[source] for source in graph.upstream_sources(unique_id)},
+        )
+        for unique_id in graph.nodes
+    }
+
+
+def _names(unique_ids: set[str]) -> list[str]:
+    return sorted(unique_id.split(".")[-1] for unique_id in unique_ids)
+
+
+def test_nothing_is_rebuilt_when_nothing_changed() -> None:
+    graph = _graph()
+    assert nodes_to_rebuild(graph, _built(graph, FINGERPRINTS), FINGERPRINTS) == set()
+
+
+def test_a_changed_source_rebuilds_what_reads_it_and_nothing_else() -> None:
+    graph = _graph()
+    built = _built(graph, FINGERPRINTS)
+    crm = {**FINGERPRINTS, CRM_CUSTOMERS.unique_id: "load 2"}
+    assert _names(nodes_to_rebuild(graph, built, crm)) == ["marts__nps", "staging__customers"]
+    app = {**FINGERPRINTS, APP_INVOICES.unique_id: "load 2"}
+    assert _names(nodes_to_rebuild(graph, built, app)) == [
+        "intermediate__months",
+        "marts__turnover",
+        "staging__invoices",
+    ]
+    as_of = {**FINGERPRINTS, APP_METADATA.unique_id: "rows 1 hash 9"}
+    assert _names(nodes_to_rebuild(graph, built, as_of)) == [
+        "intermediate__months",
+        "marts__turnover",
+    ]
+
+
+def test_a_node_never_published_or_of_another_project_is_rebuilt_with_what_is_downstream() -> None:
+    graph = _graph()
+    built = _built(graph, FINGERPRINTS)
+    del built["model.p.intermediate__months"]
+    assert _names(nodes_to_rebuild(graph, built, FINGERPRINTS)) == [
+        "intermediate__months",
+        "marts__turnover",
+    ]
+    assert len(nodes_to_rebuild(_graph("p2"), _built(graph, FINGERPRINTS), FINGERPRINTS)) == 5
+
+
+def _lakehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(tmp_path / "lakehouse.duckdb"))
+    connection.execute("create schema sources; create schema platform")
+    connection.execute(
+        "create table platform.loads (load_id bigint, source varchar, as_of varchar,"
+        " table_name varchar, mode varchar, rows_inserted bigint, rows_updated bigint,"
+        " rows_deleted bigint)"
+    )
+    connection.execute("create table sources.app__invoices (id bigint, _loaded_at timestamp)")
+    connection.execute(
+        "create table sources.app__extract_metadata (as_of varchar, _loaded_at timestamp)"
+    )
+    return connection
+
+
+def _load(connection: duckdb.DuckDBPyConnection, load_id: int, changed: int, as_of: str) -> None:
+    """One load: the invoices (`changed` rows) and the metadata, replaced whole."""
+    connection.execute(
+        "insert into platform.loads values (?, 'app', ?, 'app__invoices', ?, ?, 0, 0),"
+        " (?, 'app', ?, 'app__extract_metadata', 'full', 1, 0, 1)",
+        [load_id, as_of, "full" if load_id == 1 else "incremental", changed, load_id, as_of],
+    )
+    connection.execute("delete from sources.app__extract_metadata")
+    connection.execute(
+        "insert into sources.app__extract_metadata values (?, now()::timestamp)", [as_of]
+    )
+
+
+def test_a_load_that_found_nothing_new_changes_no_fingerprint(tmp_path: Path) -> None:
+    connection = _lakehouse(tmp_path)
+    sources = [APP_INVOICES, APP_METADATA, LOADS, CRM_CUSTOMERS]
+    _load(connection, 1, 10, "2026-01-01T10:00:00+01:00")
+    first = source_fingerprints(connection, sources)
+    assert first[APP_INVOICES.unique_id] == "load 1"
+    assert first[CRM_CUSTOMERS.unique_id] == "absent"
+    # The same extract loaded again: nothing changed, though the metadata was replaced.
+    _load(connection, 2, 0, "2026-01-01T10:00:00+01:00")
+    assert source_fingerprints(connection, sources) == first
+    # A later extract: new rows, a new as-of.
+    _load(connection, 3, 5, "2026-01-01T11:00:00+01:00")
+    later = source_fingerprints(connection, sources)
+    assert {key for key in first if first[key] != later[key]} == {
+        APP_INVOICES.unique_id,
+        APP_METADATA.unique_id,
+        LOADS.unique_id,
+    }
+
+
+def test_the_graph_is_kept_for_its_project_only(tmp_path: Path) -> None:
+    path = tmp_path / "graph.json"
+    save_graph(path, _graph("p1"))
+    assert load_graph(path, "p1") == _graph("p1")
+    assert load_graph(path, "p2") is None
+    path.write_text("{", encoding="utf-8")
+    assert load_graph(path, "p1") is None
+
+
+def test_the_project_fingerprint_follows_every_file_of_the_project(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "dbt_project.yml").write_text("name: p\n", encoding="utf-8")
+    (tmp_path / "models" / "a.sql").write_text("select 1", encoding="utf-8")
+    before = project_fingerprint(tmp_path)
+    assert project_fingerprint(tmp_path) == before
+    (tmp_path / "models" / "a.sql").write_text("select 2", encoding="utf-8")
+    assert project_fingerprint(tmp_path) != before
+
+
+def test_a_source_older_than_its_warn_after_is_stale(tmp_path: Path) -> None:
+    connection = _lakehouse(tmp_path)
+    connection.execute("insert into sources.app__invoices values (1, '2026-01-01 10:00:00')")
+    fresh = Source(
+        **{**vars(APP_INVOICES), "loaded_at_field": "_loaded_at", "warn_after_seconds": 86400.0}
+    )
+    graph = Graph("p", {}, {fresh.unique_id: fresh})
+    assert stale_sources(connection, graph, dt.datetime(2026, 1, 2, 9)) == []
+    assert stale_sources(connection, graph, dt.datetime(2026, 1, 3, 10)) == [
+        (fresh, dt.timedelta(days=2))
+    ]
+    connection.execute("delete from sources.app__invoices")
+    assert stale_sources(connection, graph, dt.datetime(2026, 1, 3)) == [(fresh, None)]
