@@ -50,11 +50,13 @@ def changed_rows(folder: Path) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def scheduled_hourly(folder: Path, scale: int) -> dict[str, float]:
-    """App refreshes as the scheduler runs them (one process, the hours after NEXT_HOUR): the
-    mean of those after the first, which pays the process's start-up."""
+def scheduled_hourly(folder: Path, scale: int, count: int) -> dict[str, float]:
+    """App refreshes as the scheduler runs them (one process, `count` hours after NEXT_HOUR):
+    the mean of those after the first, which pays the process's start-up; then the last hour
+    once more, when nothing changed (the extract finds nothing new)."""
     first = datetime.fromisoformat(NEXT_HOUR)
-    hours = [(first + timedelta(hours=hour)).isoformat() for hour in (1, 2, 3, 4)]
+    hours = [(first + timedelta(hours=hour)).isoformat() for hour in range(1, count + 1)]
+    hours.append(hours[-1])
     output = subprocess.run(
         [
             sys.executable,
@@ -69,10 +71,28 @@ def scheduled_hourly(folder: Path, scale: int) -> dict[str, float]:
         capture_output=True,
         text=True,
     ).stdout
-    runs = [json.loads(line) for line in output.splitlines()][1:]
-    return {
-        f"scheduled_hourly_{key}_seconds": sum(run[key] for run in runs) / len(runs)
+    *runs, unchanged = [json.loads(line) for line in output.splitlines()][1:]
+    results = {
+        f"scheduled_hourly_{key}_seconds": sum(run.get(key, 0.0) for run in runs) / len(runs)
         for key in ("seconds", "extract", "load", "transform", "report")
+    }
+    results["scheduled_nothing_changed_seconds"] = unchanged["seconds"]
+    return results
+
+
+def sizes(folder: Path) -> dict[str, float]:
+    """The sources' and the lakehouse files' sizes (MiB), and the ratio of each file to the
+    sources."""
+    mib = 1024 * 1024
+    sources = sum(path.stat().st_size for path in (folder / "sources").glob("*.sqlite")) / mib
+    readers = (folder / "lakehouse" / "lakehouse.duckdb").stat().st_size / mib
+    writer = (folder / "lakehouse" / ".writer" / "lakehouse.duckdb").stat().st_size / mib
+    return {
+        "sources_mib": sources,
+        "readers_lakehouse_mib": readers,
+        "writer_lakehouse_mib": writer,
+        "readers_lakehouse_per_sources": readers / sources,
+        "writer_lakehouse_per_sources": writer / sources,
     }
 
 
@@ -80,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=100)
     parser.add_argument("--backfill-days", type=int, default=365)
+    parser.add_argument("--hours", type=int, default=4, help="scheduled App refreshes")
     options = parser.parse_args()
     scale = str(options.scale)
     results: dict[str, float | int] = {}
@@ -105,6 +126,8 @@ def main() -> None:
         hourly["transform"] = step(folder, "transform")
         results["hourly_refresh_seconds"] = sum(hourly.values())
         results.update({f"hourly_{key}_seconds": value for key, value in hourly.items()})
+        # The same files again: nothing changed, nothing to rebuild.
+        results["nothing_changed_load_transform_seconds"] = step(folder, "load", "transform")
         # The same files once more, replaced whole: what the incremental load saved.
         results["load_full_refresh_seconds"] = step(
             folder, "load", "--sources", "app", "--full-refresh"
@@ -115,7 +138,8 @@ def main() -> None:
             *("extract", "--as-of", AS_OF, "--scale", scale),
             *("load", "--full-refresh", "transform", "--full-refresh"),
         )
-        results.update(scheduled_hourly(folder, options.scale))
+        results.update(scheduled_hourly(folder, options.scale, options.hours))
+        results.update(sizes(folder))
     if options.backfill_days:
         # The last N days up to AS_OF, daily, at scale 1: the history a new lakehouse gets.
         last = date.fromisoformat(AS_OF[:10])

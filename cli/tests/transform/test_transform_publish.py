@@ -181,7 +181,7 @@ else:
     from jump.data_platform.transform import publish
 
     if point == "publish":
-        repoint, repointed = publish._repoint_layer, []
+        repoint, repointed = publish._repoint_model, []
 
         def killing_repoint(*args, **kwargs):
             repoint(*args, **kwargs)
@@ -189,7 +189,7 @@ else:
             if len(repointed) == int(argument):
                 die()
 
-        publish._repoint_layer = killing_repoint
+        publish._repoint_model = killing_repoint
     elif point == "released":
         from jump.data_platform.storage import publish as storage_publish
 
@@ -267,8 +267,8 @@ def test_a_killed_transform_leaves_one_load_published(published: Path, tmp_path:
         ("sql", r'drop .*intermediate__slot_\w+"?\."?job_contracts__dbt_backup'),
         # During the tests: the first data test that reads monthly_turnover.
         ("sql", r"dbt_internal_test.*monthly_turnover|monthly_turnover.*dbt_internal_test"),
-        # During the publishing transaction: two layers of three repointed.
-        ("publish", "2"),
+        # During the publishing transaction: ten models of the twenty-one repointed.
+        ("publish", "10"),
     ]:
         kill_transform(folder, point, argument)
         assert read_marts(lakehouse).reconcile_with(first), point

@@ -144,11 +144,15 @@ def test_a_load_that_found_nothing_new_changes_no_fingerprint(tmp_path: Path) ->
     sources = [APP_INVOICES, APP_METADATA, LOADS, CRM_CUSTOMERS]
     _load(connection, 1, 10, "2026-01-01T10:00:00+01:00")
     first = source_fingerprints(connection, sources)
-    assert first[APP_INVOICES.unique_id] == "load 1"
+    assert first[APP_INVOICES.unique_id] == "load 1 rows 0"
     assert first[CRM_CUSTOMERS.unique_id] == "absent"
     # The same extract loaded again: nothing changed, though the metadata was replaced.
     _load(connection, 2, 0, "2026-01-01T10:00:00+01:00")
     assert source_fingerprints(connection, sources) == first
+    # A row written by hand, outside `load`.
+    connection.execute("insert into sources.app__invoices values (1, now()::timestamp)")
+    by_hand = source_fingerprints(connection, sources)
+    assert by_hand[APP_INVOICES.unique_id] == "load 1 rows 1"
     # A later extract: new rows, a new as-of.
     _load(connection, 3, 5, "2026-01-01T11:00:00+01:00")
     later = source_fingerprints(connection, sources)

@@ -23,6 +23,7 @@ from jump.data_platform.cli.schedule import schedule
 from jump.data_platform.cli.status import status
 from jump.data_platform.cli.transform import transform
 from jump.data_platform.errors import DataPlatformError
+from jump.data_platform.processes import stop_helper_processes
 from jump.data_platform.reporting import (
     DEFAULT_KEEP_LOGS,
     KEEP_LOGS_ENV_VAR,
@@ -196,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt):  # between steps, or in click itself
         click.echo("Error: interrupted", err=True)
         return 130
+    finally:
+        stop_helper_processes()  # no process outlives the command
     return 0
 
 

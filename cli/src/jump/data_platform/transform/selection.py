@@ -9,7 +9,8 @@ never published, or when a node it reads is rebuilt. Nothing differs: nothing is
 
 The fingerprint of a source table says whether what the models read of it changed:
 - an application table (`sources.app__invoices`): the last load that changed a row of it
-  (`platform.loads`); a load that found nothing new leaves it as it was;
+  (`platform.loads`) and its row count; a load that found nothing new leaves it as it was
+  (a table `load` did not record, like any other table: its content);
 - an extraction's metadata (`sources.*__extract_metadata`, replaced at every load): its
   content, but for `_loaded_at`;
 - `platform.loads`: which as-of instants each source was loaded at (the models read that, not
@@ -217,20 +218,30 @@ def source_fingerprints(
     """Each source table's fingerprint, by unique id (see the module's docstring)."""
     last_change: dict[str, int] = {}
     if table_exists(connection, "platform.loads"):
-        rows = connection.execute(
-            "select table_name, max(load_id) from platform.loads"
-            " where mode = 'full' or rows_inserted + rows_updated + rows_deleted > 0"
-            " group by table_name"
-        ).fetchall()
+        try:
+            rows = connection.execute(
+                "select table_name, max(load_id) from platform.loads"
+                " where mode = 'full' or rows_inserted + rows_updated + rows_deleted > 0"
+                " group by table_name"
+            ).fetchall()
+        except duckdb.BinderException:  # a record not written by `load`: read the tables
+            rows = []
         last_change = {str(name): int(load) for name, load in rows}
     fingerprints: dict[str, str] = {}
     for source in sources:
         relation = f"{source.schema}.{source.identifier}"
         if not table_exists(connection, relation):
             fingerprints[source.unique_id] = "absent"
-        elif source.schema == "sources" and not source.identifier.endswith(METADATA_SUFFIX):
-            fingerprints[source.unique_id] = f"load {last_change.get(source.identifier, 0)}"
-        elif relation == "platform.loads":
+        elif source.identifier in last_change and not source.identifier.endswith(METADATA_SUFFIX):
+            # Its row count too (DuckDB knows it without a scan): a table emptied or filled
+            # by hand, outside `load`, is seen as changed.
+            rows = connection.execute(
+                f"select count(*) from {quote_identifier(source.schema)}."
+                f"{quote_identifier(source.identifier)}"
+            ).fetchone()
+            count = rows[0] if rows else 0
+            fingerprints[source.unique_id] = f"load {last_change[source.identifier]} rows {count}"
+        elif relation == "platform.loads" and last_change:
             fingerprints[source.unique_id] = _content(
                 connection, "(select distinct source, as_of from platform.loads)"
             )

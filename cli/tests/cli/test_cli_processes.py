@@ -1,0 +1,85 @@
+"""No process outlives the command that started it: dbt's multiprocessing resource tracker,
+a child of the CLI, is ended and reaped before the CLI returns."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jump.data_platform.processes import resource_tracker_pid, stop_helper_processes
+
+
+def _session_processes(session: int) -> list[str]:
+    """The processes (zombies included) of a session, as `pid command`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp session ...
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[3]) == session:
+            found.append(f"{stat.parent.name} {text[: text.rindex(')') + 1]}")
+    return found
+
+
+def test_stopping_the_resource_tracker_reaps_it() -> None:
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    pid = resource_tracker_pid()
+    assert pid is not None
+    stop_helper_processes()
+    assert resource_tracker_pid() is None
+    assert not Path(f"/proc/{pid}").exists()  # ended and reaped, not a zombie
+
+
+def test_the_cli_leaves_no_process_behind(tmp_path: Path) -> None:
+    """The CLI in a session of its own, with the resource tracker started as dbt starts it:
+    once it returned, its session holds no process."""
+    script = (
+        "import multiprocessing.resource_tracker as tracker, os, sys\n"
+        "tracker.ensure_running()\n"
+        "from jump.data_platform.cli.main import main\n"
+        f"code = main(['--data-folder', {str(tmp_path)!r}, 'status'])\n"
+        "print(os.getsid(0))\n"
+        "sys.exit(code)\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script], start_new_session=True, capture_output=True, text=True
+    )
+    assert child.returncode == 0, child.stderr
+    session = int(child.stdout.split()[-1])
+    assert _session_processes(session) == []
+
+
+@pytest.mark.slow
+def test_a_transform_leaves_no_process_behind(tmp_path: Path) -> None:
+    """The real thing: extract, load and transform (dbt starts the tracker) in a session of
+    their own; none of their processes is left once the command returned."""
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jump.data_platform.cli.main",
+            "--quiet",
+            "--data-folder",
+            str(tmp_path),
+            "extract",
+            "--scale",
+            "1",
+            "load",
+            "transform",
+        ],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, stderr = child.communicate(timeout=600)
+    assert child.returncode == 0, stderr
+    assert _session_processes(child.pid) == []

@@ -1,0 +1,93 @@
+"""A transform that rebuilds part of the graph publishes what a full build publishes.
+
+A lakehouse is built, then refreshed three times: the CRM alone changed, the App alone changed,
+nothing changed. Each refresh rebuilds only what reads what changed (dbt's run_results.json
+says which nodes ran), and its marts and intermediate tables equal, row for row, those of a
+`transform --full-refresh` of the same lakehouse right after (every model rebuilt whole from
+the same sources and snapshots)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from jump.data_platform.settings import Settings
+from support.cli import run_cli
+
+pytestmark = pytest.mark.slow
+
+AS_OF = "2025-06-30"
+
+
+def _published(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
+    with duckdb.connect(str(settings.lakehouse_file), read_only=True) as connection:
+        names = connection.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+            " where table_schema in ('intermediate', 'marts') order by all"
+        ).fetchall()
+        return {
+            name: connection.execute(f"select * from {name} order by all").fetchall()
+            for (name,) in names
+        }
+
+
+def _rebuilt(settings: Settings) -> set[str]:
+    results = json.loads(settings.run_results_file.read_text(encoding="utf-8"))["results"]
+    return {
+        result["unique_id"].split(".")[-1]
+        for result in results
+        if result["unique_id"].split(".")[0] in ("model", "snapshot")
+    }
+
+
+def _refresh_equals_a_full_build(settings: Settings) -> set[str]:
+    run = run_cli(settings.data_folder, "--quiet", "load", "transform")
+    assert run.exit_code == 0, run.stderr
+    rebuilt, refreshed = _rebuilt(settings), _published(settings)
+    run = run_cli(settings.data_folder, "--quiet", "transform", "--full-refresh")
+    assert run.exit_code == 0, run.stderr
+    assert _published(settings) == refreshed
+    return rebuilt
+
+
+def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> None:
+    settings = Settings(data_folder=tmp_path)
+    run = run_cli(
+        tmp_path, "--quiet", "extract", "--scale", "1", "--as-of", AS_OF, "load", "transform"
+    )
+    assert run.exit_code == 0, run.stderr
+
+    with sqlite3.connect(settings.sources_folder / "crm.sqlite") as crm:
+        crm.execute(
+            "update customers set satisfaction_score = '3', updated_at = '2025-06-30 12:00:00'"
+            " where id = (select min(id) from customers where satisfaction_score is not null)"
+        )
+    crm.close()
+    rebuilt = _refresh_equals_a_full_build(settings)
+    assert "snapshots__crm__customers" in rebuilt and "marts__nps" in rebuilt
+    assert not rebuilt & {
+        "marts__turnover_by_cohort",
+        "marts__monthly_turnover",
+        "intermediate__invoices",
+    }
+
+    with sqlite3.connect(settings.sources_folder / "app.sqlite") as app:
+        app.execute(
+            "update invoices set amount = amount + 1, updated_at = '2025-06-30 12:00:00'"
+            " where id = 20"
+        )
+    app.close()
+    rebuilt = _refresh_equals_a_full_build(settings)
+    assert {"intermediate__invoices", "marts__turnover_by_cohort", "marts__nps_monthly"} <= rebuilt
+    assert not rebuilt & {"marts__nps", "intermediate__survey_answers", "staging__crm__customers"}
+
+    publications = len(list(settings.publications_folder.iterdir()))
+    run = run_cli(tmp_path, "load", "transform")
+    assert run.exit_code == 0, run.stderr
+    assert "Nothing changed since the last publication" in run.stderr
+    assert len(list(settings.publications_folder.iterdir())) == publications
