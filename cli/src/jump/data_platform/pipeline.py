@@ -110,6 +110,7 @@ class _Run:
     lock_waits: int = 0
     steps: list[str] = field(default_factory=list)
     rows_changed: int | None = None
+    nothing_published: bool = False  # the transform found nothing changed: no new publication
 
     def waiting_for_lock(self, what: str, action: Callable[[], Result]) -> Result:
         """Run `action`; while the lakehouse is locked by another process, wait and retry."""
@@ -238,10 +239,14 @@ def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> 
                     run_transform(settings, project, LAYERS, on_event=on_event), settings
                 ),
             )
+        run.nothing_published = summary.up_to_date
         reporter.info(
             f"transform: {summary.models_built} models built, {summary.tests_passed} tests "
             f"passed, {len(summary.warned)} warned in {summary.seconds or 0:.1f} s"
+            + (" (nothing changed)" if summary.up_to_date else "")
         )
+    elif run.nothing_published and settings.report_file.is_file():
+        reporter.info(f"report: {settings.report_file} (unchanged: nothing was published)")
     else:
         path = run.waiting_for_lock("report", lambda: build_report(settings))
         reporter.info(f"report: {path}")
