@@ -62,8 +62,6 @@ def measure(lakehouse: Path, form: Form) -> tuple[float, float, float]:
         shutil.copyfile(lakehouse, copy)
         before = copy.stat().st_size
         with duckdb.connect(str(copy)) as connection:
-            # The settings of dbt/profiles.yml, for the same writes.
-            connection.execute("set disabled_compression_methods = 'fsst'")
             relations = [
                 (relation.schema, relation.name, relation.qualified)
                 for relation in list_relations(connection)

@@ -100,8 +100,6 @@ def duckdb_seconds(settings: Settings) -> tuple[float, float, dict[str, float]]:
         shutil.copyfile(settings.lakehouse_file, copy)
         with duckdb.connect(str(copy)) as connection:
             connection.execute("set enable_progress_bar = false")
-            # The settings of dbt/profiles.yml, for the same writes.
-            connection.execute("set disabled_compression_methods = 'fsst'")
             for model in models:
                 kind = "view" if model["config"]["materialized"] == "view" else "table"
                 relation = f"{model['schema']}.{model['alias']}"
