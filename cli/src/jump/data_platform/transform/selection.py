@@ -235,11 +235,11 @@ def source_fingerprints(
         elif source.identifier in last_change and not source.identifier.endswith(METADATA_SUFFIX):
             # Its row count too (DuckDB knows it without a scan): a table emptied or filled
             # by hand, outside `load`, is seen as changed.
-            rows = connection.execute(
+            counted = connection.execute(
                 f"select count(*) from {quote_identifier(source.schema)}."
                 f"{quote_identifier(source.identifier)}"
             ).fetchone()
-            count = rows[0] if rows else 0
+            count = counted[0] if counted else 0
             fingerprints[source.unique_id] = f"load {last_change[source.identifier]} rows {count}"
         elif relation == "platform.loads" and last_change:
             fingerprints[source.unique_id] = _content(
