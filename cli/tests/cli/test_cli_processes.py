@@ -45,7 +45,8 @@ def test_the_cli_leaves_no_process_behind(tmp_path: Path) -> None:
         "import multiprocessing.resource_tracker as tracker, os, sys\n"
         "tracker.ensure_running()\n"
         "from jump.data_platform.cli.main import main\n"
-        f"code = main(['--data-folder', {str(tmp_path)!r}, 'status'])\n"
+        f"sys.argv = ['data-platform', '--data-folder', {str(tmp_path)!r}, 'status']\n"
+        "code = main()\n"
         "print(os.getsid(0))\n"
         "sys.exit(code)\n"
     )
@@ -53,6 +54,7 @@ def test_the_cli_leaves_no_process_behind(tmp_path: Path) -> None:
         [sys.executable, "-c", script], start_new_session=True, capture_output=True, text=True
     )
     assert child.returncode == 0, child.stderr
+    assert "Traceback" not in child.stderr and "leaked" not in child.stderr, child.stderr
     session = int(child.stdout.split()[-1])
     assert _session_processes(session) == []
 
@@ -82,4 +84,5 @@ def test_a_transform_leaves_no_process_behind(tmp_path: Path) -> None:
     )
     _, stderr = child.communicate(timeout=600)
     assert child.returncode == 0, stderr
+    assert "Traceback" not in stderr and "leaked" not in stderr, stderr
     assert _session_processes(child.pid) == []

@@ -21,11 +21,16 @@ def resource_tracker_pid() -> int | None:
 
 
 def stop_helper_processes() -> None:
-    """End and reap the resource tracker, if one runs (it starts again if needed)."""
+    """End and reap the resource tracker, if one runs. For the very end of the process only:
+    first what the interpreter's exit would run (multiprocessing's exit function, which
+    releases dbt's semaphores; stopped before that, the tracker would find them leaked and
+    warn), then the tracker's own stop, which closes its pipe and waits for it."""
     module = sys.modules.get("multiprocessing.resource_tracker")
     tracker = getattr(module, "_resource_tracker", None)
-    if tracker is None:
+    if tracker is None or getattr(tracker, "_pid", None) is None:
         return
-    # `_stop` is the standard library's own way to end it (closes its pipe, waits for it).
     with contextlib.suppress(Exception):
+        util = sys.modules.get("multiprocessing.util")
+        if util is not None:
+            util._exit_function()
         tracker._stop()

@@ -198,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("Error: interrupted", err=True)
         return 130
     finally:
-        stop_helper_processes()  # no process outlives the command
+        if argv is None:  # the process ends here (the console script): no process outlives it
+            stop_helper_processes()
     return 0
 
 
