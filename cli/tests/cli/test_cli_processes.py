@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from jump.data_platform.processes import resource_tracker_pid, stop_helper_processes
-
 
 def _session_processes(session: int) -> list[str]:
     """The processes (zombies included) of a session, as `pid command`."""
@@ -28,13 +26,20 @@ def _session_processes(session: int) -> list[str]:
 
 
 def test_stopping_the_resource_tracker_reaps_it() -> None:
-    from multiprocessing import resource_tracker
-
-    resource_tracker.ensure_running()
-    pid = resource_tracker_pid()
-    assert pid is not None
-    stop_helper_processes()
-    assert resource_tracker_pid() is None
+    """In a process of its own: the stop runs multiprocessing's exit work, for the end of a
+    process only."""
+    script = (
+        "from multiprocessing import resource_tracker\n"
+        "from jump.data_platform.processes import resource_tracker_pid, stop_helper_processes\n"
+        "resource_tracker.ensure_running()\n"
+        "pid = resource_tracker_pid()\n"
+        "stop_helper_processes()\n"
+        "print(pid, resource_tracker_pid())\n"
+    )
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert child.returncode == 0 and child.stderr == "", child.stderr
+    pid, after = child.stdout.split()
+    assert after == "None"
     assert not Path(f"/proc/{pid}").exists()  # ended and reaped, not a zombie
 
 
