@@ -137,6 +137,23 @@ def test_stale_sources_and_a_failed_transform_warn(
     assert "Warning: the last transform failed: marts.nps, assert_totals_reconcile" in err
 
 
+def test_a_transform_that_found_nothing_changed(
+    fresh_data_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = last_transform()
+    run.layers, run.up_to_date = (), True
+    run.models.clear()
+    run.tests.clear()
+    save_run(Settings(data_folder=fresh_data_folder).last_transform_file, run)
+    assert status(fresh_data_folder) == 0
+    out = capsys.readouterr().out
+    assert "Last transform: nothing changed since the last publication: nothing rebuilt" in out
+    assert "warned: invoice_references_consecutive" in out  # the published state's warning
+    assert main(["--data-folder", str(fresh_data_folder), "status", "--format", "json"]) == 0
+    recorded = json.loads(capsys.readouterr().out)["last_transform"]
+    assert recorded["up_to_date"] is True and recorded["state"] == "succeeded"
+
+
 def test_locked_lakehouse(
     locked_data_folder: tuple[Path, int], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -94,6 +94,8 @@ def transform_lines(status: LakehouseStatus) -> list[str]:
         head = f"interrupted ({layers}), {started}, {run.seconds or 0:.1f} s"
     elif state == INTERRUPTED:
         head = f"interrupted/killed ({layers}), {started}: it never finished"
+    elif run.up_to_date:
+        head = f"nothing changed since the last publication: nothing rebuilt, {started}"
     else:
         verdict = "succeeded" if state == SUCCEEDED else "FAILED"
         head = f"{verdict} ({layers}), {started}, {run.seconds or 0:.1f} s"
@@ -326,6 +328,7 @@ def status_as_json(status: LakehouseStatus) -> dict[str, Any]:
             "finished_at": _iso(run.finished_at),
             "seconds": run.seconds,
             "published": status.transform_published,
+            "up_to_date": run.up_to_date,
             "models": dict(run.models),
             "tests": dict(run.tests),
             "failed": [outcome.name for outcome in run.failed],

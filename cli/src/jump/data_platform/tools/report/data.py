@@ -299,7 +299,12 @@ def last_transform(record: Path) -> LastTransform | None:
     if run is None:
         return None
     return LastTransform(
-        generated_at=f"{company_time(run.finished_at or run.started_at)} ({run.state})",
+        generated_at=f"{company_time(run.finished_at or run.started_at)} ({run.state}"
+        + (
+            ", nothing changed since the last publication: nothing rebuilt)"
+            if run.up_to_date
+            else ")"
+        ),
         tests=dict(sorted(run.tests.items())),
         warnings=[f"{outcome.name}: {outcome.message}" for outcome in run.warned],
         failures=[outcome.name for outcome in run.failed],
