@@ -1,0 +1,47 @@
+"""The refresh's steps with the real ones replaced: what it does when its transform found
+nothing changed (the slow end-to-end sibling: test_schedule_pipeline.py)."""
+
+from __future__ import annotations
+
+import types
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jump.data_platform import pipeline
+from jump.data_platform.settings import Settings
+from jump.data_platform.transform.run_record import SUCCEEDED, TransformRun
+
+
+@pytest.mark.parametrize("up_to_date", [True, False])
+def test_the_report_is_rebuilt_only_after_a_publication(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, up_to_date: bool
+) -> None:
+    settings = Settings(data_folder=tmp_path)
+    settings.report_file.parent.mkdir(parents=True)
+    settings.report_file.write_text("the last report", encoding="utf-8")
+    reports: list[Path] = []
+
+    def transform(*args: Any, **kwargs: Any) -> TransformRun:
+        run = TransformRun(layers=(), up_to_date=up_to_date)
+        run.finish(SUCCEEDED)
+        return run
+
+    def report(settings: Settings) -> Path:
+        reports.append(settings.report_file)
+        return settings.report_file
+
+    monkeypatch.setattr(pipeline, "extract_step", lambda *args, **kwargs: None)
+    monkeypatch.setattr(
+        pipeline, "load_sources", lambda *args, **kwargs: types.SimpleNamespace(changed=0)
+    )
+    monkeypatch.setattr(pipeline, "check_sources", lambda *args, **kwargs: None)
+    monkeypatch.setattr(pipeline, "_with_unloaded", lambda settings, selected: selected)
+    monkeypatch.setattr(pipeline, "run_transform", transform)
+    monkeypatch.setattr(pipeline, "build_report", report)
+    outcome = pipeline.refresh(settings, ["app"], datetime(2026, 11, 26, 10, tzinfo=UTC))
+    assert outcome.succeeded, outcome.error
+    assert outcome.steps == ("extract", "load", "transform", "report")
+    assert reports == ([] if up_to_date else [settings.report_file])
