@@ -2,10 +2,10 @@
 and transforms through time, rows inserted, updated and deleted in the App) equals one built
 at once from the same final files, table for table.
 
-Each transform builds into the build slot readers do not see, so the steps alternate between
-two slots: four steps make the third and fourth builds incremental, the third across a new
-month (every freelancer recomputed), the fourth within one (only those whose inputs changed
-since the second step, the App's edits of the third included)."""
+An incremental model is updated where it lives (its one copy of state), each step from the
+step before: four steps make the second, third and fourth builds incremental, the third across
+a new month (every freelancer recomputed), the fourth within one (only those whose inputs
+changed since the third step)."""
 
 from __future__ import annotations
 
@@ -76,23 +76,37 @@ def test_a_lakehouse_refreshed_step_by_step_equals_one_built_at_once(tmp_path: P
             "select table_schema, table_name from information_schema.tables"
             " where table_name like '%\\_\\_inputs' escape '\\' order by all"
         ).fetchall()
-    # What each slot's marts were built from stays beside them for their next build.
-    assert kept == [
-        (f"marts__slot_{slot}", f"{mart}__inputs")
-        for slot in ("a", "b")
-        for mart in ("freelancer_cumulative_turnover", "turnover_by_cohort")
+    # What each mart was built from stays beside it, in the one slot it lives in, for its next
+    # build.
+    assert [name for _, name in kept] == [
+        "freelancer_cumulative_turnover__inputs",
+        "turnover_by_cohort__inputs",
     ]
+    with duckdb.connect(str(stepwise.lakehouse_file), read_only=True) as connection:
+        for schema, name in kept:
+            mart = name.removesuffix("__inputs")
+            assert connection.execute(
+                "select count(*) from duckdb_views() where schema_name = 'marts'"
+                " and view_name = ? and sql like ?",
+                [mart, f"%{schema}%"],
+            ).fetchone() == (1,)
     with duckdb.connect(str(run.lakehouse), read_only=True) as connection:
         assert connection.execute(
             "select count(*) from intermediate.invoices where invoice_id = 10"
         ).fetchall() == [(0,)]
 
-    # A mart damaged in the slot the next build goes into (slot a: the fourth step published
-    # slot b) while its inputs are unchanged: only --full-refresh rebuilds it.
-    with duckdb.connect(str(stepwise.lakehouse_file)) as connection:
-        connection.execute(
-            "delete from marts__slot_a.turnover_by_cohort where month < '2025-01-01'"
-        )
+    # A mart damaged in the writer's file while its inputs are unchanged: a transform finds
+    # nothing changed and rebuilds nothing; only --full-refresh rebuilds it.
+    with duckdb.connect(str(stepwise.writer_lakehouse_file)) as connection:
+        row = connection.execute(
+            "select regexp_extract(sql, 'marts__slot_[ab]') from duckdb_views()"
+            " where schema_name = 'marts' and view_name = 'turnover_by_cohort'"
+        ).fetchone()
+        assert row is not None
+        connection.execute(f"delete from {row[0]}.turnover_by_cohort where month < '2025-01-01'")
+    run = run_cli(stepwise.data_folder, "transform")
+    assert run.exit_code == 0, run.stderr
+    assert "Nothing changed since the last publication" in run.stderr
     run = run_cli(stepwise.data_folder, "--quiet", "transform", "--full-refresh")
     assert run.exit_code == 0, run.stderr
     assert _tables(stepwise.lakehouse_file) == built

@@ -172,9 +172,11 @@ def test_each_layer_builds_where_readers_do_not_look(tmp_path: Path) -> None:
         "staging__t": "staging__slot_a",
         "intermediate__t": "intermediate__slot_a",
     }
-    # Publishing it drops the tables it retires, but an incremental model's state.
+    # Publishing it drops the table it retires; an incremental model keeps one copy of its
+    # state, where it was built (a stale copy in its other slot goes).
     with duckdb.connect(str(lakehouse)) as connection:
         connection.execute("create table marts__slot_a.grows as select 1 as x")
+        connection.execute("create table marts__slot_a.grows__inputs as select 1 as x")
         connection.execute("create schema marts__slot_b")
         for name in ("t", "grows"):
             connection.execute(f"create table marts__slot_b.{name} as select 2 as x")
@@ -185,11 +187,18 @@ def test_each_layer_builds_where_readers_do_not_look(tmp_path: Path) -> None:
     publish_layers(lakehouse, second, nodes, started)
     with duckdb.connect(str(lakehouse)) as connection:
         assert connection.execute("select x from marts.t").fetchall() == [(2,)]
-        assert connection.execute(
-            "select table_name from information_schema.tables where table_schema = ?",
-            ["marts__slot_a"],
-        ).fetchall() == [("grows",)]
+        assert (
+            connection.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                ["marts__slot_a"],
+            ).fetchall()
+            == []
+        )
         assert connection.execute("select x from intermediate.t").fetchall() == [(1,)]
+    # The next build updates the incremental model where it is, and moves the other.
+    third = plan_build(lakehouse, ["marts"], in_place=["marts__grows"])
+    assert third.schemas["marts__grows"] == "marts__slot_b"
+    assert third.schemas["marts__t"] == "marts__slot_a"
 
 
 def test_a_partial_build_moves_only_the_models_it_rebuilt(tmp_path: Path) -> None:

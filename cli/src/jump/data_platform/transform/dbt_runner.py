@@ -276,10 +276,14 @@ def run_transform(
                 _nothing_changed(settings, lakehouse, graph, run)
                 run.finish(SUCCEEDED)
                 return run
+            # The incremental models as the last parse knew them, even of another version of
+            # the project: a model that is no longer incremental is rebuilt where it is.
+            known = graph or selection.load_graph(settings.dbt_graph_file, None)
             plan = publish.plan_build(
                 lakehouse,
                 layers,
                 None if rebuild is None else [uid.split(".")[-1] for uid in rebuild],
+                in_place=selection.incremental_models(known),
             )
             run.layers = plan.layers
             results, graph, fingerprints = _build(

@@ -164,18 +164,23 @@ def read_published_nodes(connection: duckdb.DuckDBPyConnection) -> dict[str, Pub
 
 
 def plan_build(
-    lakehouse: Path, layers: Sequence[str], selected: Iterable[str] | None = None
+    lakehouse: Path,
+    layers: Sequence[str],
+    selected: Iterable[str] | None = None,
+    in_place: Iterable[str] = (),
 ) -> BuildPlan:
     """Build the models of `layers` (all of them, or only the nodes named in `selected`) into
-    the slot readers do not see; read every other model where it is published (the layer's own
-    schema when it never was: a lakehouse built before publishing existed)."""
+    the slot their published view does not read, but the incremental models named in
+    `in_place`, which dbt updates where they are (their state is there); read every other
+    model where it is published (the layer's own schema when it never was: a lakehouse built
+    before publishing existed)."""
     with open_lakehouse(lakehouse, read_only=True) as connection:
         published = read_publications(connection)
         nodes = read_published_nodes(connection)
     chosen = None if selected is None else frozenset(selected)
+    updated_in_place = frozenset(in_place)
 
-    def other(schema: str, layer: str) -> str:
-        return next(s for s in (slot_schema(layer, slot) for slot in SLOTS) if s != schema)
+    other = _other_slot
 
     def building(name: str, layer: str) -> bool:
         return layer in layers and (chosen is None or name in chosen)
@@ -188,7 +193,9 @@ def plan_build(
         else:
             defaults[layer] = current.schema if current else layer
     schemas = {
-        name: other(node.built_in, node.layer) if building(name, node.layer) else node.built_in
+        name: other(node.built_in, node.layer)
+        if building(name, node.layer) and name not in updated_in_place
+        else node.built_in
         for name, node in nodes.items()
         if node.layer in LAYERS
     }
@@ -259,12 +266,7 @@ def publish_layers(
             for node in built:
                 if node.layer in LAYERS:
                     _repoint_model(connection, node)
-                    former = nodes.get(node.name)
-                    retired = former.built_in if former else None
-                    if retired is None and node.layer in previous:
-                        retired = previous[node.layer].schema
-                    if retired not in (None, node.schema) and node.materialized != "incremental":
-                        _drop(connection, str(retired), node.relation)
+                    _retire(connection, node, nodes.get(node.name), previous.get(node.layer))
                 connection.execute(f"delete from {MODELS_TABLE} where node = ?", [node.name])
                 connection.execute(
                     f"insert into {MODELS_TABLE} values (?, ?, ?, ?, ?, ?,"
@@ -301,6 +303,25 @@ def publish_layers(
             ) from error
 
 
+def _retire(
+    connection: duckdb.DuckDBPyConnection,
+    node: BuiltNode,
+    former: PublishedNode | None,
+    layer: Publication | None,
+) -> None:
+    """In the open transaction: drop what `node` replaced. An incremental model keeps one copy
+    of its state, where it was built (a copy in its other slot, a lakehouse's from before
+    in-place updates, goes); any other model's previous table goes."""
+    if node.materialized == "incremental":
+        other = _other_slot(node.schema, node.layer)
+        for suffix in ("", *INTERNAL_SUFFIXES):
+            _drop(connection, other, node.relation + suffix)
+        return
+    retired = former.built_in if former else (layer.schema if layer else None)
+    if retired not in (None, node.schema):
+        _drop(connection, str(retired), node.relation)
+
+
 def _repoint_model(connection: duckdb.DuckDBPyConnection, node: BuiltNode) -> None:
     """In the open transaction: the published view of `node` reads the slot it was built in."""
     published = quote_identifier(node.layer)
@@ -326,16 +347,23 @@ def _tidy_layer(
     exactly one view per model, and its slots only the models' tables (and an incremental
     model's state in its other slot)."""
     owned = {(node.schema, node.relation) for node in built}
-    incremental = {node.relation for node in built if node.materialized == "incremental"}
-    keep_anywhere = {name + suffix for name in incremental for suffix in ("", INPUTS_SUFFIX)}
+    owned |= {
+        (node.schema, node.relation + INPUTS_SUFFIX)
+        for node in built
+        if node.materialized == "incremental"
+    }
     names = {node.relation for node in built}
     for name, kind in _relations(connection, layer):
         if name not in names or kind != "VIEW":
             _drop(connection, layer, name, kind)
     for schema in (slot_schema(layer, slot) for slot in SLOTS):
         for name, kind in _relations(connection, schema):
-            if (schema, name) not in owned and name not in keep_anywhere:
+            if (schema, name) not in owned:
                 _drop(connection, schema, name, kind)
+
+
+def _other_slot(schema: str, layer: str) -> str:
+    return next(s for s in (slot_schema(layer, slot) for slot in SLOTS) if s != schema)
 
 
 def _relations(connection: duckdb.DuckDBPyConnection, schema: str) -> list[tuple[str, str]]:

@@ -203,13 +203,21 @@ def save_graph(path: Path, graph: Graph) -> None:
         temporary.write_text(graph.to_json(), encoding="utf-8")
 
 
-def load_graph(path: Path, project: str) -> Graph | None:
-    """The graph saved by the last parse, if it was of this very project."""
+def load_graph(path: Path, project: str | None) -> Graph | None:
+    """The graph saved by the last parse, if it was of this very project (any project when
+    None)."""
     try:
         graph = Graph.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return graph if graph.project == project else None
+    return graph if project is None or graph.project == project else None
+
+
+def incremental_models(graph: Graph | None) -> set[str]:
+    """The names of the incremental models: dbt updates them where they are."""
+    if graph is None:
+        return set()
+    return {node.name for node in graph.nodes.values() if node.materialized == "incremental"}
 
 
 def source_fingerprints(
