@@ -22,6 +22,10 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set relation = source('platform', name) -%}
+    {#- Which closed figures and invoices are in force depends on the closes and reopenings:
+        a model reading any of them reads `month_closes` too, and says so to dbt's graph (a
+        reopening rebuilds it: transform/selection.py). -#}
+    {%- do source('platform', 'month_closes') -%}
     {%- if not execute or this is none -%}
         {{ return(none) }}
     {%- endif -%}

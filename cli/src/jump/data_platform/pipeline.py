@@ -26,6 +26,7 @@ from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.storage.writer import writer_lakehouse, writer_session
 from jump.data_platform.tools.report import build_report
+from jump.data_platform.tools.report_freshness import report_is_current
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import run_transform
 from jump.data_platform.transform.layers import LAYERS
@@ -245,7 +246,7 @@ def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> 
             f"passed, {len(summary.warned)} warned in {summary.seconds or 0:.1f} s"
             + (" (nothing changed)" if summary.up_to_date else "")
         )
-    elif run.nothing_published and settings.report_file.is_file():
+    elif run.nothing_published and report_is_current(settings):
         reporter.info(f"report: {settings.report_file} (unchanged: nothing was published)")
     else:
         path = run.waiting_for_lock("report", lambda: build_report(settings))

@@ -11,6 +11,7 @@ from jump.data_platform.cli.options import project_dir_option
 from jump.data_platform.cli.report import refresh_report
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.storage.writer import writer_lakehouse
+from jump.data_platform.tools.report_freshness import report_is_current
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import run_transform
 from jump.data_platform.transform.layers import LAYERS
@@ -69,6 +70,8 @@ def transform(
             "Nothing changed since the last publication (no source table, no file of the dbt "
             f"project): nothing rebuilt; readers keep {run.settings.lakehouse_file}"
         )
+        if not report_is_current(run.settings):
+            refresh_report(run.settings, run.reporter)
         return
     if not summary.success:
         raise DataPlatformError(
