@@ -28,6 +28,12 @@ from jump.data_platform.storage.retention import expire_publications
 from jump.data_platform.storage.writer import writer_session
 from jump.data_platform.transform import publish, selection
 from jump.data_platform.transform.layers import LAYERS
+from jump.data_platform.transform.rebuild import (
+    built_nodes,
+    nodes_to_rebuild,
+    nothing_changed,
+    selection_arguments,
+)
 from jump.data_platform.transform.run_record import (
     FAILED,
     INTERRUPTED,
@@ -36,7 +42,6 @@ from jump.data_platform.transform.run_record import (
     TransformRun,
     save_run,
     transform_lock,
-    utc_now,
 )
 from jump.data_platform.transform.standing_warnings import save_warnings, standing_warnings
 
@@ -160,37 +165,6 @@ def record_build(results: Sequence[Any], run: TransformRun) -> list[Any]:
     return to_sample
 
 
-def _built_nodes(
-    results: Sequence[Any],
-    plan: publish.BuildPlan,
-    graph: selection.Graph | None,
-    fingerprints: Mapping[str, str],
-) -> list[publish.BuiltNode]:
-    """The models and snapshots dbt built, where, and from what: what publishing makes
-    visible and records."""
-    built: list[publish.BuiltNode] = []
-    for result in results:
-        node = result.node
-        if node.resource_type not in ("model", "snapshot") or str(result.status) != "success":
-            continue
-        layer = str(node.config.get("schema") or node.schema)
-        known = graph is not None and node.unique_id in graph.nodes
-        built.append(
-            publish.BuiltNode(
-                name=node.name,
-                layer=layer,
-                relation=node.alias,
-                schema=node.schema,
-                materialized=str(node.config.materialized),
-                inputs=selection.inputs_of(graph, node.unique_id, fingerprints)
-                if graph is not None and known
-                else {},
-                project=graph.project if graph is not None and known else "",
-            )
-        )
-    return built
-
-
 def _sample_failing_rows(lakehouse: Path, results: Sequence[Any], summary: TransformRun) -> None:
     """Run each warning or failing test's compiled query again to show its first rows.
 
@@ -271,9 +245,9 @@ def run_transform(
         try:
             project = selection.project_fingerprint(project_dir)
             graph = selection.load_graph(settings.dbt_graph_file, project)
-            rebuild = _nodes_to_rebuild(lakehouse, graph, layers, full_refresh)
+            rebuild = nodes_to_rebuild(lakehouse, graph, layers, full_refresh)
             if graph is not None and rebuild is not None and not rebuild:
-                _nothing_changed(settings, lakehouse, graph, run)
+                nothing_changed(settings, lakehouse, graph, run)
                 run.finish(SUCCEEDED)
                 return run
             # The incremental models as the last parse knew them, even of another version of
@@ -301,7 +275,7 @@ def run_transform(
                 run.publication_id = publish.publish_layers(
                     lakehouse,
                     plan,
-                    _built_nodes(results, plan, graph, fingerprints),
+                    built_nodes(results, graph, fingerprints),
                     run.started_at,
                     tests=run.tests,
                 )
@@ -337,44 +311,6 @@ def run_transform(
         finally:
             save_run(settings.last_transform_file, run)
     return run
-
-
-def _nodes_to_rebuild(
-    lakehouse: Path, graph: selection.Graph | None, layers: Sequence[str], full_refresh: bool
-) -> set[str] | None:
-    """The models and snapshots whose inputs changed since they were published (and those
-    downstream), by dbt unique id; None to build all of `layers`: a full refresh, a part of
-    the layers asked for by name, a project changed since its last parse (no `graph`)."""
-    if full_refresh or set(layers) != set(LAYERS) or graph is None:
-        return None
-    with open_lakehouse(lakehouse, read_only=True) as connection:
-        published = publish.read_published_nodes(connection)
-        fingerprints = selection.source_fingerprints(connection, graph.sources.values())
-    built = {
-        unique_id: published[node.name].state
-        for unique_id, node in graph.nodes.items()
-        if node.name in published
-    }
-    return selection.nodes_to_rebuild(graph, built, fingerprints)
-
-
-def _nothing_changed(
-    settings: Settings, lakehouse: Path, graph: selection.Graph, run: TransformRun
-) -> None:
-    """No input of any published model changed: nothing to build, test or publish. The run
-    still says which sources are stale (as `dbt source freshness` would), and carries the
-    published state's warnings."""
-    run.layers = ()
-    run.up_to_date = True
-    run.warned.extend(standing_warnings(settings.standing_warnings_file, ()))
-    with open_lakehouse(lakehouse, read_only=True) as connection:
-        for source, age in selection.stale_sources(connection, graph, utc_now()):
-            problem = (
-                "has no row: its freshness is unknown"
-                if age is None
-                else f"is stale: loaded {describe_age(age)} ago"
-            )
-            run.stale_sources.append(NodeOutcome(source.display_name, "warn", problem))
 
 
 CTRL_C = "Ctrl-C (SIGINT) during the dbt build: nothing was published"
@@ -467,7 +403,7 @@ def _build(
             build: Any = builder.invoke(
                 [
                     "build",
-                    *_selection_arguments(plan, graph),
+                    *selection_arguments(plan, graph),
                     "--exclude-resource-type",
                     "unit_test",
                     *(["--full-refresh"] if full_refresh else []),
@@ -478,28 +414,6 @@ def _build(
     finally:
         close_duckdb()
     return (build.result.results if build.result else ()), graph, fingerprints
-
-
-def _selection_arguments(plan: publish.BuildPlan, graph: selection.Graph) -> list[str]:
-    """What `dbt build` selects. A full build: every node of the plan's layers, and a test
-    only when every model it reads is selected (cautious). A partial one: the nodes to
-    rebuild, the sources they read (for the sources' own tests), and every test whose models
-    are rebuilt or read by what is (buildable): only the tests on what was rebuilt run."""
-    if plan.full:
-        selected = [f"tag:{layer}" for layer in plan.layers]
-        return ["--select", *selected, "--indirect-selection", "cautious"]
-    assert plan.selected is not None
-    nodes = [node for node in graph.nodes.values() if node.name in plan.selected]
-    sources = sorted(
-        {
-            graph.sources[parent].selector
-            for node in nodes
-            for parent in node.parents
-            if parent in graph.sources
-        }
-    )
-    names = sorted(node.name for node in nodes)
-    return ["--select", *names, *sources, "--indirect-selection", "buildable"]
 
 
 def _swap_parse(source: Path, destination: Path) -> None:
