@@ -45,6 +45,13 @@ def _rebuilt(settings: Settings) -> set[str]:
     }
 
 
+def _edit(application: Path, statement: str) -> None:
+    """A row changed in an application, as its users do (its `updated_at` with it)."""
+    with sqlite3.connect(application) as connection:
+        connection.execute(statement)
+    connection.close()
+
+
 def _refresh_equals_a_full_build(settings: Settings) -> set[str]:
     run = run_cli(settings.data_folder, "--quiet", "load", "transform")
     assert run.exit_code == 0, run.stderr
@@ -62,12 +69,11 @@ def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> N
     )
     assert run.exit_code == 0, run.stderr
 
-    with sqlite3.connect(settings.sources_folder / "crm.sqlite") as crm:
-        crm.execute(
-            "update customers set satisfaction_score = '3', updated_at = '2025-06-30 12:00:00'"
-            " where id = (select min(id) from customers where satisfaction_score is not null)"
-        )
-    crm.close()
+    _edit(
+        settings.sources_folder / "crm.sqlite",
+        "update customers set satisfaction_score = '3', updated_at = '2025-06-30 12:00:00'"
+        " where id = (select min(id) from customers where satisfaction_score is not null)",
+    )
     rebuilt = _refresh_equals_a_full_build(settings)
     assert "snapshots__crm__customers" in rebuilt and "marts__nps" in rebuilt
     assert not rebuilt & {
@@ -76,12 +82,10 @@ def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> N
         "intermediate__invoices",
     }
 
-    with sqlite3.connect(settings.sources_folder / "app.sqlite") as app:
-        app.execute(
-            "update invoices set amount = amount + 1, updated_at = '2025-06-30 12:00:00'"
-            " where id = 20"
-        )
-    app.close()
+    _edit(
+        settings.sources_folder / "app.sqlite",
+        "update invoices set amount = amount + 1, updated_at = '2025-06-30 12:00:00' where id = 20",
+    )
     rebuilt = _refresh_equals_a_full_build(settings)
     assert {"intermediate__invoices", "marts__turnover_by_cohort", "marts__nps_monthly"} <= rebuilt
     assert not rebuilt & {"marts__nps", "intermediate__survey_answers", "staging__crm__customers"}

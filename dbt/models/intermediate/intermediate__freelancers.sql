@@ -1,8 +1,8 @@
 -- One row per App user (freelancer), with the CRM's satisfaction score when the CRM record can
 -- be matched: first by normalised email, then, for users still unmatched, by normalised last and
 -- first name when that name belongs to exactly one unmatched user and one unmatched customer.
--- Cohort: the month of the freelancer's first job contract start (when they joined Jump), from
--- intermediate.freelancer_cohorts.
+-- The App's side of each freelancer (names, email, cohort: the month of the first job contract
+-- start) is intermediate.freelancer_cohorts; this model adds the CRM's match and score.
 with users as (
     select * from {{ ref('staging__app__users') }}
 ),
@@ -86,19 +86,18 @@ matches as (
 )
 
 select
-    {{ surrogate_key(['users.user_id']) }} as freelancer_key,
-    users.user_id as freelancer_id,
-    users.last_name,
-    users.first_name,
-    users.email,
+    cohorts.freelancer_key,
+    cohorts.freelancer_id,
+    cohorts.last_name,
+    cohorts.first_name,
+    cohorts.email,
     matches.customer_id as crm_customer_id,
     matches.crm_match_method,
     customers.satisfaction_score,
     cohorts.first_contract_start_date,
     cohorts.cohort,
-    users.created_at,
-    users.updated_at
-from users
-left join matches on users.user_id = matches.user_id
+    cohorts.created_at,
+    cohorts.updated_at
+from cohorts
+left join matches on cohorts.freelancer_id = matches.user_id
 left join customers on matches.customer_id = customers.customer_id
-left join cohorts on users.user_id = cohorts.freelancer_id

@@ -244,24 +244,21 @@ def run_transform(
         save_run(settings.last_transform_file, run)
         try:
             project = selection.project_fingerprint(project_dir)
-            graph = selection.load_graph(settings.dbt_graph_file, project)
-            rebuild = nodes_to_rebuild(lakehouse, graph, layers, full_refresh)
+            saved = selection.load_graph(settings.dbt_graph_file, None)
+            graph = saved if saved is not None and saved.project == project else None
+            rebuild, fingerprints = nodes_to_rebuild(lakehouse, graph, layers, full_refresh)
             if graph is not None and rebuild is not None and not rebuild:
                 nothing_changed(settings, lakehouse, graph, run)
                 run.finish(SUCCEEDED)
                 return run
             # The incremental models as the last parse knew them, even of another version of
             # the project: a model that is no longer incremental is rebuilt where it is.
-            known = graph or selection.load_graph(settings.dbt_graph_file, None)
             plan = publish.plan_build(
-                lakehouse,
-                layers,
-                None if rebuild is None else [uid.split(".")[-1] for uid in rebuild],
-                in_place=selection.incremental_models(known),
+                lakehouse, layers, rebuild, in_place=selection.incremental_models(saved)
             )
             run.layers = plan.layers
             results, graph, fingerprints = _build(
-                settings, project_dir, project, plan, run, full_refresh, on_event
+                settings, project_dir, project, plan, run, fingerprints, full_refresh, on_event
             )
             if sigint.is_set():  # dbt took Ctrl-C as a cancel and returned its nodes' errors
                 raise KeyboardInterrupt
@@ -347,13 +344,14 @@ def _build(
     project: str,
     plan: publish.BuildPlan,
     run: TransformRun,
+    fingerprints: dict[str, str],
     full_refresh: bool = False,
     on_event: Callable[[Any], None] | None = None,
 ) -> tuple[Sequence[Any], selection.Graph, dict[str, str]]:
     """`dbt source freshness` then `dbt build` of the plan's nodes (models, snapshots and their
     data tests) into the plan's schemas, in this process; the stale sources go into `run`.
     Returns dbt's results, the project's graph (saved for the next selection) and the source
-    fingerprints the build read.
+    fingerprints the build read (`fingerprints`, those the selection computed, when given).
 
     dbt's artifacts and logs go to the data folder so that the project folder may be
     read-only. When dbt returns, its worker threads are done: `build` and `source freshness`
@@ -381,8 +379,9 @@ def _build(
             _swap_parse(settings.dbt_partial_parse_file, settings.dbt_parse_cache_file(plan.key))
             graph = selection.graph_of_manifest(parsed.result, project)
             selection.save_graph(settings.dbt_graph_file, graph)
-            with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as connection:
-                fingerprints = selection.source_fingerprints(connection, graph.sources.values())
+            if not fingerprints:  # no selection ran: the sources as this build reads them
+                with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as reading:
+                    fingerprints = selection.source_fingerprints(reading, graph.sources.values())
             runner = dbtRunner(manifest=parsed.result)
             freshness: Any = runner.invoke(["source", "freshness", *common, "--no-write-json"])
             check_invocation(freshness, "source freshness")

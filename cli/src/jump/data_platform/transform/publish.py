@@ -180,8 +180,6 @@ def plan_build(
     chosen = None if selected is None else frozenset(selected)
     updated_in_place = frozenset(in_place)
 
-    other = _other_slot
-
     def building(name: str, layer: str) -> bool:
         return layer in layers and (chosen is None or name in chosen)
 
@@ -189,11 +187,11 @@ def plan_build(
     for layer in LAYERS:
         current = published.get(layer)
         if layer in layers:
-            defaults[layer] = other(current.schema if current else "", layer)
+            defaults[layer] = _other_slot(current.schema if current else "", layer)
         else:
             defaults[layer] = current.schema if current else layer
     schemas = {
-        name: other(node.built_in, node.layer)
+        name: _other_slot(node.built_in, node.layer)
         if building(name, node.layer) and name not in updated_in_place
         else node.built_in
         for name, node in nodes.items()

@@ -49,12 +49,13 @@ def built_nodes(
 
 def nodes_to_rebuild(
     lakehouse: Path, graph: selection.Graph | None, layers: Sequence[str], full_refresh: bool
-) -> set[str] | None:
+) -> tuple[set[str] | None, dict[str, str]]:
     """The models and snapshots whose inputs changed since they were published (and those
-    downstream), by dbt unique id; None to build all of `layers`: a full refresh, a part of
-    the layers asked for by name, a project changed since its last parse (no `graph`)."""
+    downstream), by dbt node name, and the source fingerprints that says so; None to build
+    all of `layers` (no fingerprints yet): a full refresh, a part of the layers asked for by
+    name, a project changed since its last parse (no `graph`)."""
     if full_refresh or set(layers) != set(LAYERS) or graph is None:
-        return None
+        return None, {}
     with open_lakehouse(lakehouse, read_only=True) as connection:
         published = publish.read_published_nodes(connection)
         fingerprints = selection.source_fingerprints(connection, graph.sources.values())
@@ -63,7 +64,8 @@ def nodes_to_rebuild(
         for unique_id, node in graph.nodes.items()
         if node.name in published
     }
-    return selection.nodes_to_rebuild(graph, built, fingerprints)
+    stale = selection.nodes_to_rebuild(graph, built, fingerprints)
+    return {graph.nodes[unique_id].name for unique_id in stale}, fingerprints
 
 
 def nothing_changed(
