@@ -4,7 +4,6 @@ passed, and record the run from its start to its end."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
 import shutil
@@ -21,7 +20,7 @@ import duckdb
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import connect, open_lakehouse
-from jump.data_platform.reporting import describe_age, redact_file, redact_row
+from jump.data_platform.reporting import redact_file, redact_row
 from jump.data_platform.settings import Settings
 from jump.data_platform.storage import publish as storage_publish
 from jump.data_platform.storage.retention import expire_publications
@@ -32,6 +31,7 @@ from jump.data_platform.transform.rebuild import (
     built_nodes,
     nodes_to_rebuild,
     nothing_changed,
+    record_stale_sources,
     selection_arguments,
 )
 from jump.data_platform.transform.run_record import (
@@ -119,21 +119,6 @@ def one_line(message: object) -> str:
     """
     lines = (" ".join(line.split()) for line in str(message or "").splitlines())
     return ": ".join(line for line in lines if line and set(line) != {"^"})
-
-
-def _freshness_problem(result: Any) -> str:
-    """What is wrong with a source's freshness, after `source {name} `.
-
-    An empty table has no load time: dbt dates it from year 1 ("loaded 739,946.6 days ago").
-    It is said to be empty instead (the data test `invoices_table_is_not_empty` fails on it).
-    """
-    loaded_at = getattr(result, "max_loaded_at", None)
-    if loaded_at is not None and loaded_at.year == 1:
-        return "has no row: its freshness is unknown"
-    age = getattr(result, "age", None)
-    if age:
-        return f"is stale: loaded {describe_age(dt.timedelta(seconds=age))} ago"
-    return "is stale: " + one_line(getattr(result, "message", ""))
 
 
 def check_invocation(result: Any, what: str) -> None:
@@ -348,15 +333,14 @@ def _build(
     full_refresh: bool = False,
     on_event: Callable[[Any], None] | None = None,
 ) -> tuple[Sequence[Any], selection.Graph, dict[str, str]]:
-    """`dbt source freshness` then `dbt build` of the plan's nodes (models, snapshots and their
+    """The sources' freshness, then `dbt build` of the plan's nodes (models, snapshots and their
     data tests) into the plan's schemas, in this process; the stale sources go into `run`.
     Returns dbt's results, the project's graph (saved for the next selection) and the source
     fingerprints the build read (`fingerprints`, those the selection computed, when given).
 
     dbt's artifacts and logs go to the data folder so that the project folder may be
-    read-only. When dbt returns, its worker threads are done: `build` and `source freshness`
-    record a failing node as a result and join their thread pool before writing
-    `run_results.json`. (Only `compile` and `docs generate` stop at the first error and leave
+    read-only. When dbt returns, its worker threads are done: `build` records a failing node
+    as a result and joins its thread pool before writing `run_results.json`. (Only `compile` and `docs generate` stop at the first error and leave
     threads running: `docs` runs dbt single-threaded.)
     """
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
@@ -371,7 +355,7 @@ def _build(
             # The build schemas change every run and dbt parses the whole project again when
             # they do: keep the parse of each set of schemas and hand dbt the matching one.
             _swap_parse(settings.dbt_parse_cache_file(plan.key), settings.dbt_partial_parse_file)
-            # Parse once and hand the manifest to both commands: dbt's start-up is paid once.
+            # Parse once and hand the manifest to the build.
             # Only the build writes the artifacts (the manifest, run_results.json): each write
             # of the manifest costs a tenth of a second.
             parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
@@ -379,25 +363,13 @@ def _build(
             _swap_parse(settings.dbt_partial_parse_file, settings.dbt_parse_cache_file(plan.key))
             graph = selection.graph_of_manifest(parsed.result, project)
             selection.save_graph(settings.dbt_graph_file, graph)
-            if not fingerprints:  # no selection ran: the sources as this build reads them
-                with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as reading:
+            with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as reading:
+                if not fingerprints:  # no selection ran: the sources as this build reads them
                     fingerprints = selection.source_fingerprints(reading, graph.sources.values())
-            runner = dbtRunner(manifest=parsed.result)
-            freshness: Any = runner.invoke(["source", "freshness", *common, "--no-write-json"])
-            check_invocation(freshness, "source freshness")
-            for result in freshness.result.results if freshness.result else ():
-                if str(result.status) != "pass":
-                    run.stale_sources.append(
-                        NodeOutcome(
-                            _node_name(result.node), str(result.status), _freshness_problem(result)
-                        )
-                    )
-            # dbt's threads finish in any order: the same order every run.
-            run.stale_sources.sort(key=lambda source: source.name)
+                record_stale_sources(reading, graph, run)
             # Unit tests check the project's SQL against fixed rows, not the data: they pass or
             # fail the same way every run, so they run with the pytest suite (and `dbt build` by
             # hand), not in every transform, as dbt advises for production runs.
-            # The progress line follows the build alone (not the freshness check's sources).
             builder = dbtRunner(manifest=parsed.result, callbacks=[on_event] if on_event else [])
             build: Any = builder.invoke(
                 [
