@@ -19,6 +19,7 @@ from jump.data_platform.transform.dbt_runner import (
     dbt_arguments,
     environment_variable,
 )
+from jump.data_platform.transform.selection import load_graph
 from support.cli import Run
 
 D = Decimal
@@ -196,3 +197,24 @@ def test_dbt_unit_tests_pass(handmade_run: Run, tmp_path: Path) -> None:
     statuses = {str(node.node.name): str(node.status) for node in result.result.results}
     assert len(statuses) == 13, statuses  # every `unit_tests:` entry of the project
     assert set(statuses.values()) == {"pass"}, statuses
+
+
+def test_the_declared_fingerprints_name_every_reader(handmade_run: Run) -> None:
+    """A source's `meta.fingerprint` says what the models read of it: the App's as-of month
+    (intermediate.months) and the CRM's load instants (intermediate.crm_month_ends). A new
+    reader must be checked against the declaration, which this test then names."""
+    graph = load_graph(handmade_run.data_folder / "dbt" / "graph.json", None)
+    assert graph is not None
+    declared = {s.selector: s for s in graph.sources.values() if s.fingerprint}
+    assert set(declared) == {"source:app.extract_metadata", "source:platform.loads"}
+
+    def readers(unique_id: str) -> set[str]:
+        direct = {n for n in graph.nodes.values() if unique_id in n.parents}
+        views = {n.name for n in direct if n.materialized == "view"}
+        return {n.name for n in direct if n.materialized != "view"} | {
+            reader for view in direct if view.name in views for reader in readers(view.unique_id)
+        }
+
+    app, loads = declared["source:app.extract_metadata"], declared["source:platform.loads"]
+    assert readers(app.unique_id) == {"intermediate__months"}
+    assert readers(loads.unique_id) == {"intermediate__crm_month_ends"}

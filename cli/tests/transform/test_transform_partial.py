@@ -1,7 +1,7 @@
 """A transform that rebuilds part of the graph publishes what a full build publishes.
 
-A lakehouse is built, then refreshed three times: the CRM alone changed, the App alone changed,
-nothing changed. Each refresh rebuilds only what reads what changed (dbt's run_results.json
+A lakehouse is built, then refreshed four times: an App extract an hour later that changed no
+row, the CRM alone changed, the App alone changed, nothing changed. Each refresh rebuilds only what reads what changed (dbt's run_results.json
 says which nodes ran), and its marts and intermediate tables equal, row for row, those of a
 `transform --full-refresh` of the same lakehouse right after (every model rebuilt whole from
 the same sources and snapshots)."""
@@ -21,7 +21,8 @@ from support.cli import run_cli
 
 pytestmark = pytest.mark.slow
 
-AS_OF = "2025-06-30"
+AS_OF = "2025-06-30"  # its last second
+EVENING = "2025-06-30T22:00"
 
 
 def _published(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
@@ -65,9 +66,17 @@ def _refresh_equals_a_full_build(settings: Settings) -> set[str]:
 def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> None:
     settings = Settings(data_folder=tmp_path)
     run = run_cli(
-        tmp_path, "--quiet", "extract", "--scale", "1", "--as-of", AS_OF, "load", "transform"
+        tmp_path, "--quiet", "extract", "--scale", "1", "--as-of", EVENING, "load", "transform"
     )
     assert run.exit_code == 0, run.stderr
+
+    # Two hours later, at night: a new App as-of, no App row changed. The models read the
+    # as-of month only (the source's declared fingerprint): nothing to rebuild or publish.
+    publications = len(list(settings.publications_folder.iterdir()))
+    run = run_cli(tmp_path, "extract", "--sources", "app", "--as-of", AS_OF, "load", "transform")
+    assert run.exit_code == 0, run.stderr
+    assert "Nothing changed since the last publication" in run.stderr
+    assert len(list(settings.publications_folder.iterdir())) == publications
 
     _edit(
         settings.sources_folder / "crm.sqlite",

@@ -7,7 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import yaml
 
+from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.selection import (
     BuiltState,
     Graph,
@@ -32,6 +34,20 @@ APP_METADATA = Source(
     "app__extract_metadata",
 )
 LOADS = Source("source.p.platform.loads", "source:platform.loads", "platform", "loads")
+
+
+def _declared(source: Source, yml: str) -> Source:
+    """`source` with the fingerprint the dbt project declares for it in `yml`."""
+    project = yaml.safe_load((find_dbt_project() / "models" / "staging" / yml).read_text())
+    name, table = source.selector.removeprefix("source:").split(".")
+    (declared,) = [
+        t
+        for s in project["sources"]
+        if s["name"] == name
+        for t in s["tables"]
+        if t["name"] == table
+    ]
+    return Source(**{**vars(source), "fingerprint": declared["config"]["meta"]["fingerprint"]})
 
 
 def _model(name: str, *parents: str) -> Node:
@@ -121,7 +137,8 @@ def _lakehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     )
     connection.execute("create table sources.app__invoices (id bigint, _loaded_at timestamp)")
     connection.execute(
-        "create table sources.app__extract_metadata (as_of varchar, _loaded_at timestamp)"
+        "create table sources.app__extract_metadata"
+        " (as_of varchar, extracted_at varchar, _loaded_at timestamp)"
     )
     return connection
 
@@ -135,13 +152,13 @@ def _load(connection: duckdb.DuckDBPyConnection, load_id: int, changed: int, as_
     )
     connection.execute("delete from sources.app__extract_metadata")
     connection.execute(
-        "insert into sources.app__extract_metadata values (?, now()::timestamp)", [as_of]
+        "insert into sources.app__extract_metadata values (?, ?, now()::timestamp)", [as_of, as_of]
     )
 
 
 def test_a_load_that_found_nothing_new_changes_no_fingerprint(tmp_path: Path) -> None:
     connection = _lakehouse(tmp_path)
-    sources = [APP_INVOICES, APP_METADATA, LOADS, CRM_CUSTOMERS]
+    sources = [APP_INVOICES, APP_METADATA, _declared(LOADS, "_platform.yml"), CRM_CUSTOMERS]
     _load(connection, 1, 10, "2026-01-01T10:00:00+01:00")
     first = source_fingerprints(connection, sources)
     assert first[APP_INVOICES.unique_id] == "load 1 rows 0"
@@ -153,13 +170,12 @@ def test_a_load_that_found_nothing_new_changes_no_fingerprint(tmp_path: Path) ->
     connection.execute("insert into sources.app__invoices values (1, now()::timestamp)")
     by_hand = source_fingerprints(connection, sources)
     assert by_hand[APP_INVOICES.unique_id] == "load 1 rows 1"
-    # A later extract: new rows, a new as-of.
+    # A later extract: new rows, a new as-of (the loads' record: only the CRM's as-ofs count).
     _load(connection, 3, 5, "2026-01-01T11:00:00+01:00")
     later = source_fingerprints(connection, sources)
     assert {key for key in first if first[key] != later[key]} == {
         APP_INVOICES.unique_id,
         APP_METADATA.unique_id,
-        LOADS.unique_id,
     }
 
 
@@ -195,3 +211,24 @@ def test_a_source_older_than_its_warn_after_is_stale(tmp_path: Path) -> None:
     ]
     connection.execute("delete from sources.app__invoices")
     assert stale_sources(connection, graph, dt.datetime(2026, 1, 3)) == [(fresh, None)]
+
+
+def test_an_hour_that_changed_no_row_changes_no_fingerprint(tmp_path: Path) -> None:
+    """The models read the App's as-of month and the CRM's as-of instants: a night hour (a new
+    App as-of, no row changed) rebuilds nothing; a new month, or a CRM load, does."""
+    connection = _lakehouse(tmp_path)
+    app_metadata = _declared(APP_METADATA, "_sources.yml")
+    loads = _declared(LOADS, "_platform.yml")
+    sources = [APP_INVOICES, app_metadata, loads]
+    _load(connection, 1, 10, "2026-01-31T22:00:00+01:00")
+    first = source_fingerprints(connection, sources)
+    _load(connection, 2, 0, "2026-01-31T23:00:00+01:00")
+    assert source_fingerprints(connection, sources) == first
+    _load(connection, 3, 0, "2026-02-01T00:00:00+01:00")
+    next_month = source_fingerprints(connection, sources)
+    assert {key for key in first if first[key] != next_month[key]} == {app_metadata.unique_id}
+    connection.execute(
+        "insert into platform.loads values (4, 'crm', '2026-02-01T01:00:00+01:00',"
+        " 'crm__customers', 'incremental', 0, 0, 0)"
+    )
+    assert source_fingerprints(connection, sources)[loads.unique_id] != next_month[loads.unique_id]

@@ -11,10 +11,12 @@ The fingerprint of a source table says whether what the models read of it change
 - an application table (`sources.app__invoices`): the last load that changed a row of it
   (`platform.loads`) and its row count; a load that found nothing new leaves it as it was
   (a table `load` did not record, like any other table: its content);
+- a table whose dbt source declares a `fingerprint` query in its `meta` (`{relation}` names
+  the table): that query's rows, which say what the models read of it. The App's metadata
+  declares its as-of month (an hour that changed no row rebuilds nothing); `platform.loads`,
+  the as-of instants of the CRM's loads;
 - an extraction's metadata (`sources.*__extract_metadata`, replaced at every load): its
   content, but for `_loaded_at`;
-- `platform.loads`: which as-of instants each source was loaded at (the models read that, not
-  how many loads there were);
 - any other table (`platform.month_closes`, ...): its content; a missing table is `absent`.
 
 The graph comes from dbt's last parse of the same project (`dbt/graph.json` in the data
@@ -36,7 +38,7 @@ import duckdb
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.lakehouse import quote_identifier, table_exists
 
-GRAPH_VERSION = 1
+GRAPH_VERSION = 2
 # What the project's parse depends on (dbt's own folders; the artifacts live elsewhere).
 PROJECT_FOLDERS = ("models", "macros", "tests", "snapshots", "seeds", "analyses")
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml")
@@ -81,6 +83,8 @@ class Source:
     # Its freshness as the project configures it (None: not checked).
     loaded_at_field: str | None = None
     warn_after_seconds: float | None = None
+    # What the models read of it (its `meta.fingerprint` query), when it says.
+    fingerprint: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -157,6 +161,7 @@ def graph_of_manifest(manifest: Any, project: str) -> Graph:
             identifier=str(source.identifier),
             loaded_at_field=getattr(source, "loaded_at_field", None),
             warn_after_seconds=_warn_after_seconds(source),
+            fingerprint=(getattr(source, "meta", None) or {}).get("fingerprint"),
         )
         for unique_id, source in manifest.sources.items()
     }
@@ -249,13 +254,24 @@ def source_fingerprints(
             ).fetchone()
             count = counted[0] if counted else 0
             fingerprints[source.unique_id] = f"load {last_change[source.identifier]} rows {count}"
-        elif relation == "platform.loads" and last_change:
-            fingerprints[source.unique_id] = _content(
-                connection, "(select distinct source, as_of from platform.loads)"
-            )
+        elif source.fingerprint:
+            fingerprints[source.unique_id] = _declared_content(connection, source, relation)
         else:
             fingerprints[source.unique_id] = _content(connection, relation, exclude=LOADED_AT)
     return fingerprints
+
+
+def _declared_content(
+    connection: duckdb.DuckDBPyConnection, source: Source, relation: str
+) -> str:
+    """The content of what the source's `fingerprint` query reads; its whole content should
+    the query not apply (a table made by hand, without the columns it names)."""
+    assert source.fingerprint is not None
+    quoted = f"{quote_identifier(source.schema)}.{quote_identifier(source.identifier)}"
+    try:
+        return _content(connection, f"({source.fingerprint.format(relation=quoted)})")
+    except duckdb.Error:
+        return _content(connection, relation, exclude=LOADED_AT)
 
 
 def _content(connection: duckdb.DuckDBPyConnection, relation: str, exclude: str = "") -> str:
