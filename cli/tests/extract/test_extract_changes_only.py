@@ -110,3 +110,37 @@ def test_extracts_of_one_month_share_its_simulation_and_equal_fresh_ones(
     assert extract_module._LastHistory.history is not shared
     assert _content(tmp_path / "reused") == _content(tmp_path / "fresh")
     assert _content(tmp_path / "reused") != _content(tmp_path / "early")
+
+
+def test_an_instant_already_written_writes_nothing_unless_the_file_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler extracting the hour it holds (a retry, a refresh by hand) leaves the file
+    untouched; a file written by someone else since is brought forward again (repaired)."""
+    as_of = datetime(2025, 6, 1, 12, tzinfo=COMPANY_TIME_ZONE)
+    _extract(tmp_path / "whole", as_of, changes_only=False)
+    folder = tmp_path / "forward"
+    _extract(folder, as_of - timedelta(hours=3), changes_only=True)
+    _extract(folder, as_of, changes_only=True)
+    app = Settings(data_folder=folder).source_file("app")
+    before = app.stat()
+    simulated: list[str] = []
+    real_tables = extract_module.Simulation.tables
+
+    def tables(self: extract_module.Simulation, source: str) -> Any:
+        simulated.append(source)
+        return real_tables(self, source)
+
+    monkeypatch.setattr(extract_module.Simulation, "tables", tables)
+    _extract(folder, as_of, changes_only=True)
+    assert simulated == [] and app.stat().st_mtime_ns == before.st_mtime_ns
+
+    with sqlite3.connect(app) as connection:
+        connection.execute(
+            "UPDATE invoices SET amount = amount + 1, updated_at = '2025-06-01 12:00:00'"
+            " WHERE id = 1"
+        )
+    connection.close()
+    _extract(folder, as_of, changes_only=True)
+    assert simulated == ["app"]  # the CRM's file is as it was written
+    assert _content(folder) == _content(tmp_path / "whole")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -160,3 +161,27 @@ def test_incremental_load_equals_a_full_load_after_random_as_of_steps(tmp_path: 
     assert lakehouse_tables(full.lakehouse_file) == loaded
     changes = read_recent_loads(incremental.lakehouse_file, limit=10)
     assert any(load.mode != FULL for load in changes)
+
+
+def test_a_file_unchanged_since_its_last_load_is_not_read_again(tmp_path: Path) -> None:
+    """A source whose file is the very one its last load read (same size, times and inode) is
+    left out: a refresh of an hour already loaded costs no read of the history."""
+    write_sources(tmp_path, seed=1)
+    settings = Settings(data_folder=tmp_path)
+    load_sources(settings, ["app", "crm"])
+    again = load_sources(settings, ["app", "crm"])
+    assert (again.tables, again.unchanged, again.load_id) == ((), ("app", "crm"), 1)
+    assert {load.load_id for load in read_recent_loads(settings.lakehouse_file)} == {1}
+
+    _change_app(tmp_path)  # written by the application: its times move
+    third = load_sources(settings, ["app", "crm"])
+    assert {table.source for table in third.tables} == {"app"} and third.unchanged == ("crm",)
+    assert lakehouse_tables(settings.lakehouse_file) == expected_lakehouse(tmp_path)
+
+    # The same bytes put back by a copy that keeps the times (`cp -p`): read again.
+    crm = tmp_path / "sources" / "crm.sqlite"
+    shutil.copy2(crm, tmp_path / "crm.copy")
+    shutil.copy2(tmp_path / "crm.copy", crm)
+    fourth = load_sources(settings, ["crm"])
+    assert {table.name: table.changed for table in fourth.tables}["crm__customers"] == 0
+    assert fourth.load_id == 3

@@ -23,6 +23,11 @@ from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import open_lakehouse, quote_identifier
 from jump.data_platform.load.history import FULL, TableChange, is_older, record_load
 from jump.data_platform.load.incremental import apply_changes, can_apply_changes, loaded_columns
+from jump.data_platform.load.loaded_files import (
+    file_identity,
+    last_loaded_files,
+    record_loaded_files,
+)
 from jump.data_platform.load.sqlite_reader import (
     ReadTable,
     SqliteFile,
@@ -54,6 +59,8 @@ class LoadResult:
     tables: tuple[TableChange, ...]
     load_id: int
     seconds: float
+    # The sources left out: their file is the very one their last load read.
+    unchanged: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -71,6 +78,7 @@ class _Source:
     file: SqliteFile
     tables: list[TableInfo]
     metadata: dict[str, Any] | None  # the file's extract_metadata row
+    identity: str  # the file as it was before it was read (file_identity)
 
 
 def load_sources(
@@ -87,7 +95,8 @@ def load_sources(
         result = load_files(
             files, settings.writer_lakehouse_file, reporter, full_refresh=full_refresh
         )
-        mark_written(settings)
+        if result.tables:
+            mark_written(settings)
     return result
 
 
@@ -98,12 +107,25 @@ def load_files(
     threads: int | None = None,
     full_refresh: bool = False,
 ) -> LoadResult:
-    """Load each `source -> SQLite file` into `lakehouse` in one transaction."""
+    """Load each `source -> SQLite file` into `lakehouse` in one transaction. A source whose
+    file is the very one its last load read is left out (not with `full_refresh`)."""
     reporter = reporter or Reporter(quiet=True)
     started = time.perf_counter()
-    with reporter.step(f"Checking {', '.join(str(path) for path in files.values())}"):
-        sources = [_source(name, path) for name, path in files.items()]
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    with reporter.step(f"Checking {', '.join(str(path) for path in files.values())}"):
+        identities = {name: file_identity(path) for name, path in files.items()}
+        last = {} if full_refresh else last_loaded_files(lakehouse)
+        unchanged = tuple(name for name in files if last.get(name, (None,))[0] == identities[name])
+        sources = [
+            _source(name, path, identities[name])
+            for name, path in files.items()
+            if name not in unchanged
+        ]
+    if not sources:
+        load_id = max(load for _, load in last.values())
+        result = LoadResult(lakehouse, loaded_at, (), load_id, 0.0, unchanged)
+        summarize(result, reporter)
+        return result
     with reporter.step(f"Writing {lakehouse}"), open_lakehouse(lakehouse) as connection:
         incremental = {
             source.name: _takes_changes(connection, source, lakehouse, full_refresh)
@@ -112,16 +134,17 @@ def load_files(
         changes, load_id = _write(
             connection, lakehouse, sources, incremental, loaded_at, threads, reporter
         )
-    result = LoadResult(lakehouse, loaded_at, changes, load_id, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    result = LoadResult(lakehouse, loaded_at, changes, load_id, seconds, unchanged)
     summarize(result, reporter)
     return result
 
 
-def _source(name: str, path: Path) -> _Source:
+def _source(name: str, path: Path, identity: str) -> _Source:
     file, tables = checked_file(name, path)
     metadata = next((table for table in tables if table.name == METADATA_TABLE), None)
     rows = file.read(metadata).to_pylist() if metadata else []
-    return _Source(name, file, tables, rows[0] if rows else None)
+    return _Source(name, file, tables, rows[0] if rows else None, identity)
 
 
 def checked_file(source: str, path: Path) -> tuple[SqliteFile, list[TableInfo]]:
@@ -230,6 +253,9 @@ def _write(
             for source in sources
         }
         load_id = record_load(connection, loaded_at, as_of, changes)
+        record_loaded_files(
+            connection, load_id, {source.name: source.identity for source in sources}
+        )
         connection.execute("COMMIT")
     except duckdb.Error as error:
         raise DataPlatformError(
@@ -303,6 +329,13 @@ def _vanished(connection: duckdb.DuckDBPyConnection, loaded: Sequence[TableChang
 
 def summarize(result: LoadResult, reporter: Reporter) -> None:
     """The load's total, once: each table's changes were printed as it was written."""
+    if result.unchanged:
+        reporter.info(
+            f"Not read again, unchanged since the last load: {', '.join(result.unchanged)}"
+        )
+    if not result.tables:
+        reporter.info(f"Nothing loaded into {result.lakehouse}: the lakehouse is up to date")
+        return
     rate = result.changed / result.seconds if result.seconds else 0.0
     reporter.info(
         f"Loaded into {result.lakehouse} (schema {SOURCES_SCHEMA}, load {result.load_id}): "

@@ -26,7 +26,11 @@ from jump.data_platform.sources.crm.crm import simulate_crm
 from jump.data_platform.sources.crm.schema import CRM_SCHEMA
 from jump.data_platform.sources.metadata import GENERATOR_VERSION, METADATA_SCHEMA, metadata_table
 from jump.data_platform.sources.people import simulate_people
-from jump.data_platform.sources.sqlite_update import previous_extract, update_database
+from jump.data_platform.sources.sqlite_update import (
+    LastWritten,
+    previous_extract,
+    update_database,
+)
 from jump.data_platform.sources.sqlite_writer import write_database
 from jump.data_platform.sources.timeline import Timeline
 
@@ -87,6 +91,13 @@ class Simulation:
         tables["extract_metadata"] = metadata_table(source, self.timeline, self.seed, self.scale)
         return tables
 
+    def metadata(self, source: str) -> dict[str, object]:
+        """The `extract_metadata` row of `source` at this instant."""
+        row: dict[str, object] = metadata_table(
+            source, self.timeline, self.seed, self.scale
+        ).to_pylist()[0]
+        return row
+
 
 @dataclass(frozen=True)
 class ExtractedSource:
@@ -110,7 +121,8 @@ def extract_sources(
     With `changes_only` (the scheduler's and backfill's repeated extracts), a file holding an
     earlier extract of the same history (seed, scale, generator, tables) is brought forward by
     writing only the rows that changed since; otherwise, or should that fail, the file is
-    written anew (which also repairs a file edited by hand).
+    written anew (which also repairs a file edited by hand). A file this process brought to
+    this very instant, untouched since, has nothing to write: it is left as it is.
     """
     reporter = reporter or Reporter(quiet=True)
     simulation = Simulation(settings.random_seed, scale, as_of)
@@ -119,10 +131,17 @@ def extract_sources(
         started = time.perf_counter()
         _, schema, indexes = SIMULATORS[source]
         path = settings.source_file(source)
+        known = LastWritten.of(path) if changes_only else None
+        if known is not None and known.metadata == simulation.metadata(source):
+            reporter.info(f"{path} already holds {source} as of {known.metadata['as_of']}")
+            results.append(ExtractedSource(source, path, known.rows, 0.0))
+            continue
         with reporter.step(f"Extracting {source} into {path}"):
             tables = simulation.tables(source)
             if not (changes_only and _brought_forward(path, source, simulation, tables)):
                 write_database(path, schema + METADATA_SCHEMA, tables, indexes)
+                if changes_only:
+                    LastWritten.remember(path, tables)
         rows = {name: table.num_rows for name, table in tables.items()}
         results.append(ExtractedSource(source, path, rows, time.perf_counter() - started))
     return results

@@ -261,9 +261,7 @@ def source_fingerprints(
     return fingerprints
 
 
-def _declared_content(
-    connection: duckdb.DuckDBPyConnection, source: Source, relation: str
-) -> str:
+def _declared_content(connection: duckdb.DuckDBPyConnection, source: Source, relation: str) -> str:
     """The content of what the source's `fingerprint` query reads; its whole content should
     the query not apply (a table made by hand, without the columns it names)."""
     assert source.fingerprint is not None
