@@ -7,11 +7,13 @@ import shutil
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
 
+from jump.data_platform.load import incremental as incremental_module
 from jump.data_platform.load.history import FULL, INCREMENTAL, is_older, read_recent_loads
 from jump.data_platform.load.loader import load_sources
 from jump.data_platform.settings import Settings
@@ -138,9 +140,9 @@ def test_as_of_comparison(new: str, loaded: str, older: bool) -> None:
     assert is_older(new, loaded) is older
 
 
-def _extract(settings: Settings, as_of: datetime) -> None:
+def _extract(settings: Settings, as_of: datetime, changes_only: bool = False) -> None:
     """The extract at an instant (the hourly simulation)."""
-    extract_sources(settings, ["app", "crm"], as_of, scale=1)
+    extract_sources(settings, ["app", "crm"], as_of, scale=1, changes_only=changes_only)
 
 
 def test_incremental_load_equals_a_full_load_after_random_as_of_steps(tmp_path: Path) -> None:
@@ -161,6 +163,34 @@ def test_incremental_load_equals_a_full_load_after_random_as_of_steps(tmp_path: 
     assert lakehouse_tables(full.lakehouse_file) == loaded
     changes = read_recent_loads(incremental.lakehouse_file, limit=10)
     assert any(load.mode != FULL for load in changes)
+
+
+def test_a_load_of_what_this_process_extracted_applies_the_ids_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler's extracts (brought forward in this process) then loads: each load applies
+    the ids the extract changed, reads no key of the file, and ends where a full load does."""
+    scanned: list[str] = []
+    real_keyed_rows = incremental_module._keyed_rows
+
+    def keyed_rows(file: Any, info: Any) -> Any:
+        scanned.append(info.name)
+        return real_keyed_rows(file, info)
+
+    monkeypatch.setattr(incremental_module, "_keyed_rows", keyed_rows)
+    rng = random.Random(7)
+    settings = Settings(data_folder=tmp_path / "forward", random_seed=5)
+    as_of = datetime(2025, 3, 1, 9, tzinfo=PARIS)
+    _extract(settings, as_of, changes_only=True)
+    load_sources(settings, ["app", "crm"])
+    for _ in range(4):
+        as_of += timedelta(hours=rng.choice([1, 7, 24 * 20]))
+        _extract(settings, as_of, changes_only=True)
+        load_sources(settings, ["app", "crm"])
+        assert lakehouse_tables(settings.lakehouse_file) == expected_lakehouse(settings.data_folder)
+    assert scanned == []
+    changes = read_recent_loads(settings.lakehouse_file, limit=10)
+    assert sum(load.inserted + load.updated + load.deleted for load in changes[:-2]) > 0
 
 
 def test_a_file_unchanged_since_its_last_load_is_not_read_again(tmp_path: Path) -> None:

@@ -22,7 +22,12 @@ import duckdb
 from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import open_lakehouse, quote_identifier
 from jump.data_platform.load.history import FULL, TableChange, is_older, record_load
-from jump.data_platform.load.incremental import apply_changes, can_apply_changes, loaded_columns
+from jump.data_platform.load.incremental import (
+    apply_changes,
+    apply_known_changes,
+    can_apply_changes,
+    loaded_columns,
+)
 from jump.data_platform.load.loaded_files import (
     file_identity,
     last_loaded_files,
@@ -43,10 +48,11 @@ from jump.data_platform.sources.contract import (
     lakehouse_table,
     source_tables,
 )
+from jump.data_platform.sources.metadata import METADATA_TABLE
+from jump.data_platform.sources.written_files import LastWritten, WrittenExtract
 from jump.data_platform.storage.writer import mark_written, writer_session
 
 _ARROW_VIEW = "_jump_load_arrow"
-METADATA_TABLE = "extract_metadata"
 # What must be equal between the loaded extract and the new one for the new one to be a later
 # state of the same history (else its tables are replaced).
 _IDENTITY = ("random_seed", "scale", "generator_version")
@@ -79,6 +85,8 @@ class _Source:
     tables: list[TableInfo]
     metadata: dict[str, Any] | None  # the file's extract_metadata row
     identity: str  # the file as it was before it was read (file_identity)
+    # This process wrote it from the very file the lakehouse holds: what changed since.
+    written: WrittenExtract | None = None
 
 
 def load_sources(
@@ -117,7 +125,7 @@ def load_files(
         last = {} if full_refresh else last_loaded_files(lakehouse)
         unchanged = tuple(name for name in files if last.get(name, (None,))[0] == identities[name])
         sources = [
-            _source(name, path, identities[name])
+            _source(name, path, identities[name], last.get(name, (None,))[0])
             for name, path in files.items()
             if name not in unchanged
         ]
@@ -140,11 +148,12 @@ def load_files(
     return result
 
 
-def _source(name: str, path: Path, identity: str) -> _Source:
+def _source(name: str, path: Path, identity: str, loaded: str | None) -> _Source:
     file, tables = checked_file(name, path)
     metadata = next((table for table in tables if table.name == METADATA_TABLE), None)
     rows = file.read(metadata).to_pylist() if metadata else []
-    return _Source(name, file, tables, rows[0] if rows else None, identity)
+    written = LastWritten.since(path, identity, loaded)
+    return _Source(name, file, tables, rows[0] if rows else None, identity, written)
 
 
 def checked_file(source: str, path: Path) -> tuple[SqliteFile, list[TableInfo]]:
@@ -238,7 +247,19 @@ def _write(
         for source, info in partial:
             name = lakehouse_table(source.name, info.name)
             current = f" table {SOURCES_SCHEMA}.{name}"
-            changes.append(apply_changes(connection, source.file, info, source.name, name, stamp))
+            written = source.written
+            known = written.delta.tables.get(info.name) if written and written.delta else None
+            if written is not None and known is not None:
+                rows = written.rows[info.name]
+                changes.append(
+                    apply_known_changes(
+                        connection, source.file, info, source.name, name, stamp, known, rows
+                    )
+                )
+            else:
+                changes.append(
+                    apply_changes(connection, source.file, info, source.name, name, stamp)
+                )
             _report(changes[-1], reporter)
         for table in read_tables(whole, threads):
             current = f" table {SOURCES_SCHEMA}.{lakehouse_table(table.label, table.info.name)}"

@@ -24,15 +24,17 @@ from jump.data_platform.sources.app.app import (
 from jump.data_platform.sources.app.schema import APP_INDEXES, APP_SCHEMA
 from jump.data_platform.sources.crm.crm import simulate_crm
 from jump.data_platform.sources.crm.schema import CRM_SCHEMA
-from jump.data_platform.sources.metadata import GENERATOR_VERSION, METADATA_SCHEMA, metadata_table
-from jump.data_platform.sources.people import simulate_people
-from jump.data_platform.sources.sqlite_update import (
-    LastWritten,
-    previous_extract,
-    update_database,
+from jump.data_platform.sources.metadata import (
+    GENERATOR_VERSION,
+    METADATA_SCHEMA,
+    METADATA_TABLE,
+    metadata_table,
 )
+from jump.data_platform.sources.people import simulate_people
+from jump.data_platform.sources.sqlite_update import previous_extract, update_database
 from jump.data_platform.sources.sqlite_writer import write_database
 from jump.data_platform.sources.timeline import Timeline
+from jump.data_platform.sources.written_files import LastWritten
 
 logger = logging.getLogger("jump.data_platform")
 
@@ -88,7 +90,7 @@ class Simulation:
         else:
             simulate, _, _ = SIMULATORS[source]
             tables = simulate(self.seed, self.scale, self.timeline, self.people)
-        tables["extract_metadata"] = metadata_table(source, self.timeline, self.seed, self.scale)
+        tables[METADATA_TABLE] = metadata_table(source, self.timeline, self.seed, self.scale)
         return tables
 
     def metadata(self, source: str) -> dict[str, object]:

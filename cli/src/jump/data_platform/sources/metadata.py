@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from jump.data_platform.sources.timeline import Timeline
 
+METADATA_TABLE = "extract_metadata"
 # 2: one history from 2024-01-01, cut at an as-of instant (1: a window per as-of year).
 GENERATOR_VERSION = "2"
 

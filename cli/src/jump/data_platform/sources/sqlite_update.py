@@ -6,9 +6,9 @@ the rows to write are found from those two columns (the file's against the new t
 file is updated on a copy renamed into place once complete, as `write_database` writes a new
 one: a failure leaves the previous file. A test checks the result equals a whole new file.
 
-A process that brings a file forward keeps what it wrote (`LastWritten`): while the file is
-untouched since (load/loaded_files.py's identity), its keys need not be read back, and an
-extract of the instant it already holds has nothing to write.
+A process that brings a file forward keeps what it wrote (sources/written_files.py): while the
+file is untouched since, its keys need not be read back, an extract of the instant it already
+holds has nothing to write, and a load of it knows which rows changed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import adbc_driver_manager
 import adbc_driver_sqlite.dbapi as adbc_sqlite
@@ -29,54 +28,11 @@ import pyarrow.compute as pc
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.load.loaded_files import file_identity
-from jump.data_platform.load.loader import METADATA_TABLE
 from jump.data_platform.load.sqlite_reader import SqliteFile
+from jump.data_platform.sources.metadata import METADATA_TABLE
+from jump.data_platform.sources.written_files import KEY, VERSION, Changes, Delta, LastWritten
 
-KEY = "id"
-VERSION = "updated_at"
 _STAGED = "_jump_changed_rows"
-
-
-@dataclass(frozen=True)
-class WrittenExtract:
-    """A file as this process last wrote it: what it holds, without reading it."""
-
-    identity: str  # file_identity right after the write
-    metadata: dict[str, object]  # its extract_metadata row
-    rows: dict[str, int]  # per table
-    keys: dict[str, pa.Table]  # `(id, updated_at)` of its keyed tables
-
-
-class LastWritten:
-    """The files this process brought forward, while nothing else wrote them."""
-
-    _files: ClassVar[dict[Path, WrittenExtract]] = {}
-
-    @classmethod
-    def of(cls, path: Path) -> WrittenExtract | None:
-        written = cls._files.get(path.resolve())
-        if written is None or written.identity != file_identity(path):
-            cls._files.pop(path.resolve(), None)
-            return None
-        return written
-
-    @classmethod
-    def remember(cls, path: Path, tables: Mapping[str, pa.Table]) -> None:
-        metadata = tables[METADATA_TABLE].to_pylist()[0] if METADATA_TABLE in tables else {}
-        cls._files[path.resolve()] = WrittenExtract(
-            identity=file_identity(path),
-            metadata=metadata,
-            rows={name: table.num_rows for name, table in tables.items()},
-            keys={
-                name: table.select([KEY, VERSION])
-                for name, table in tables.items()
-                if KEY in table.column_names and VERSION in table.column_names
-            },
-        )
-
-    @classmethod
-    def forget(cls, path: Path) -> None:
-        cls._files.pop(path.resolve(), None)
 
 
 @dataclass(frozen=True)
@@ -109,6 +65,8 @@ def update_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, int
     those gone; tables without both columns are replaced whole. Returns the rows written per
     table."""
     written: dict[str, int] = {}
+    changes: dict[str, Changes] = {}
+    before = file_identity(path)
     known = LastWritten.of(path)
     LastWritten.forget(path)
     try:
@@ -118,26 +76,29 @@ def update_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, int
                 cursor = connection.cursor()
                 for name, table in tables.items():
                     keys = known.keys.get(name) if known else None
-                    written[name] = _update_table(cursor, name, table, keys)
+                    written[name], found = _update_table(cursor, name, table, keys)
+                    if found is not None:
+                        changes[name] = found
                 connection.commit()
                 cursor.close()
     except (OSError, sqlite3.Error, adbc_driver_manager.Error) as error:
         lines = str(error).strip().splitlines() or [type(error).__name__]
         raise DataPlatformError(f"cannot write {path}: {lines[0]}") from error
-    LastWritten.remember(path, tables)
+    LastWritten.remember(path, tables, Delta(before, changes))
     return written
 
 
 def _update_table(
     cursor: adbc_sqlite.Cursor, name: str, table: pa.Table, previous: pa.Table | None
-) -> int:
+) -> tuple[int, Changes | None]:
     """Write the changed rows of one table; `previous`: the file's `(id, updated_at)` when
-    known without reading them."""
+    known without reading them. Returns the rows written and the ids changed (None: the
+    table was replaced whole)."""
     quoted = '"' + name.replace('"', '""') + '"'
     if KEY not in table.column_names or VERSION not in table.column_names:
         cursor.execute(f"DELETE FROM {quoted}")
         cursor.adbc_ingest(name, table, mode="append")
-        return int(table.num_rows)
+        return int(table.num_rows), None
     if previous is None:
         cursor.execute(f"SELECT {KEY}, {VERSION} FROM {quoted}")
         previous = cursor.fetch_arrow_table()
@@ -150,7 +111,7 @@ def _update_table(
         cursor.execute(f"DROP TABLE temp.{_STAGED}")
     if changed.num_rows:
         cursor.adbc_ingest(name, changed, mode="append")
-    return int(changed.num_rows)
+    return int(changed.num_rows), Changes(gone, written)
 
 
 def _changed_ids(previous: pa.Table, current: pa.Table) -> tuple[np.ndarray, np.ndarray]:
