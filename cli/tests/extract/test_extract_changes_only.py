@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources import extract as extract_module
-from jump.data_platform.sources import sqlite_writer
+from jump.data_platform.sources import sqlite_update, sqlite_writer
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from support.sqlite_rows import rows
@@ -144,3 +146,16 @@ def test_an_instant_already_written_writes_nothing_unless_the_file_changed(
     _extract(folder, as_of, changes_only=True)
     assert simulated == ["app"]  # the CRM's file is as it was written
     assert _content(folder) == _content(tmp_path / "whole")
+
+
+@pytest.mark.parametrize("offset", [0, 10**12])
+def test_changed_ids_by_position_or_by_sorting(offset: int) -> None:
+    """Ids numbered from 1 are matched by a table indexed by id, ids far apart by sorting:
+    both find the same rows gone and written."""
+    previous = pa.table({"id": [1, 2, 3, 5], "updated_at": ["a", "a", "a", "a"]})
+    current = pa.table({"id": [5, 2, 3, 9], "updated_at": ["a", "b", "a", "a"]})
+    gone, written = sqlite_update._changed_ids(
+        previous.set_column(0, "id", pc.add(previous["id"], offset)),
+        current.set_column(0, "id", pc.add(current["id"], offset)),
+    )
+    assert (gone - offset).tolist() == [1, 2] and (written - offset).tolist() == [2, 9]

@@ -154,7 +154,7 @@ def _brought_forward(
 ) -> bool:
     """Write only what changed into `path` if it holds an earlier extract of the same history
     with the expected tables; False when it does not (or the update failed: nothing changed)."""
-    previous = previous_extract(path)
+    previous = LastWritten.of(path) or previous_extract(path)
     if previous is None:
         return False
     metadata = previous.metadata

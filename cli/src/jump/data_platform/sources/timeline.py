@@ -75,13 +75,15 @@ class Timeline:
     def calendar(self) -> WorkingDays:
         return working_days(self.months)
 
-    def dates(self, days: Int64Array, missing: BoolArray | None = None) -> pa.Array:
+    @staticmethod
+    def dates(days: Int64Array, missing: BoolArray | None = None) -> pa.Array:
         """Day indexes as ISO dates 'YYYY-MM-DD' (null where `missing`)."""
         epoch_day = (FIRST_DAY - date(1970, 1, 1)).days
         values = pa.array((days + epoch_day).astype(np.int32), pa.date32(), mask=missing)
         return values.cast(pa.string())  # Arrow's cast formats ISO dates, fast
 
-    def timestamps(self, seconds: Int64Array) -> pa.Array:
+    @staticmethod
+    def timestamps(seconds: Int64Array) -> pa.Array:
         """Seconds since FIRST_DAY's midnight as local 'YYYY-MM-DD HH:MM:SS'."""
         epoch_second = (FIRST_DAY - date(1970, 1, 1)).days * SECONDS_PER_DAY
         return pa.array(seconds + epoch_second, pa.timestamp("s")).cast(pa.string())

@@ -48,6 +48,7 @@ class WrittenExtract:
     identity: str  # file_identity right after the write
     metadata: dict[str, object]  # its extract_metadata row
     rows: dict[str, int]  # per table
+    columns: dict[str, list[str]]  # per table
     keys: dict[str, pa.Table]  # `(id, updated_at)` of its keyed tables
     delta: Delta | None  # None: written whole
 
@@ -74,6 +75,7 @@ class LastWritten:
             identity=file_identity(path),
             metadata=metadata,
             rows={name: table.num_rows for name, table in tables.items()},
+            columns={name: table.column_names for name, table in tables.items()},
             keys={
                 name: table.select([KEY, VERSION])
                 for name, table in tables.items()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -369,6 +370,24 @@ def invoice_references(numbers: Int64Array) -> pa.Array:
     return pc.binary_join_element_wise("JMP", digits, "")
 
 
+@dataclass(frozen=True)
+class InvoiceText:
+    """The invoices' text columns, the same at every instant of their history: the hourly
+    extracts of a month format them once, then cut them."""
+
+    reference: pa.Array
+    issue_date: pa.Array
+    created_at: pa.Array
+
+
+def invoice_text(invoices: Invoices) -> InvoiceText:
+    return InvoiceText(
+        reference=invoice_references(invoices.number),
+        issue_date=Timeline.dates(invoices.issue_day),
+        created_at=Timeline.timestamps(invoices.created_second),
+    )
+
+
 def as_of_tables(
     seed: int,
     people: People,
@@ -376,8 +395,10 @@ def as_of_tables(
     clients: Clients,
     invoices: Invoices,
     timeline: Timeline,
+    text: InvoiceText | None = None,
 ) -> dict[str, pa.Table]:
-    """Cut the history at the as-of instant and shape the rows as the App's tables."""
+    """Cut the history at the as-of instant and shape the rows as the App's tables (`text`:
+    the invoices' text columns, when already formatted)."""
     cutoff = timeline.cutoff_second
     users = people.signup_second <= cutoff
     user_created = timeline.timestamps(people.signup_second[users])
@@ -421,18 +442,31 @@ def as_of_tables(
     )
 
     issued = invoices.created_second <= cutoff
-    invoice_created = timeline.timestamps(invoices.created_second[issued])
+    text = text or invoice_text(invoices)
+    kept = pa.array(issued)
+    invoice_created = text.created_at.filter(kept)
     amount_cents, updated_second = late_correction(invoices, timeline)
+    # Updated after its creation: only the planted late correction, once it has happened.
+    corrected = (updated_second != invoices.created_second)[issued]
+    invoice_updated = (
+        pc.replace_with_mask(
+            invoice_created,
+            pa.array(corrected),
+            timeline.timestamps(updated_second[issued][corrected]),
+        )
+        if corrected.any()
+        else invoice_created
+    )
     invoices_table = pa.table(
         {
             "id": invoices.number[issued],
-            "reference": invoice_references(invoices.number[issued]),
+            "reference": text.reference.filter(kept),
             "job_contract_id": invoices.contract[issued] + 1,
             "client_id": invoices.client[issued] + 1,
-            "issue_date": timeline.dates(invoices.issue_day[issued]),
+            "issue_date": text.issue_date.filter(kept),
             "amount": amount_cents[issued] / 100,
             "created_at": invoice_created,
-            "updated_at": timeline.timestamps(updated_second[issued]),
+            "updated_at": invoice_updated,
         }
     )
     return {
@@ -451,6 +485,10 @@ class AppHistory:
     contracts: Contracts
     invoices: Invoices
 
+    @cached_property
+    def invoice_text(self) -> InvoiceText:
+        return invoice_text(self.invoices)
+
 
 def simulate_app_history(seed: int, scale: int, timeline: Timeline, people: People) -> AppHistory:
     """The App's history through the as-of month: it depends on the month, not on the instant."""
@@ -465,7 +503,13 @@ def app_tables(
 ) -> dict[str, pa.Table]:
     """The App's four tables as they stand at the as-of instant."""
     return as_of_tables(
-        seed, people, history.contracts, history.clients, history.invoices, timeline
+        seed,
+        people,
+        history.contracts,
+        history.clients,
+        history.invoices,
+        timeline,
+        history.invoice_text,
     )
 
 
