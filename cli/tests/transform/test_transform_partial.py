@@ -4,7 +4,7 @@ A lakehouse is built, then refreshed four times: an App extract an hour later th
 row, the CRM alone changed, the App alone changed, nothing changed. Each refresh rebuilds only what reads what changed (dbt's run_results.json
 says which nodes ran), and its marts and intermediate tables equal, row for row, those of a
 `transform --full-refresh` of the same lakehouse right after (every model rebuilt whole from
-the same sources and snapshots)."""
+the same sources and snapshots). dbt parses the project once: the slots are set on its parse."""
 
 from __future__ import annotations
 
@@ -69,6 +69,8 @@ def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> N
         tmp_path, "--quiet", "extract", "--scale", "1", "--as-of", EVENING, "load", "transform"
     )
     assert run.exit_code == 0, run.stderr
+    dbt_log = settings.dbt_logs_folder / "dbt.log"
+    full_parses = dbt_log.read_text(encoding="utf-8").count("Starting full parse")
 
     # Two hours later, at night: a new App as-of, no App row changed. The models read the
     # as-of month only (the source's declared fingerprint): nothing to rebuild or publish.
@@ -77,6 +79,8 @@ def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> N
     assert run.exit_code == 0, run.stderr
     assert "Nothing changed since the last publication" in run.stderr
     assert len(list(settings.publications_folder.iterdir())) == publications
+    # Every refresh put models in a new combination of slots: dbt parsed the project once.
+    assert dbt_log.read_text(encoding="utf-8").count("Starting full parse") == full_parses
 
     _edit(
         settings.sources_folder / "crm.sqlite",
@@ -104,3 +108,5 @@ def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> N
     assert run.exit_code == 0, run.stderr
     assert "Nothing changed since the last publication" in run.stderr
     assert len(list(settings.publications_folder.iterdir())) == publications
+    # Every refresh put models in a new combination of slots: dbt parsed the project once.
+    assert dbt_log.read_text(encoding="utf-8").count("Starting full parse") == full_parses

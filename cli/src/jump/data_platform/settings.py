@@ -184,10 +184,6 @@ class Settings:
         not run them again (transform/dbt_runner.py)."""
         return self.dbt_folder / "standing_warnings.json"
 
-    def dbt_parse_cache_file(self, key: str) -> Path:
-        """dbt's parsed project for one set of build schemas (see transform/dbt_runner.py)."""
-        return self.dbt_folder / "parse_cache" / f"{key}.msgpack"
-
     @property
     def last_transform_file(self) -> Path:
         """The last transform: written when it starts and when it ends; `status` reads it."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import signal
 import threading
 import time
@@ -17,7 +16,6 @@ from typing import Any
 
 import duckdb
 
-from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import connect, open_lakehouse
 from jump.data_platform.reporting import redact_file, redact_row
@@ -27,6 +25,7 @@ from jump.data_platform.storage.retention import expire_publications
 from jump.data_platform.storage.writer import writer_session
 from jump.data_platform.transform import publish, selection
 from jump.data_platform.transform.layers import LAYERS
+from jump.data_platform.transform.node_schemas import assign_schemas, parse_environment
 from jump.data_platform.transform.rebuild import (
     built_nodes,
     nodes_to_rebuild,
@@ -348,19 +347,17 @@ def _build(
     common = dbt_arguments(project_dir, settings.dbt_target_folder, settings.dbt_logs_folder)
     environment = {
         LAKEHOUSE_ENV_VAR: str(settings.writer_lakehouse_file.resolve()),
-        **plan.environment,
+        **parse_environment(),
     }
     try:
         with redacting_dbt_files(settings), environment_variables(environment):
-            # The build schemas change every run and dbt parses the whole project again when
-            # they do: keep the parse of each set of schemas and hand dbt the matching one.
-            _swap_parse(settings.dbt_parse_cache_file(plan.key), settings.dbt_partial_parse_file)
-            # Parse once and hand the manifest to the build.
+            # Parse once, with the same environment every run (dbt's partial parse then stays
+            # valid), set where each model is built, and hand the manifest to the build.
             # Only the build writes the artifacts (the manifest, run_results.json): each write
             # of the manifest costs a tenth of a second.
             parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
             check_invocation(parsed, "parse")
-            _swap_parse(settings.dbt_partial_parse_file, settings.dbt_parse_cache_file(plan.key))
+            assign_schemas(parsed.result, plan)
             graph = selection.graph_of_manifest(parsed.result, project)
             selection.save_graph(settings.dbt_graph_file, graph)
             with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as reading:
@@ -385,12 +382,3 @@ def _build(
     finally:
         close_duckdb()
     return (build.result.results if build.result else ()), graph, fingerprints
-
-
-def _swap_parse(source: Path, destination: Path) -> None:
-    """Copy dbt's parsed project to or from its cache. Best effort: dbt checks what it reads
-    and parses again whatever is stale, so a missing or unwritable cache costs only time."""
-    if not source.is_file():
-        return
-    with contextlib.suppress(OSError, DataPlatformError), atomic_path(destination) as temporary:
-        shutil.copyfile(source, temporary)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,12 +107,6 @@ class BuildPlan:
             **{schema_variable(layer): schema for layer, schema in self.defaults.items()},
             MODEL_SCHEMAS_VARIABLE: json.dumps(dict(sorted(self.schemas.items()))),
         }
-
-    @property
-    def key(self) -> str:
-        """A name for this set of schemas (dbt's parse depends on it)."""
-        text = json.dumps(sorted(self.environment.items()))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
