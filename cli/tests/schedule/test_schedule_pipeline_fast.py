@@ -55,3 +55,4 @@ def test_the_report_is_rebuilt_only_after_a_publication(
     assert outcome.succeeded, outcome.error
     assert outcome.steps == ("extract", "load", "transform", "report")
     assert reports == ([settings.report_file] if rebuilt else [])
+    assert outcome.up_to_date == up_to_date  # what the schedule's log and benchmarks read

@@ -87,6 +87,7 @@ class RefreshOutcome:
     failed_step: str | None = None
     lock_waits: int = 0  # times a step found the lakehouse locked and waited
     rows_changed: int | None = None  # rows the load inserted, updated or deleted (None: no load)
+    up_to_date: bool = False  # the transform found nothing changed: nothing was published
 
     @property
     def succeeded(self) -> bool:
@@ -198,6 +199,7 @@ def refresh(
         current if status == "failed" else None,
         run.lock_waits,
         run.rows_changed,
+        run.nothing_published,
     )
 
 
