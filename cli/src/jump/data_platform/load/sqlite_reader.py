@@ -130,7 +130,12 @@ class SqliteFile:
             SqliteColumn(str(column), str(kind or "")) for column, kind in cursor.fetchall()
         )
         try:
-            cursor.execute(f"SELECT min(rowid), max(rowid) FROM {quote_identifier(name)}")
+            # Two subqueries: SQLite finds a lone min() or max() of the rowid in its b-tree,
+            # but reads every row for both in one select (a third of a second at scale 100).
+            table = quote_identifier(name)
+            cursor.execute(
+                f"SELECT (SELECT min(rowid) FROM {table}), (SELECT max(rowid) FROM {table})"
+            )
             low, high = cursor.fetchone() or (None, None)
         except adbc_driver_manager.Error:  # a WITHOUT ROWID table: count its rows
             cursor.execute(f"SELECT count(*) FROM {quote_identifier(name)}")
