@@ -37,7 +37,7 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-.PHONY: help all venv venv-spark run test test-slow test-all lint cli-reference usage-examples bench bench-history build extract load transform refresh report schedule query clean
+.PHONY: help all venv venv-spark run test test-slow test-all lint cli-reference usage-examples bench bench-history bench-month build extract load transform refresh report schedule query clean
 
 help: ## List every target with one line each, by where it runs.
 	@grep -E '^([a-z][a-z-]*:.*## |##@ )' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; \
@@ -91,6 +91,9 @@ bench: $(STAMP) ## Measure each step at growing scales (cli/benchmarks; BENCH_AR
 
 bench-history: $(STAMP) ## Measure an hourly refresh against a full rebuild, and a year of backfill.
 	cd cli && $(BIN)/python -m benchmarks.history_bench $(HISTORY_BENCH_ARGS)
+
+bench-month: $(STAMP) ## Measure a month of scheduled refreshes at scale 100 (about an hour).
+	cd cli && $(BIN)/python -m benchmarks.month_bench $(MONTH_BENCH_ARGS)
 
 # ---- with Docker -----------------------------------------------------------------------------
 ##@ In containers (the Docker image; `make` alone = build + refresh):

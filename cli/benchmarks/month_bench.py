@@ -4,7 +4,7 @@ per day (its refreshes' seconds by kind, the files' sizes against the sources), 
 month's summary: what an hourly refresh costs when something changed and when nothing did, and
 how the lakehouse file grew.
 
-    cd cli && ../.venv/bin/python -m benchmarks.month_bench --scale 10 --days 30
+    cd cli && ../.venv/bin/python -m benchmarks.month_bench --scale 100 --days 30
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def summary(seconds: dict[str, list[float]]) -> dict[str, dict[str, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--scale", type=int, default=100)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--folder", type=Path, help="keep the data folder here")
     arguments = parser.parse_args()
