@@ -171,3 +171,32 @@ def test_expiry_skips_a_publication_another_process_reads(tmp_path: Path) -> Non
         reader.kill()
     assert out == "1\n" and reader.returncode == 0
     assert expire_publications(settings, dt.datetime(2026, 12, 1), Retention(0, 0)) == ([1], [])
+
+
+def test_a_session_catches_up_unless_this_process_left_both_files_caught_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler's next refresh skips the catch-up (three opens of the files) while the
+    files are as its last session left them; a write by anyone since, or a session that
+    failed, and it catches up again."""
+    settings = Settings(data_folder=tmp_path)
+    _writer_file(settings, 1)
+    caught_up: list[int] = []
+    real_catch_up = publish.catch_up
+    monkeypatch.setattr(
+        publish, "catch_up", lambda session: caught_up.append(1) or real_catch_up(session)
+    )
+    with writer_session(settings, "load"):
+        pass
+    with writer_session(settings, "load"):
+        pass
+    assert len(caught_up) == 1
+    _writer_file(settings, 2)  # another writer, between two sessions
+    with writer_session(settings, "load"):
+        pass
+    assert len(caught_up) == 2
+    with pytest.raises(RuntimeError), writer_session(settings, "load"):
+        raise RuntimeError("a failed step")
+    with writer_session(settings, "load"):
+        pass
+    assert len(caught_up) == 3

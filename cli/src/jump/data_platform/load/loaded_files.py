@@ -1,10 +1,8 @@
 """Which source file each source's last load read, so that a load of the very same file again
 (a refresh of an hour already loaded, `load` run twice) reads nothing.
 
-A file is known by its path, size, modification and change times and inode, as `git` knows
-the files of its index: any write moves the change time, which no tool can set back (a copy
-that keeps the modification time, like `cp -p`, still gets a new one). The record is written
-in the load's own transaction, so it always names what the lakehouse holds.
+A file is known by its identity (file_identity.py: path, size, times, inode). The record is
+written in the load's own transaction, so it always names what the lakehouse holds.
 """
 
 from __future__ import annotations
@@ -25,17 +23,6 @@ CREATE TABLE IF NOT EXISTS {LOADED_FILES_TABLE} (
     load_id BIGINT NOT NULL
 )
 """
-
-
-def file_identity(path: Path) -> str:
-    """The file as the file system knows it (empty when it cannot be read: never equal)."""
-    try:
-        found = path.stat()
-    except OSError:
-        return ""
-    return (
-        f"{path.resolve()}|{found.st_size}|{found.st_mtime_ns}|{found.st_ctime_ns}|{found.st_ino}"
-    )
 
 
 def last_loaded_files(lakehouse: Path) -> dict[str, tuple[str, int]]:

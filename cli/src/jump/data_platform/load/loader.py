@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from jump.data_platform.errors import DataPlatformError, first_line
+from jump.data_platform.file_identity import file_identity
 from jump.data_platform.lakehouse import open_lakehouse, quote_identifier
 from jump.data_platform.load.history import FULL, TableChange, is_older, record_load
 from jump.data_platform.load.incremental import (
@@ -28,11 +29,7 @@ from jump.data_platform.load.incremental import (
     can_apply_changes,
     loaded_columns,
 )
-from jump.data_platform.load.loaded_files import (
-    file_identity,
-    last_loaded_files,
-    record_loaded_files,
-)
+from jump.data_platform.load.loaded_files import last_loaded_files, record_loaded_files
 from jump.data_platform.load.sqlite_reader import (
     ReadTable,
     SqliteFile,

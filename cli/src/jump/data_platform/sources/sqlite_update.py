@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.load.loaded_files import file_identity
+from jump.data_platform.file_identity import file_identity
 from jump.data_platform.load.sqlite_reader import SqliteFile
 from jump.data_platform.sources.metadata import METADATA_TABLE
 from jump.data_platform.sources.written_files import KEY, VERSION, Changes, Delta, LastWritten

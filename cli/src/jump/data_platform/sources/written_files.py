@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 import pyarrow as pa
 
-from jump.data_platform.load.loaded_files import file_identity
+from jump.data_platform.file_identity import file_identity
 from jump.data_platform.sources.metadata import METADATA_TABLE
 
 KEY = "id"

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from jump.data_platform.atomic import create_folder
+from jump.data_platform.file_identity import file_identity
 from jump.data_platform.lakehouse import LakehouseLockedError, open_lakehouse
 from jump.data_platform.settings import Settings
 from jump.data_platform.storage import publish
@@ -61,6 +62,10 @@ class _Session:
 
 
 _current: _Session | None = None
+# The writer's and readers' files as the last session of this process left them, caught up (a
+# publication released and archived): while both are untouched, the next session of this
+# process has nothing to catch up on (three opens of the files saved per scheduled refresh).
+_left_caught_up: dict[Path, tuple[str, str]] = {}
 
 
 def _utc_now() -> dt.datetime:
@@ -112,14 +117,21 @@ def writer_session(settings: Settings, step: str, *, release: bool = False) -> I
         writer_lakehouse(settings)
         _current = session
         try:
-            publish.catch_up(session)
+            left = _left_caught_up.pop(settings.writer_folder, None)
+            if left != _identities(settings):
+                publish.catch_up(session)
             yield session
             if release and session.dirty:
                 publish.release(session)
+            _left_caught_up[settings.writer_folder] = _identities(settings)
         finally:
             _current = None
     finally:
         handle.close()  # releases the lock
+
+
+def _identities(settings: Settings) -> tuple[str, str]:
+    return file_identity(settings.writer_lakehouse_file), file_identity(settings.lakehouse_file)
 
 
 def mark_written(settings: Settings) -> None:
