@@ -290,8 +290,9 @@ def test_a_run_killed_with_sigkill_shows_as_killed(copy_of_scheduled: Path) -> N
 def test_a_refresh_that_finds_nothing_new_rebuilds_and_publishes_nothing(
     copy_of_scheduled: Path,
 ) -> None:
-    """Twice the same hour: the second refresh's extract finds nothing new, its transform
-    starts no dbt, no publication is made and the report is left as it is."""
+    """Twice the same hour: the second refresh's extract writes nothing (the file holds that
+    hour), its load reads nothing (the file is the one loaded), its transform starts no dbt,
+    no publication is made and the report is left as it is."""
     settings = Settings(data_folder=copy_of_scheduled)
     as_of = datetime.now(UTC).replace(microsecond=0)
     options = RefreshOptions(scale=1)
@@ -299,11 +300,13 @@ def test_a_refresh_that_finds_nothing_new_rebuilds_and_publishes_nothing(
     assert first.succeeded, first.error
     report = settings.report_file.stat().st_mtime_ns
     publications = sorted(path.name for path in settings.publications_folder.iterdir())
+    app_file = settings.source_file("app").stat().st_mtime_ns
     output = io.StringIO()
     reporter = Reporter(console=Console(file=output, width=200))
     again = refresh(settings, ["app"], as_of, reporter=reporter, options=options)
     assert again.succeeded, again.error
-    assert again.rows_changed == 2  # the extract's metadata, replaced whole; no data row
+    assert again.rows_changed == 0
+    assert settings.source_file("app").stat().st_mtime_ns == app_file
     assert "0 models built, 0 tests passed" in output.getvalue()
     assert "(nothing changed)" in output.getvalue()
     assert settings.report_file.stat().st_mtime_ns == report
