@@ -170,6 +170,10 @@ def serve_docs(folder: Path, port: int, on_ready: Callable[[str], None]) -> None
         raise DataPlatformError(
             f"cannot serve the docs on port {port}: {reason}; choose another with --port"
         ) from error
+    # Ctrl-C stops at once: a browser's idle keep-alive connection would otherwise hold the
+    # shutdown for the handler's timeout (the server joins its request threads on close).
+    server.daemon_threads = True
+    server.block_on_close = False
     with server:
         on_ready(f"http://127.0.0.1:{server.server_address[1]}/")
         try:
