@@ -119,13 +119,7 @@ def apply_changes(
                 f"SELECT {KEY} FROM {_CHANGES} WHERE change <> 'delete' ORDER BY {KEY}"
             ).fetchall()
         ]
-        connection.register(_ROWS_VIEW, read_rows(file, info, ids))
-        try:
-            connection.execute(
-                f"INSERT INTO {table} BY NAME SELECT *, {stamp} AS {LOADED_AT} FROM {_ROWS_VIEW}"
-            )
-        finally:
-            connection.unregister(_ROWS_VIEW)
+        _insert_rows(connection, table, file, info, ids, stamp)
     connection.execute(f"DROP TABLE {_CHANGES}")
     return TableChange(
         source=source,
@@ -164,13 +158,7 @@ def apply_known_changes(
             connection.unregister(_KEYS_VIEW)
     if len(changes.written):
         ids = sorted(int(value) for value in changes.written)
-        connection.register(_ROWS_VIEW, read_rows(file, info, ids))
-        try:
-            connection.execute(
-                f"INSERT INTO {table} BY NAME SELECT *, {stamp} AS {LOADED_AT} FROM {_ROWS_VIEW}"
-            )
-        finally:
-            connection.unregister(_ROWS_VIEW)
+        _insert_rows(connection, table, file, info, ids, stamp)
     return TableChange(
         source=source,
         name=name,
@@ -181,6 +169,24 @@ def apply_known_changes(
         rows=rows,
         seconds=time.perf_counter() - started,
     )
+
+
+def _insert_rows(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    file: SqliteFile,
+    info: TableInfo,
+    ids: Sequence[int],
+    stamp: str,
+) -> None:
+    """Insert the file's whole rows of `ids` (sorted) into `table`, stamped with this load."""
+    connection.register(_ROWS_VIEW, read_rows(file, info, ids))
+    try:
+        connection.execute(
+            f"INSERT INTO {table} BY NAME SELECT *, {stamp} AS {LOADED_AT} FROM {_ROWS_VIEW}"
+        )
+    finally:
+        connection.unregister(_ROWS_VIEW)
 
 
 def read_rows(file: SqliteFile, info: TableInfo, ids: Sequence[int]) -> pa.Table:
