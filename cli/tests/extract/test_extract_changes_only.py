@@ -18,6 +18,7 @@ from jump.data_platform.sources import extract as extract_module
 from jump.data_platform.sources import sqlite_update, sqlite_writer
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
+from support.cli import run_cli
 from support.sqlite_rows import rows
 
 TABLES = {"app": ("users", "job_contracts", "clients", "invoices"), "crm": ("customers",)}
@@ -159,3 +160,34 @@ def test_changed_ids_by_position_or_by_sorting(offset: int) -> None:
         current.set_column(0, "id", pc.add(current["id"], offset)),
     )
     assert (gone - offset).tolist() == [1, 2] and (written - offset).tolist() == [2, 9]
+
+
+def test_the_cli_brings_a_file_forward_and_full_refresh_writes_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`extract` at a later instant writes only what changed (the file equals a whole extract);
+    a row edited by hand without moving its `updated_at` stays until `--full-refresh`."""
+    written_whole: list[str] = []
+
+    def write_database(path: Path, *args: Any) -> None:
+        written_whole.append(path.name)
+        sqlite_writer.write_database(path, *args)
+
+    monkeypatch.setattr(extract_module, "write_database", write_database)
+    folder = tmp_path / "cli"
+    assert run_cli(folder, "extract", "--as-of", "2025-06-01T10:00").exit_code == 0
+    assert run_cli(folder, "extract", "--as-of", "2025-06-02T15:00").exit_code == 0
+    assert written_whole == ["app.sqlite", "crm.sqlite"]  # the second run wrote no file whole
+    _extract(tmp_path / "whole", datetime(2025, 6, 2, 15, tzinfo=COMPANY_TIME_ZONE), False)
+    assert _content(folder) == _content(tmp_path / "whole")
+
+    app = Settings(data_folder=folder).source_file("app")
+    with sqlite3.connect(app) as connection:
+        connection.execute("UPDATE invoices SET amount = amount + 1 WHERE id = 1")
+    connection.close()
+    assert run_cli(folder, "extract", "--as-of", "2025-06-02T15:00").exit_code == 0
+    assert _content(folder) != _content(tmp_path / "whole")
+    assert (
+        run_cli(folder, "extract", "--as-of", "2025-06-02T15:00", "--full-refresh").exit_code == 0
+    )
+    assert _content(folder) == _content(tmp_path / "whole")

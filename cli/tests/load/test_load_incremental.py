@@ -18,6 +18,7 @@ from jump.data_platform.load.history import FULL, INCREMENTAL, is_older, read_re
 from jump.data_platform.load.loader import load_sources
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.extract import extract_sources
+from jump.data_platform.sources.written_files import LastWritten
 from load.load_support import expected_lakehouse, lakehouse_tables, write_sources
 from support.cli import run_cli
 
@@ -191,6 +192,46 @@ def test_a_load_of_what_this_process_extracted_applies_the_ids_it_changed(
     assert scanned == []
     changes = read_recent_loads(settings.lakehouse_file, limit=10)
     assert sum(load.inserted + load.updated + load.deleted for load in changes[:-2]) > 0
+
+
+def test_a_load_in_another_process_applies_the_ids_the_extract_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`data-platform extract` then `data-platform load`, two processes: the load applies the
+    ids the extract saved beside the file, reads no key, and ends where a full load does; a
+    file edited after its extract (its saved ids then stale) is compared key by key."""
+    scanned: list[str] = []
+    real_keyed_rows = incremental_module._keyed_rows
+
+    def keyed_rows(file: Any, info: Any) -> Any:
+        scanned.append(info.name)
+        return real_keyed_rows(file, info)
+
+    monkeypatch.setattr(incremental_module, "_keyed_rows", keyed_rows)
+    settings = Settings(data_folder=tmp_path / "forward", random_seed=5)
+    as_of = datetime(2025, 3, 1, 9, tzinfo=PARIS)
+    _extract(settings, as_of, changes_only=True)
+    load_sources(settings, ["app", "crm"])
+    for hours in (1, 24 * 20):
+        as_of += timedelta(hours=hours)
+        _extract(settings, as_of, changes_only=True)
+        LastWritten._files.clear()  # what a new process knows
+        load_sources(settings, ["app", "crm"])
+        assert lakehouse_tables(settings.lakehouse_file) == expected_lakehouse(settings.data_folder)
+    assert scanned == []
+
+    _extract(settings, as_of + timedelta(hours=2), changes_only=True)
+    LastWritten._files.clear()
+    app = settings.source_file("app")
+    with sqlite3.connect(app) as connection:
+        connection.execute(
+            "UPDATE invoices SET amount = amount + 1, "
+            "updated_at = datetime(updated_at, '+1 second') WHERE id = 1"
+        )
+    connection.close()
+    load_sources(settings, ["app", "crm"])
+    assert lakehouse_tables(settings.lakehouse_file) == expected_lakehouse(settings.data_folder)
+    assert "invoices" in scanned
 
 
 def test_a_file_unchanged_since_its_last_load_is_not_read_again(tmp_path: Path) -> None:

@@ -50,11 +50,30 @@ class AsOf(click.ParamType):  # type: ignore[type-arg]
     f"Volume multiplier, 1 to {MAX_SCALE:,}: 1 is about 1,200 freelancers, 330 clients, "
     "14,000 invoices by 2026-11; 1,000 needs about 2.5 GiB of memory."
 )
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Write each file whole, even when it holds an earlier instant of the same history "
+    "(which also repairs a row edited by hand).",
+)
 @pass_run_context
-def extract(run: RunContext, sources: tuple[str, ...], as_of: datetime | None, scale: int) -> None:
-    """Simulate the applications and write them as SQLite files in <data-folder>/sources."""
+def extract(
+    run: RunContext,
+    sources: tuple[str, ...],
+    as_of: datetime | None,
+    scale: int,
+    full_refresh: bool,
+) -> None:
+    """Simulate the applications and write them as SQLite files in <data-folder>/sources.
+    A file holding an earlier instant of the same history (seed, scale) is brought forward:
+    only the rows that changed since are written."""
     results = extract_sources(
-        run.settings, selected_sources(sources), as_of or now(), scale, reporter=run.reporter
+        run.settings,
+        selected_sources(sources),
+        as_of or now(),
+        scale,
+        reporter=run.reporter,
+        changes_only=not full_refresh,
     )
     run.reporter.table(
         "Extracted",

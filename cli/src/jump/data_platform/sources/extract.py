@@ -120,11 +120,12 @@ def extract_sources(
     """Simulate each source at `as_of` and write `<data-folder>/sources/<source>.sqlite`.
 
     `as_of` is a timezone-aware instant (see as_of.parse_as_of): the rows created at or before it.
-    With `changes_only` (the scheduler's and backfill's repeated extracts), a file holding an
-    earlier extract of the same history (seed, scale, generator, tables) is brought forward by
-    writing only the rows that changed since; otherwise, or should that fail, the file is
-    written anew (which also repairs a file edited by hand). A file this process brought to
-    this very instant, untouched since, has nothing to write: it is left as it is.
+    With `changes_only` (the CLI's default, the scheduler's and backfill's extracts), a file
+    holding an earlier extract of the same history (seed, scale, generator, tables) is brought
+    forward by writing only the rows whose `(id, updated_at)` changed since; otherwise, or
+    should that fail, the file is written anew (which also repairs a row edited by hand). A
+    file this process brought to this very instant, untouched since, has nothing to write: it
+    is left as it is.
     """
     reporter = reporter or Reporter(quiet=True)
     simulation = Simulation(settings.random_seed, scale, as_of)

@@ -5,18 +5,27 @@ What an hourly refresh of the scheduler then skips: reading the file's keys back
 next extract (they are the ones written), writing an instant the file already holds, and, in
 `load`, comparing every key of the file with the lakehouse's when the lakehouse holds the file
 as it was just before this write (`Delta`: the ids that changed between the two).
+
+The delta is also saved beside the file (`.<file>.changes.json`), so that a `load` in another
+process (`data-platform extract` then `data-platform load`) skips the key comparison too. It
+holds the file's identity before and after the write: a file written or edited since, or a
+lakehouse that did not load the file it started from, makes the load compare the keys.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 
+from jump.data_platform.atomic import atomic_path
+from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.file_identity import file_identity
 from jump.data_platform.sources.metadata import METADATA_TABLE
 
@@ -71,10 +80,13 @@ class LastWritten:
         cls, path: Path, tables: Mapping[str, pa.Table], delta: Delta | None = None
     ) -> None:
         metadata = tables[METADATA_TABLE].to_pylist()[0] if METADATA_TABLE in tables else {}
+        identity = file_identity(path)
+        rows = {name: table.num_rows for name, table in tables.items()}
+        _save_delta(path, identity, rows, delta)
         cls._files[path.resolve()] = WrittenExtract(
-            identity=file_identity(path),
+            identity=identity,
             metadata=metadata,
-            rows={name: table.num_rows for name, table in tables.items()},
+            rows=rows,
             columns={name: table.column_names for name, table in tables.items()},
             keys={
                 name: table.select([KEY, VERSION])
@@ -92,7 +104,52 @@ class LastWritten:
     def since(cls, path: Path, identity: str, loaded: str | None) -> WrittenExtract | None:
         """`path` (now `identity`) as this process wrote it, when that write started from the
         file `loaded` (its `delta` then says what changed since)."""
-        written = cls.of(path)
+        written = cls.of(path) or _saved_delta(path)
         if written is None or written.identity != identity or written.delta is None:
             return None
         return written if written.delta.before == loaded else None
+
+
+def delta_file(path: Path) -> Path:
+    """Where the delta of the last write of `path` is saved, beside it."""
+    return path.with_name(f".{path.name}.changes.json")
+
+
+def _save_delta(path: Path, identity: str, rows: dict[str, int], delta: Delta | None) -> None:
+    """Save `delta` beside `path` (a file written whole has none: an older one is removed).
+    Best effort: without it, a load in another process compares the keys."""
+    saved = delta_file(path)
+    with contextlib.suppress(OSError):
+        saved.unlink(missing_ok=True)
+    if delta is None:
+        return
+    record = {
+        "before": delta.before,
+        "after": identity,
+        "rows": rows,
+        "tables": {
+            name: {"gone": changes.gone.tolist(), "written": changes.written.tolist()}
+            for name, changes in delta.tables.items()
+        },
+    }
+    with contextlib.suppress(OSError, DataPlatformError), atomic_path(saved) as temporary:
+        temporary.write_text(json.dumps(record), encoding="utf-8")
+
+
+def _saved_delta(path: Path) -> WrittenExtract | None:
+    """The delta another process saved beside `path`: only what a load needs (rows, delta)."""
+    try:
+        record: dict[str, Any] = json.loads(delta_file(path).read_text(encoding="utf-8"))
+        tables = {
+            str(name): Changes(
+                np.asarray(ids["gone"], dtype=np.int64),
+                np.asarray(ids["written"], dtype=np.int64),
+            )
+            for name, ids in record["tables"].items()
+        }
+        delta = Delta(str(record["before"]), tables)
+        rows = {str(name): int(count) for name, count in record["rows"].items()}
+        identity = str(record["after"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return WrittenExtract(identity, {}, rows, {}, {}, delta)
