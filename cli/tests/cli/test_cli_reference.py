@@ -14,7 +14,7 @@ CHECKED_IN = Path(__file__).parents[3] / "docs" / "cli.md"
 
 def test_every_command_and_option_is_in_the_reference() -> None:
     page = render()
-    for name, command in cli.commands.items():
+    for name, command in cli.all_commands().items():
         assert f"## data-platform {name}\n" in page
         for parameter in command.params:
             for option in getattr(parameter, "opts", []):

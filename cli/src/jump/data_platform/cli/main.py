@@ -9,19 +9,8 @@ from pathlib import Path
 import click
 
 from jump.data_platform import __version__
-from jump.data_platform.cli.backfill import backfill
-from jump.data_platform.cli.close import close
 from jump.data_platform.cli.context import RunContext
-from jump.data_platform.cli.docs import docs
-from jump.data_platform.cli.export import export
-from jump.data_platform.cli.extract import extract
 from jump.data_platform.cli.interrupt import StepGroup
-from jump.data_platform.cli.load import load
-from jump.data_platform.cli.query import query
-from jump.data_platform.cli.report import report
-from jump.data_platform.cli.schedule import schedule
-from jump.data_platform.cli.status import status
-from jump.data_platform.cli.transform import transform
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.processes import stop_helper_processes
 from jump.data_platform.reporting import (
@@ -68,7 +57,31 @@ def data_folder_option(ctx: click.Context, param: click.Parameter, value: str) -
     return folder
 
 
-@click.group(cls=StepGroup, chain=True, context_settings={"help_option_names": ["-h", "--help"]})
+# Each command's module, imported only when the command runs (or help lists it).
+COMMANDS = {
+    name: f"jump.data_platform.cli.{name}"
+    for name in (
+        "extract",
+        "load",
+        "transform",
+        "query",
+        "export",
+        "status",
+        "docs",
+        "report",
+        "schedule",
+        "backfill",
+        "close",
+    )
+}
+
+
+@click.group(
+    cls=StepGroup,
+    lazy_commands=COMMANDS,
+    chain=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--data-folder",
     type=click.Path(path_type=str),
@@ -141,7 +154,8 @@ def _may_run_without(data_folder: Path, arguments: list[str]) -> bool:
     """Whether the commands may run while the data folder does not exist: True when one of
     them creates it; False (nothing written, no log) when they only report its absence; an
     error otherwise."""
-    commands = {argument for argument in arguments if argument in cli.commands}
+    names = set(COMMANDS)
+    commands = {argument for argument in arguments if argument in names}
     if commands & set(CREATES_DATA_FOLDER):
         return True
     if commands <= set(REPORTS_MISSING_DATA_FOLDER):
@@ -151,19 +165,6 @@ def _may_run_without(data_folder: Path, arguments: list[str]) -> bool:
         "`data-platform extract` (only extract, backfill and schedule create one)",
         param_hint="'--data-folder'",
     )
-
-
-cli.add_command(extract)
-cli.add_command(load)
-cli.add_command(transform)
-cli.add_command(query)
-cli.add_command(export)
-cli.add_command(status)
-cli.add_command(docs)
-cli.add_command(report)
-cli.add_command(schedule)
-cli.add_command(backfill)
-cli.add_command(close)
 
 
 def _quiet_cleanup(unraisable: sys.UnraisableHookArgs) -> None:

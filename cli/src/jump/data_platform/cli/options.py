@@ -135,7 +135,7 @@ class ArgumentsThenOptions(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         group = ctx.parent.command if ctx.parent else None
-        commands = set(group.commands) if isinstance(group, click.Group) else set()
+        commands = set(group.list_commands(ctx)) if isinstance(group, click.Group) else set()
         takes_value = {
             name
             for param in self.params

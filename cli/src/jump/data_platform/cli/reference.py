@@ -35,8 +35,7 @@ def render() -> str:
     # As the real entry point builds it: the group's settings (`-h`) reach every command.
     root = click.Context(cli, info_name="data-platform", terminal_width=100, **cli.context_settings)
     sections = [HEADER, "## data-platform\n", f"```\n{_help(cli, 'data-platform', None)}\n```\n"]
-    for name in sorted(cli.commands):
-        command = cli.commands[name]
+    for name, command in sorted(cli.all_commands().items()):
         sections.append(f"## data-platform {name}\n")
         sections.append(f"```\n{_help(command, name, root)}\n```\n")
     return "\n".join(sections)
