@@ -18,7 +18,7 @@ from jump.data_platform.load.history import FULL, INCREMENTAL, is_older, read_re
 from jump.data_platform.load.loader import load_sources
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.extract import extract_sources
-from jump.data_platform.sources.written_files import LastWritten
+from jump.data_platform.sources.written_files import LastWritten, delta_file
 from load.load_support import expected_lakehouse, lakehouse_tables, write_sources
 from support.cli import run_cli
 
@@ -232,6 +232,25 @@ def test_a_load_in_another_process_applies_the_ids_the_extract_saved(
     load_sources(settings, ["app", "crm"])
     assert lakehouse_tables(settings.lakehouse_file) == expected_lakehouse(settings.data_folder)
     assert "invoices" in scanned
+
+
+@pytest.mark.parametrize("content", ["", "{not json", '{"before": 1}', '{"tables": []}'])
+def test_a_damaged_file_of_saved_ids_is_ignored(tmp_path: Path, content: str) -> None:
+    """The saved ids are a shortcut: a damaged file of them makes the load compare the keys,
+    with the same result, and a file written whole removes them."""
+    settings = Settings(data_folder=tmp_path / "forward", random_seed=5)
+    as_of = datetime(2025, 3, 1, 9, tzinfo=PARIS)
+    _extract(settings, as_of, changes_only=True)
+    load_sources(settings, ["app", "crm"])
+    _extract(settings, as_of + timedelta(hours=30), changes_only=True)
+    saved = delta_file(settings.source_file("app"))
+    assert saved.is_file()
+    saved.write_text(content, encoding="utf-8")
+    LastWritten._files.clear()
+    load_sources(settings, ["app", "crm"])
+    assert lakehouse_tables(settings.lakehouse_file) == expected_lakehouse(settings.data_folder)
+    _extract(settings, as_of + timedelta(hours=31), changes_only=False)
+    assert not saved.exists()
 
 
 def test_a_file_unchanged_since_its_last_load_is_not_read_again(tmp_path: Path) -> None:

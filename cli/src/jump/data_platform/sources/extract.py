@@ -145,6 +145,8 @@ def extract_sources(
                 write_database(path, schema + METADATA_SCHEMA, tables, indexes)
                 if changes_only:
                     LastWritten.remember(path, tables)
+                else:  # nothing kept of this file: the ids of an earlier write are stale
+                    LastWritten.forget(path, saved=True)
         rows = {name: table.num_rows for name, table in tables.items()}
         results.append(ExtractedSource(source, path, rows, time.perf_counter() - started))
     return results

@@ -97,8 +97,11 @@ class LastWritten:
         )
 
     @classmethod
-    def forget(cls, path: Path) -> None:
+    def forget(cls, path: Path, saved: bool = False) -> None:
+        """Drop what this process knows of `path`; with `saved`, the ids saved beside it too."""
         cls._files.pop(path.resolve(), None)
+        if saved:
+            _save_delta(path, "", {}, None)
 
     @classmethod
     def since(cls, path: Path, identity: str, loaded: str | None) -> WrittenExtract | None:
