@@ -18,7 +18,17 @@ MODULE=jump.data_platform.orchestration.dagster_definitions
 EXPECTED_MARTS="monthly_turnover nps turnover_by_cohort freelancer_cumulative_turnover"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/jump-dagster.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+# Remove the scratch folder, retrying while a process that just ended still had files open in
+# it: a leftover temporary folder must not fail the stage (the checks below are what count).
+remove_work() {
+    for _ in $(seq 1 10); do
+        rm -rf "$WORK" 2>/dev/null && return 0
+        sleep 1
+    done
+    rm -rf "$WORK" || echo "dagster: could not remove $WORK" >&2
+    return 0
+}
+trap remove_work EXIT
 fail() {
     printf 'dagster: FAILED: %s\n' "$*" >&2
     exit 1
@@ -107,11 +117,21 @@ log "deployed shape: dagster-webserver and dagster-daemon, the App's schedule ev
 export DATA_PLATFORM_SCHEDULE_APP="* * * * *"
 PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 start=$SECONDS
-dagster-daemon run -m "$MODULE" >"$WORK/daemon.log" 2>&1 &
+# Each in a process group of its own (setsid), so that the helpers they start (code servers,
+# run workers) can be waited for, as a service manager stopping them would.
+setsid dagster-daemon run -m "$MODULE" >"$WORK/daemon.log" 2>&1 &
 DAEMON=$!
-dagster-webserver -h 127.0.0.1 -p "$PORT" -m "$MODULE" >"$WORK/webserver.log" 2>&1 &
+setsid dagster-webserver -h 127.0.0.1 -p "$PORT" -m "$MODULE" >"$WORK/webserver.log" 2>&1 &
 WEBSERVER=$!
-trap 'kill "$DAEMON" "$WEBSERVER" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+stop_groups() {
+    kill -TERM -- "-$DAEMON" "-$WEBSERVER" 2>/dev/null || true
+    for _ in $(seq 1 30); do
+        pgrep -g "$DAEMON,$WEBSERVER" >/dev/null || return 0
+        sleep 1
+    done
+    kill -KILL -- "-$DAEMON" "-$WEBSERVER" 2>/dev/null || true
+}
+trap 'stop_groups; wait 2>/dev/null || true; remove_work' EXIT
 # The runs Dagster recorded, as `status` reports them (empty while a run holds the lakehouse:
 # `status` then cannot open it).
 runs() {
@@ -150,5 +170,12 @@ for pid in "$DAEMON" "$WEBSERVER"; do
     kill -0 "$pid" 2>/dev/null && fail "PID $pid still runs 60 s after SIGTERM"
 done
 echo "daemon and webserver stopped $((SECONDS - start)) s after SIGTERM"
+# What they started ends with them (a run worker or code server may take a moment to close).
+for _ in $(seq 1 30); do pgrep -g "$DAEMON,$WEBSERVER" >/dev/null || break; sleep 1; done
+if pgrep -g "$DAEMON,$WEBSERVER" >/dev/null; then
+    ps -o pid,pgid,etimes,args -g "$DAEMON,$WEBSERVER" || true
+    fail "processes the daemon or the webserver started still run 30 s after they stopped"
+fi
+echo "their helper processes ended $((SECONDS - start)) s after SIGTERM"
 
 log "Dagster stage passed"
