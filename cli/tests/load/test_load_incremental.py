@@ -166,11 +166,8 @@ def test_incremental_load_equals_a_full_load_after_random_as_of_steps(tmp_path: 
     assert any(load.mode != FULL for load in changes)
 
 
-def test_a_load_of_what_this_process_extracted_applies_the_ids_it_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The scheduler's extracts (brought forward in this process) then loads: each load applies
-    the ids the extract changed, reads no key of the file, and ends where a full load does."""
+def _spy_on_key_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the tables whose keys a load reads from their file, as it reads them."""
     scanned: list[str] = []
     real_keyed_rows = incremental_module._keyed_rows
 
@@ -179,6 +176,15 @@ def test_a_load_of_what_this_process_extracted_applies_the_ids_it_changed(
         return real_keyed_rows(file, info)
 
     monkeypatch.setattr(incremental_module, "_keyed_rows", keyed_rows)
+    return scanned
+
+
+def test_a_load_of_what_this_process_extracted_applies_the_ids_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler's extracts (brought forward in this process) then loads: each load applies
+    the ids the extract changed, reads no key of the file, and ends where a full load does."""
+    scanned = _spy_on_key_scans(monkeypatch)
     rng = random.Random(7)
     settings = Settings(data_folder=tmp_path / "forward", random_seed=5)
     as_of = datetime(2025, 3, 1, 9, tzinfo=PARIS)
@@ -200,14 +206,7 @@ def test_a_load_in_another_process_applies_the_ids_the_extract_saved(
     """`data-platform extract` then `data-platform load`, two processes: the load applies the
     ids the extract saved beside the file, reads no key, and ends where a full load does; a
     file edited after its extract (its saved ids then stale) is compared key by key."""
-    scanned: list[str] = []
-    real_keyed_rows = incremental_module._keyed_rows
-
-    def keyed_rows(file: Any, info: Any) -> Any:
-        scanned.append(info.name)
-        return real_keyed_rows(file, info)
-
-    monkeypatch.setattr(incremental_module, "_keyed_rows", keyed_rows)
+    scanned = _spy_on_key_scans(monkeypatch)
     settings = Settings(data_folder=tmp_path / "forward", random_seed=5)
     as_of = datetime(2025, 3, 1, 9, tzinfo=PARIS)
     _extract(settings, as_of, changes_only=True)

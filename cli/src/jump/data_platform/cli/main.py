@@ -154,8 +154,7 @@ def _may_run_without(data_folder: Path, arguments: list[str]) -> bool:
     """Whether the commands may run while the data folder does not exist: True when one of
     them creates it; False (nothing written, no log) when they only report its absence; an
     error otherwise."""
-    names = set(COMMANDS)
-    commands = {argument for argument in arguments if argument in names}
+    commands = {argument for argument in arguments if argument in COMMANDS}
     if commands & set(CREATES_DATA_FOLDER):
         return True
     if commands <= set(REPORTS_MISSING_DATA_FOLDER):

@@ -101,7 +101,7 @@ class LastWritten:
         """Drop what this process knows of `path`; with `saved`, the ids saved beside it too."""
         cls._files.pop(path.resolve(), None)
         if saved:
-            _save_delta(path, "", {}, None)
+            _discard_saved_delta(path)
 
     @classmethod
     def since(cls, path: Path, identity: str, loaded: str | None) -> WrittenExtract | None:
@@ -118,12 +118,15 @@ def delta_file(path: Path) -> Path:
     return path.with_name(f".{path.name}.changes.json")
 
 
+def _discard_saved_delta(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        delta_file(path).unlink(missing_ok=True)
+
+
 def _save_delta(path: Path, identity: str, rows: dict[str, int], delta: Delta | None) -> None:
     """Save `delta` beside `path` (a file written whole has none: an older one is removed).
     Best effort: without it, a load in another process compares the keys."""
-    saved = delta_file(path)
-    with contextlib.suppress(OSError):
-        saved.unlink(missing_ok=True)
+    _discard_saved_delta(path)
     if delta is None:
         return
     record = {
@@ -135,7 +138,10 @@ def _save_delta(path: Path, identity: str, rows: dict[str, int], delta: Delta | 
             for name, changes in delta.tables.items()
         },
     }
-    with contextlib.suppress(OSError, DataPlatformError), atomic_path(saved) as temporary:
+    with (
+        contextlib.suppress(OSError, DataPlatformError),
+        atomic_path(delta_file(path)) as temporary,
+    ):
         temporary.write_text(json.dumps(record), encoding="utf-8")
 
 
