@@ -1,8 +1,9 @@
 """A transform that rebuilds part of the graph publishes what a full build publishes.
 
-A lakehouse is built, then refreshed four times: an App extract an hour later that changed no
-row, the CRM alone changed, the App alone changed, nothing changed. Each refresh rebuilds only what reads what changed (dbt's run_results.json
-says which nodes ran), and its marts and intermediate tables equal, row for row, those of a
+A lakehouse is built, then refreshed six times: an App extract an hour later that changed no
+row, the CRM alone changed, an App invoice changed, an App contract changed, the first month's
+invoices deleted, nothing changed. Each refresh rebuilds only what reads what changed (dbt's
+run_results.json says which nodes ran), and its marts and intermediate tables equal, row for row, those of a
 `transform --full-refresh` of the same lakehouse right after (every model rebuilt whole from
 the same sources and snapshots). dbt parses the project once: the slots are set on its parse."""
 
@@ -23,6 +24,14 @@ pytestmark = pytest.mark.slow
 
 AS_OF = "2025-06-30"  # its last second
 EVENING = "2025-06-30T22:00"
+NPS_MODELS = {
+    "intermediate__freelancer_matches",
+    "intermediate__survey_answers",
+    "intermediate__crm_month_ends",
+    "marts__nps",
+    "marts__nps_monthly",
+    "staging__crm__customers",
+}
 
 
 def _published(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
@@ -100,8 +109,28 @@ def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> N
         "update invoices set amount = amount + 1, updated_at = '2025-06-30 12:00:00' where id = 20",
     )
     rebuilt = _refresh_equals_a_full_build(settings)
-    assert {"intermediate__invoices", "marts__turnover_by_cohort", "marts__nps_monthly"} <= rebuilt
-    assert not rebuilt & {"marts__nps", "intermediate__survey_answers", "staging__crm__customers"}
+    assert {"intermediate__invoices", "marts__turnover_by_cohort", "marts__restatements"} <= rebuilt
+    # The calendar reads only the months of the first and last invoices, which did not move:
+    # an App refresh recomputes no NPS.
+    assert not rebuilt & NPS_MODELS
+
+    _edit(
+        settings.sources_folder / "app.sqlite",
+        "update job_contracts set updated_at = '2025-06-30 12:00:00' where id = 1",
+    )
+    rebuilt = _refresh_equals_a_full_build(settings)
+    assert {"intermediate__freelancer_cohorts", "intermediate__freelancers"} <= rebuilt
+    assert not rebuilt & NPS_MODELS  # the CRM matches read the users, not the contracts
+
+    # The first month's invoices gone: the calendar starts a month later, the NPS follows.
+    _edit(
+        settings.sources_folder / "app.sqlite",
+        "delete from invoices where substr(issue_date, 1, 7)"
+        " = (select substr(min(issue_date), 1, 7) from invoices)",
+    )
+    rebuilt = _refresh_equals_a_full_build(settings)
+    assert {"intermediate__months", "marts__nps_monthly", "marts__monthly_turnover"} <= rebuilt
+    assert "marts__nps" not in rebuilt
 
     publications = len(list(settings.publications_folder.iterdir()))
     run = run_cli(tmp_path, "load", "transform")

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
+import pytest
 import yaml
 
+from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.selection import (
     BuiltState,
     Graph,
     Node,
     Source,
+    graph_of_manifest,
     load_graph,
     nodes_to_rebuild,
     project_fingerprint,
+    read_fingerprints,
+    read_id,
     save_graph,
     source_fingerprints,
     stale_sources,
@@ -232,3 +238,96 @@ def test_an_hour_that_changed_no_row_changes_no_fingerprint(tmp_path: Path) -> N
         " 'crm__customers', 'incremental', 0, 0, 0)"
     )
     assert source_fingerprints(connection, sources)[loads.unique_id] != next_month[loads.unique_id]
+
+
+MONTHS_READ = "select min(issue_date) from {relation}"
+
+
+def _graph_with_a_declared_read() -> Graph:
+    """The calendar declares what it reads of the invoices' staging view (meta.reads)."""
+    graph = _graph()
+    months = graph.nodes["model.p.intermediate__months"]
+    reads = (("model.p.staging__invoices", MONTHS_READ),)
+    nodes = {**graph.nodes, months.unique_id: Node(**{**vars(months), "reads": reads})}
+    return Graph(graph.project, nodes, graph.sources)
+
+
+def test_a_declared_read_stands_for_the_view_downstream() -> None:
+    graph = _graph_with_a_declared_read()
+    read = read_id("model.p.intermediate__months", "model.p.staging__invoices")
+    assert graph.upstream_sources("model.p.intermediate__months") == {
+        read,
+        APP_METADATA.unique_id,
+    }
+    fingerprints = {**FINGERPRINTS, read: "rows 1 hash 1"}
+    built = _built(graph, fingerprints)
+    # New invoices, the same first date: the view and what reads it whole are rebuilt, not the
+    # calendar.
+    new_invoices = {**fingerprints, APP_INVOICES.unique_id: "load 2"}
+    assert _names(nodes_to_rebuild(graph, built, new_invoices)) == [
+        "marts__turnover",
+        "staging__invoices",
+    ]
+    moved = {**new_invoices, read: "rows 1 hash 2"}
+    assert _names(nodes_to_rebuild(graph, built, moved)) == [
+        "intermediate__months",
+        "marts__turnover",
+        "staging__invoices",
+    ]
+    assert Graph.from_json(graph.to_json()) == graph  # kept for the next transform
+
+
+def test_a_declared_read_runs_on_the_view_where_it_is(tmp_path: Path) -> None:
+    graph = _graph_with_a_declared_read()
+    read = read_id("model.p.intermediate__months", "model.p.staging__invoices")
+    connection = duckdb.connect(str(tmp_path / "lakehouse.duckdb"))
+    assert read_fingerprints(connection, graph) == {read: "absent"}  # never published
+    connection.execute("create schema staging; create schema staging_b")
+    connection.execute("create view staging.invoices as select date '2024-01-05' as issue_date")
+    connection.execute("create view staging_b.invoices as select date '2024-02-01' as issue_date")
+    published = read_fingerprints(connection, graph)[read]
+    assert published.startswith("rows 1 hash ")
+    assert read_fingerprints(connection, graph, lambda layer, name: "staging_b") != {
+        read: published
+    }
+
+
+def _manifest(materialized: str, view_parents: list[str]) -> SimpleNamespace:
+    """A parsed dbt manifest as graph_of_manifest reads it: a view and a model reading it."""
+
+    def node(name: str, parents: list[str], materialized: str, meta: dict[str, object]) -> object:
+        return SimpleNamespace(
+            unique_id=f"model.p.{name}",
+            name=name,
+            resource_type="model",
+            schema=name.split("__")[0],
+            alias=name.split("__", 1)[1],
+            original_file_path=f"models/{name}.sql",
+            depends_on=SimpleNamespace(nodes=parents),
+            config=SimpleNamespace(
+                enabled=True, schema=name.split("__")[0], materialized=materialized, meta=meta
+            ),
+        )
+
+    view = node("staging__invoices", view_parents, materialized, {})
+    months = node(
+        "intermediate__months",
+        ["model.p.staging__invoices"],
+        "table",
+        {"reads": {"staging__invoices": MONTHS_READ}},
+    )
+    source = SimpleNamespace(
+        source_name="app", name="invoices", schema="sources", identifier="app__invoices", meta={}
+    )
+    return SimpleNamespace(
+        nodes={n.unique_id: n for n in (view, months)},  # type: ignore[attr-defined]
+        sources={APP_INVOICES.unique_id: source},
+    )
+
+
+def test_a_declared_read_is_of_a_view_of_sources_only() -> None:
+    graph = graph_of_manifest(_manifest("view", [APP_INVOICES.unique_id]), "p")
+    months = graph.nodes["model.p.intermediate__months"]
+    assert months.reads == (("model.p.staging__invoices", MONTHS_READ),)
+    with pytest.raises(DataPlatformError, match="intermediate__months declares what it reads"):
+        graph_of_manifest(_manifest("table", [APP_INVOICES.unique_id]), "p")

@@ -47,13 +47,13 @@ answers as (
 ),
 
 freelancers as (
+    -- The matched freelancers only (not intermediate.freelancers, which reads the contracts).
     select
         freelancer_id,
         email,
         crm_customer_id,
         crm_match_method
-    from {{ ref('intermediate__freelancers') }}
-    where crm_match_method is not null
+    from {{ ref('intermediate__freelancer_matches') }}
 )
 
 -- Two equi-joins, not one join on `a or b`: DuckDB would compare every pair.

@@ -3,18 +3,14 @@
 -- given in them (the latest answer given in the window is the latest answer overall, if that
 -- falls in the window), and always in the all-time figure.
 with months as (
+    -- The calendar starts at the first invoice's month already: the invoices themselves are not
+    -- read, so that an hour of new invoices does not rebuild this mart.
     select
         months.month,
         month_ends.is_observed
     from {{ ref('intermediate__months') }} as months
     inner join {{ ref('intermediate__crm_month_ends') }} as month_ends
         on months.month = month_ends.month
-    where
-        months.month
-        >= (
-            select min(first_invoice.issue_month)
-            from {{ ref('intermediate__invoices') }} as first_invoice
-        )
 ),
 
 answers as (

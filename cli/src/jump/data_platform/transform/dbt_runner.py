@@ -362,7 +362,7 @@ def _build(
             selection.save_graph(settings.dbt_graph_file, graph)
             with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as reading:
                 if not fingerprints:  # no selection ran: the sources as this build reads them
-                    fingerprints = selection.source_fingerprints(reading, graph.sources.values())
+                    fingerprints = selection.input_fingerprints(reading, graph)
                 record_stale_sources(reading, graph, run)
             # Unit tests check the project's SQL against fixed rows, not the data: they pass or
             # fail the same way every run, so they run with the pytest suite (and `dbt build` by
@@ -381,4 +381,12 @@ def _build(
             check_invocation(build, "build")
     finally:
         close_duckdb()
+    if any(node.reads for node in graph.nodes.values()):
+        # What the built nodes read of a view, where this build read it (a view built in this
+        # run did not exist before it): what publishing records.
+        with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as reading:
+            fingerprints = {
+                **fingerprints,
+                **selection.read_fingerprints(reading, graph, plan.schema_for),
+            }
     return (build.result.results if build.result else ()), graph, fingerprints

@@ -60,7 +60,7 @@ def nodes_to_rebuild(
         return None, {}
     with open_lakehouse(lakehouse, read_only=True) as connection:
         published = publish.read_published_nodes(connection)
-        fingerprints = selection.source_fingerprints(connection, graph.sources.values())
+        fingerprints = selection.input_fingerprints(connection, graph)
     built = {
         unique_id: published[node.name].state
         for unique_id, node in graph.nodes.items()

@@ -19,6 +19,13 @@ The fingerprint of a source table says whether what the models read of it change
   content, but for `_loaded_at`;
 - any other table (`platform.month_closes`, ...): its content; a missing table is `absent`.
 
+A model may also declare what it reads of a staging view (`meta.reads` in its yml: the view's
+name and a query, `{relation}` naming the view as published): the calendar reads only the
+months of the first and the last invoice. The query's rows then stand for that view, for the
+model and everything downstream of it, in place of the view's sources: an hour of new invoices
+within the same months rebuilds the view (and its tests) but not the calendar, nor the NPS
+models that read the calendar. Such a view must read sources only.
+
 The graph comes from dbt's last parse of the same project (`dbt/graph.json` in the data
 folder). Without it (a first transform, a changed project), every node is rebuilt.
 """
@@ -28,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,9 +43,10 @@ from typing import Any
 import duckdb
 
 from jump.data_platform.atomic import atomic_path
+from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.lakehouse import quote_identifier, table_exists
 
-GRAPH_VERSION = 2
+GRAPH_VERSION = 3
 # What the project's parse depends on (dbt's own folders; the artifacts live elsewhere).
 PROJECT_FOLDERS = ("models", "macros", "tests", "snapshots", "seeds", "analyses")
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml")
@@ -72,6 +80,17 @@ class Node:
     relation: str  # its relation's name (alias)
     materialized: str
     parents: tuple[str, ...]  # models, snapshots and sources it reads
+    # What it reads of some of its parents (views of sources): (parent, query) pairs.
+    reads: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def declared_parents(self) -> frozenset[str]:
+        return frozenset(parent for parent, _ in self.reads)
+
+
+def read_id(unique_id: str, parent: str) -> str:
+    """The input that stands for what `unique_id` declares it reads of `parent`."""
+    return f"reads:{unique_id}:{parent}"
 
 
 @dataclass(frozen=True)
@@ -105,9 +124,12 @@ class Graph:
         """The source tables `unique_id` reads, directly or through other nodes."""
         if unique_id in self._upstream:
             return self._upstream[unique_id]
+        node = self.nodes[unique_id]
         found: set[str] = set()
-        for parent in self.nodes[unique_id].parents:
-            if parent in self.sources:
+        for parent in node.parents:
+            if parent in node.declared_parents:
+                found.add(read_id(unique_id, parent))
+            elif parent in self.sources:
                 found.add(parent)
             elif parent in self.nodes:
                 found |= self.upstream_sources(parent)
@@ -131,7 +153,13 @@ class Graph:
         if data.get("version") != GRAPH_VERSION:
             raise ValueError("another version of the graph")
         nodes = {
-            item["unique_id"]: Node(**{**item, "parents": tuple(item["parents"])})
+            item["unique_id"]: Node(
+                **{
+                    **item,
+                    "parents": tuple(item["parents"]),
+                    "reads": tuple((parent, query) for parent, query in item["reads"]),
+                }
+            )
             for item in data["nodes"]
         }
         sources = {item["unique_id"]: Source(**item) for item in data["sources"]}
@@ -152,6 +180,7 @@ def graph_of_manifest(manifest: Any, project: str) -> Graph:
             relation=str(node.alias),
             materialized=str(node.config.materialized),
             parents=tuple(node.depends_on.nodes),
+            reads=_declared_reads(manifest, node),
         )
     sources = {
         unique_id: Source(
@@ -166,6 +195,27 @@ def graph_of_manifest(manifest: Any, project: str) -> Graph:
         for unique_id, source in manifest.sources.items()
     }
     return Graph(project=project, nodes=nodes, sources=sources)
+
+
+def _declared_reads(manifest: Any, node: Any) -> tuple[tuple[str, str], ...]:
+    """A node's `meta.reads`, by parent unique id. Each named parent must be a view of sources
+    only, so that the query's rows say all the node takes from it."""
+    declared = (node.config.meta or {}).get("reads") or {}
+    parents = {manifest.nodes[p].name: p for p in node.depends_on.nodes if p in manifest.nodes}
+    reads: list[tuple[str, str]] = []
+    for name, query in sorted(declared.items()):
+        parent = manifest.nodes.get(parents.get(name, ""))
+        if (
+            parent is None
+            or str(parent.config.materialized) != "view"
+            or not all(p in manifest.sources for p in parent.depends_on.nodes)
+        ):
+            raise DataPlatformError(
+                f"dbt model {node.name} declares what it reads of {name} (meta.reads in"
+                f" {node.original_file_path}), which is not a view of sources it reads"
+            )
+        reads.append((parent.unique_id, str(query)))
+    return tuple(reads)
 
 
 _PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -261,6 +311,37 @@ def source_fingerprints(
     return fingerprints
 
 
+def input_fingerprints(connection: duckdb.DuckDBPyConnection, graph: Graph) -> dict[str, str]:
+    """The fingerprint of every input of the graph's nodes, as published: its sources, and
+    what a node declares it reads of a view (read_fingerprints)."""
+    return {
+        **source_fingerprints(connection, graph.sources.values()),
+        **read_fingerprints(connection, graph),
+    }
+
+
+def read_fingerprints(
+    connection: duckdb.DuckDBPyConnection,
+    graph: Graph,
+    schema_for: Callable[[str, str], str] | None = None,
+) -> dict[str, str]:
+    """What each node declares it reads of a view: the rows of its query on the view, in the
+    schema `schema_for(layer, relation)` names (default: the published one); `absent` when the
+    query cannot run (no such view yet)."""
+    fingerprints: dict[str, str] = {}
+    for unique_id, node in graph.nodes.items():
+        for parent, query in node.reads:
+            view = graph.nodes[parent]
+            schema = schema_for(view.layer, view.relation) if schema_for else view.layer
+            relation = f"{quote_identifier(schema)}.{quote_identifier(view.relation)}"
+            try:
+                content = _content(connection, f"({query.format(relation=relation)})")
+            except duckdb.Error:
+                content = "absent"
+            fingerprints[read_id(unique_id, parent)] = content
+    return fingerprints
+
+
 def _declared_content(connection: duckdb.DuckDBPyConnection, source: Source, relation: str) -> str:
     """The content of what the source's `fingerprint` query reads; its whole content should
     the query not apply (a table made by hand, without the columns it names)."""
@@ -322,7 +403,9 @@ def nodes_to_rebuild(
                 for source in graph.upstream_sources(unique_id)
             )
             or any(
-                stale(parent) for parent in graph.nodes[unique_id].parents if parent in graph.nodes
+                stale(parent)
+                for parent in graph.nodes[unique_id].parents
+                if parent in graph.nodes and parent not in graph.nodes[unique_id].declared_parents
             )
         )
         memo[unique_id] = result

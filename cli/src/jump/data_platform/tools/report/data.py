@@ -35,6 +35,8 @@ STAGNATION_MONTHS = 3
 # The page lists this many stagnating freelancers, the highest cumulative turnover first (at
 # scale 100 the rule matches about 23,000: a call list, not a page, for that many).
 STAGNATION_LISTED = 250
+# One row per invoice-reference anomaly, found once by the transform.
+ANOMALIES = "intermediate.invoice_reference_anomalies"
 
 
 @dataclass(frozen=True)
@@ -340,7 +342,9 @@ def _gather(connection: duckdb.DuckDBPyConnection, lakehouse: Path) -> ReportDat
         cohort_months=_cohort_months(connection),
         cohorts=_cohorts(connection),
         has_completeness_column=has_complete,
-        anomalies=_anomalies(connection) if _has(connection, "intermediate", "invoices") else [],
+        anomalies=_anomalies(connection)
+        if _has(connection, "intermediate", "invoice_reference_anomalies")
+        else [],
         reconciliation=_reconciliation(connection)
         if _has(connection, "intermediate", "invoices")
         else None,
@@ -597,31 +601,20 @@ def _cohorts(connection: duckdb.DuckDBPyConnection) -> list[Cohort]:
 
 
 def _anomalies(connection: duckdb.DuckDBPyConnection) -> list[ReferenceAnomaly]:
-    """The invoice references' anomalies (the rule of dbt/tests/invoice_references_are_
-    consecutive.sql) in plain words, each with the invoices around it: the last invoice before
-    a gap and the first after it, the invoices holding a duplicated reference, the invoice
-    with a malformed one."""
+    """The invoice references' anomalies, as the transform found them
+    (`intermediate.invoice_reference_anomalies`, the rows of the warning
+    `invoice_references_are_consecutive`), in plain words, each with the invoices around it:
+    the last invoice before a gap and the first after it, the invoices holding a duplicated
+    reference, the invoice with a malformed one."""
     anomalies: list[ReferenceAnomaly] = []
-    gaps = _rows(
+    for first, last in _rows(
         connection,
-        """
-        with numbers as (
-            select distinct reference_number from intermediate.invoices
-            where reference_number is not null
-        ),
-        steps as (
-            select
-                coalesce(lag(reference_number) over (order by reference_number), 0) as before,
-                reference_number as after
-            from numbers
-        )
-        select before, after from steps where after > before + 1 order by before
-        """,
-    )
-    for before, after in gaps:
-        first, last = int(before) + 1, int(after) - 1
+        f"select first_missing_number, last_missing_number from {ANOMALIES}"
+        " where anomaly = 'missing' order by first_missing_number",
+    ):
+        first, last = int(first), int(last)
         what = _reference(first) if first == last else f"{_reference(first)} to {_reference(last)}"
-        neighbours = _invoices(connection, "reference_number in (?, ?)", [int(before), int(after)])
+        neighbours = _invoices(connection, "reference_number in (?, ?)", [first - 1, last + 1])
         dated = " and ".join(
             f"{invoice.reference} dated {invoice.issue_date.isoformat()}" for invoice in neighbours
         )
@@ -637,8 +630,8 @@ def _anomalies(connection: duckdb.DuckDBPyConnection) -> list[ReferenceAnomaly]:
         )
     for (reference,) in _rows(
         connection,
-        "select reference from intermediate.invoices where reference_number is not null "
-        "group by reference having count(*) > 1 order by reference",
+        f"select distinct reference from {ANOMALIES} where anomaly = 'duplicated'"
+        " order by reference",
     ):
         holders = _invoices(connection, "reference = ?", [reference])
         ids = ", ".join(str(invoice.invoice_id) for invoice in holders)
@@ -650,7 +643,8 @@ def _anomalies(connection: duckdb.DuckDBPyConnection) -> list[ReferenceAnomaly]:
                 holders,
             )
         )
-    for invoice in _invoices(connection, "reference_number is null", []):
+    malformed = f"invoice_id in (select invoice_id from {ANOMALIES} where anomaly = 'malformed')"
+    for invoice in _invoices(connection, malformed, []):
         shown = "no reference" if invoice.reference is None else f"reference {invoice.reference!r}"
         anomalies.append(
             ReferenceAnomaly(
