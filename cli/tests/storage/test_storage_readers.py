@@ -16,6 +16,10 @@ from support.cli import run_cli
 
 CLI = str(Path(sys.executable).with_name("data-platform"))
 TOTAL = "select sum(turnover)::varchar from marts.monthly_turnover"
+BY_COHORT = (
+    "select count(*), sum(turnover)::varchar, sum(hash(t))::varchar"
+    " from marts.turnover_by_cohort as t"
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +77,16 @@ def test_a_publication_is_recorded_and_read_again(published: Path, tmp_path: Pat
     manifest = json.loads((published / "lakehouse/publications/1/manifest.json").read_text())
     assert manifest["marts"]["monthly_turnover"]["rows"] > 0
     assert set(manifest["sources"]) == {"app", "crm"}
-    now = run_cli(published, "--quiet", "query", TOTAL, "--format", "csv")
-    kept = run_cli(published, "--quiet", "query", TOTAL, "--format", "csv", "--published-at", "1")
-    assert now.stdout == kept.stdout and now.exit_code == kept.exit_code == 0
+    # The per-freelancer marts are kept one file per month (storage/month_files.py).
+    months = manifest["month_files"]["turnover_by_cohort"]
+    assert len(list((published / "lakehouse/publications/1/marts.turnover_by_cohort").iterdir()))
+    assert len(months) - 1 == manifest["marts"]["monthly_turnover"]["rows"]  # and the columns
+    for query in (TOTAL, BY_COHORT):
+        now = run_cli(published, "--quiet", "query", query, "--format", "csv")
+        kept = run_cli(
+            published, "--quiet", "query", query, "--format", "csv", "--published-at", "1"
+        )
+        assert now.stdout == kept.stdout and now.exit_code == kept.exit_code == 0
     refused = run_cli(published, "query", "select 1", "--published-at", "7")
     assert refused.exit_code == 1
     assert refused.stderr.strip() == (
@@ -226,11 +237,14 @@ def test_a_publication_exported_again_after_five_more_is_byte_identical(
 def test_an_unchanged_mart_is_kept_once(published: Path, tmp_path: Path) -> None:
     """A transform of the same load (every model rebuilt: a plain transform would find
     nothing changed and publish nothing): each mart of publication 2 is publication 1's
-    file."""
+    file, and each month of a mart kept by month its file."""
     folder = tmp_path / "data"
     shutil.copytree(published, folder)
     assert cli(folder, "--quiet", "transform", "--full-refresh").returncode == 0
     kept = Settings(data_folder=folder).publications_folder
-    for first in (kept / "1").glob("marts.*.parquet"):
-        assert first.stat().st_ino == (kept / "2" / first.name).stat().st_ino, first.name
+    files = [*(kept / "1").glob("marts.*.parquet"), *(kept / "1").glob("marts.*/*.parquet")]
+    assert any(file.parent.name == "marts.turnover_by_cohort" for file in files)
+    for first in files:
+        second = kept / "2" / first.relative_to(kept / "1")
+        assert first.stat().st_ino == second.stat().st_ino, first.name
     assert total(folder, "--published-at", "2") == total(folder, "--published-at", "1")

@@ -217,3 +217,27 @@ def test_options_after_the_relation_and_a_chained_command(
     assert code == 0
     assert output.read_text(encoding="utf-8").startswith("id,first_name,")
     assert '"exists": true' in capsys.readouterr().out  # status ran after the export
+
+
+def test_a_relation_is_exported_sorted_whatever_its_stored_order(
+    fresh_data_folder: Path, tmp_path: Path
+) -> None:
+    """The same rows give the same file: a kept publication stores its large marts by month
+    (storage/month_files.py), the lakehouse in the order they were built."""
+    lakehouse = Settings(data_folder=fresh_data_folder).lakehouse_file
+    with duckdb.connect(str(lakehouse)) as connection:
+        connection.execute(
+            "create table marts.stored as select * from"
+            " (values (3, 'c'), (1, 'z'), (2, 'b'), (1, 'a')) as t(id, name)"
+        )
+    csv, xlsx = tmp_path / "stored.csv", tmp_path / "stored.xlsx"
+    assert run(fresh_data_folder, "marts.stored", "-o", str(csv)) == 0
+    assert csv.read_text(encoding="utf-8").splitlines() == ["id,name", "1,a", "1,z", "2,b", "3,c"]
+    assert run(fresh_data_folder, "marts.stored", "-o", str(xlsx)) == 0
+    sheet = openpyxl.load_workbook(xlsx, read_only=True).active
+    assert [tuple(row) for row in sheet.iter_rows(values_only=True)][1:] == [
+        (1, "a"),
+        (1, "z"),
+        (2, "b"),
+        (3, "c"),
+    ]

@@ -35,6 +35,7 @@ from jump.data_platform.lakehouse import (
 )
 from jump.data_platform.load.history import LOADS_TABLE
 from jump.data_platform.settings import Settings
+from jump.data_platform.storage import month_files
 
 if TYPE_CHECKING:
     from jump.data_platform.storage.writer import _Session
@@ -194,8 +195,9 @@ def publication_record(
 
 
 def archive(settings: Settings, publication_id: int) -> Path:
-    """Write the current publication's marts to `publications/<id>/` (one Parquet file per mart
-    and the manifest: its record), complete or not at all."""
+    """Write the current publication's marts to `publications/<id>/` (one Parquet file per mart,
+    or per month of a large mart: storage/month_files.py, and the manifest: its record),
+    complete or not at all."""
     folder = settings.publication_folder(publication_id)
     if _archived(folder, settings, publication_id):
         return folder
@@ -208,20 +210,30 @@ def archive(settings: Settings, publication_id: int) -> Path:
         # Read-write: a reading connection may write no file (lakehouse.py's sandbox).
         with open_lakehouse(settings.writer_lakehouse_file) as connection:
             record = publication_record(connection, publication_id)
-            unchanged = _unchanged_marts(settings, record)
+            previous = _previous_kept(settings, publication_id)
+            unchanged = _unchanged_marts(record, previous)
+            by_month: dict[str, Any] = {}
             for schema, name in kept_relations(connection):
                 file_name = f"{schema}.{name}.parquet"
+                relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
+                if schema == PUBLISHED_SCHEMA and month_files.kept_by_month(connection, relation):
+                    by_month[name] = month_files.month_figures(connection, relation)
+                    earlier = _earlier_months(previous, f"{schema}.{name}", name)
+                    month_files.write_months(
+                        connection, relation, scratch / f"{schema}.{name}", by_month[name], earlier
+                    )
+                    continue
                 if schema == PUBLISHED_SCHEMA and name in unchanged:
                     # The same rows as the last kept publication: share its file (a hard link
                     # costs no time and no disk; expiring either leaves the other whole).
                     os.link(unchanged[name] / file_name, scratch / file_name)
                     continue
-                relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
                 target = quote_literal(str(scratch / file_name))
                 connection.execute(
                     f"copy (select * from {relation}) to {target} (format parquet, compression zstd)"
                 )
-        (scratch / MANIFEST).write_text(json.dumps(record, indent=2), encoding="utf-8")
+        manifest = {**record, month_files.MONTH_FILES: by_month} if by_month else record
+        (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         _fsync_tree(scratch)
         shutil.rmtree(folder, ignore_errors=True)  # a folder without manifest: a killed archive
         scratch.rename(folder)
@@ -246,28 +258,51 @@ def _archived(folder: Path, settings: Settings, publication_id: int) -> bool:
         return bool(publication_record(connection, publication_id)["published_at"] == kept)
 
 
-def _unchanged_marts(settings: Settings, record: dict[str, Any]) -> dict[str, Path]:
-    """The marts whose row count and checksum equal those of the newest kept publication before
-    this one: mart name -> that publication's folder."""
+def _previous_kept(settings: Settings, publication_id: int) -> tuple[Path, dict[str, Any]] | None:
+    """The newest kept publication before this one whose manifest reads: its folder and
+    manifest."""
     folder = settings.publications_folder
     earlier = sorted(
         (int(path.name) for path in folder.iterdir() if path.name.isdigit()), reverse=True
     )
-    for publication_id in earlier:
-        if publication_id >= record["publication_id"]:
+    for earlier_id in earlier:
+        if earlier_id >= publication_id:
             continue
-        previous = folder / str(publication_id)
+        previous = folder / str(earlier_id)
         try:
-            marts = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))["marts"]
+            manifest = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))
+            manifest["marts"]
         except (OSError, ValueError, KeyError):
             continue
-        return {
-            name: previous
-            for name, figures in record["marts"].items()
-            if marts.get(name) == figures
-            and (previous / f"{PUBLISHED_SCHEMA}.{name}.parquet").is_file()
-        }
-    return {}
+        return previous, manifest
+    return None
+
+
+def _unchanged_marts(
+    record: dict[str, Any], previous: tuple[Path, dict[str, Any]] | None
+) -> dict[str, Path]:
+    """The marts whose row count and checksum equal those of the previous kept publication,
+    kept there as one file: mart name -> that publication's folder."""
+    if previous is None:
+        return {}
+    folder, manifest = previous
+    return {
+        name: folder
+        for name, figures in record["marts"].items()
+        if manifest["marts"].get(name) == figures
+        and (folder / f"{PUBLISHED_SCHEMA}.{name}.parquet").is_file()
+    }
+
+
+def _earlier_months(
+    previous: tuple[Path, dict[str, Any]] | None, folder_name: str, name: str
+) -> tuple[Path, dict[str, Any]] | None:
+    """The previous kept publication's month files of a mart, and their figures."""
+    if previous is None:
+        return None
+    folder, manifest = previous
+    figures = manifest.get(month_files.MONTH_FILES, {}).get(name)
+    return (folder / folder_name, figures) if figures and (folder / folder_name).is_dir() else None
 
 
 def release(session: _Session) -> None:
@@ -362,5 +397,8 @@ def _fsync(path: Path) -> None:
 
 def _fsync_tree(folder: Path) -> None:
     for path in folder.iterdir():
-        _fsync(path)
+        if path.is_dir():
+            _fsync_tree(path)
+        else:
+            _fsync(path)
     _fsync(folder)

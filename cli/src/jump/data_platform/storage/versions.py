@@ -1,8 +1,9 @@
 """Reading a kept publication again: `--published-at <id|instant>`.
 
-The marts of publication `<id>` are loaded from `publications/<id>/*.parquet` into an in-memory
-DuckDB database, under the schema `marts`, then the connection is shut off the file system like
-any reader's (lakehouse.py). A shared `flock` on the publication's folder, held until the
+The marts of publication `<id>` are loaded from `publications/<id>/` (a Parquet file per mart,
+or a folder of one file per month of a large mart) into an in-memory DuckDB database, under the
+schema `marts`, then the connection is shut off the file system like any reader's
+(lakehouse.py). A shared `flock` on the publication's folder, held until the
 connection closes, keeps expiry (storage/retention.py) away from it.
 """
 
@@ -83,12 +84,12 @@ def open_publication(
         connection = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
         try:
             try:
-                for path in sorted(folder.glob("*.parquet")):
-                    schema, name = path.stem.split(".", 1)
+                for path, files in _kept_relations(folder):
+                    schema, name = path.split(".", 1)
                     connection.execute(f"create schema if not exists {quote_identifier(schema)}")
                     relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
                     connection.execute(
-                        f"create table {relation} as from read_parquet({quote_literal(str(path))})"
+                        f"create table {relation} as from read_parquet({quote_literal(files)})"
                     )
             except duckdb.Error as error:
                 raise DataPlatformError(
@@ -98,6 +99,18 @@ def open_publication(
             yield connection
         finally:
             connection.close()
+
+
+def _kept_relations(folder: Path) -> list[tuple[str, str]]:
+    """Each relation a kept publication holds (`marts.monthly_turnover`), and its Parquet: one
+    file, or a folder of one file per month (storage/month_files.py)."""
+    kept: list[tuple[str, str]] = []
+    for path in sorted(folder.iterdir()):
+        if path.is_dir():
+            kept.append((path.name, str(path / "*.parquet")))
+        elif path.suffix == ".parquet":
+            kept.append((path.stem, str(path)))
+    return kept
 
 
 @contextlib.contextmanager

@@ -26,6 +26,10 @@ FORMATS = ("csv", "parquet", "xlsx")
 # Opens the connection an export reads: `output=` the one file it may write.
 Opener = Callable[..., contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]]
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
+# A relation is exported sorted by all its columns, left to right: the same rows give the same
+# file whatever order they are stored in (a kept publication stores its large marts by month,
+# storage/month_files.py, so its export is byte-identical to the one made when it was current).
+IN_ORDER = "ORDER BY ALL"
 # An Excel sheet holds 1,048,576 rows, the header included.
 XLSX_MAX_ROWS = 1_048_575
 _BATCH_ROWS = 10_000
@@ -185,8 +189,8 @@ def _copy(
             for name, kind, *_ in connection.description or []
         )
     result = connection.execute(
-        f"COPY (SELECT {selected} FROM {relation.qualified}) TO {quote_literal(str(path))} "
-        f"({options})"
+        f"COPY (SELECT {selected} FROM {relation.qualified} {IN_ORDER}) TO "
+        f"{quote_literal(str(path))} ({options})"
     ).fetchone()
     return int(result[0]) if result else 0
 
@@ -271,7 +275,7 @@ def _write_workbook(
     )
     # On a failure half-way the workbook is not closed: closing would write the zip anyway.
     sheet = workbook.add_worksheet(_sheet_name(relation.name))
-    connection.execute(f"SELECT * FROM {relation.qualified}")
+    connection.execute(f"SELECT * FROM {relation.qualified} {IN_ORDER}")
     description = connection.description or []
     bold = workbook.add_format({"bold": True})
     sheet.write_row(0, 0, [str(column[0]) for column in description], bold)
