@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -218,3 +219,21 @@ def test_the_declared_fingerprints_name_every_reader(handmade_run: Run) -> None:
     app, loads = declared["source:app.extract_metadata"], declared["source:platform.loads"]
     assert readers(app.unique_id) == {"intermediate__months"}
     assert readers(loads.unique_id) == {"intermediate__crm_month_ends"}
+
+
+def test_the_declared_reads_are_all_a_model_takes_of_its_view(handmade_run: Run) -> None:
+    """A model's `meta.reads` says what it takes of a staging view: the calendar, the months of
+    the first and last invoices. A change to what it reads must be checked against the
+    declaration, which this test then names."""
+    graph = load_graph(handmade_run.data_folder / "dbt" / "graph.json", None)
+    assert graph is not None
+    reads = {
+        node.name: [graph.nodes[parent].name for parent, _ in node.reads]
+        for node in graph.nodes.values()
+        if node.reads
+    }
+    assert reads == {"intermediate__months": ["staging__app__invoices"]}
+    sql = (find_dbt_project() / "models/intermediate/intermediate__months.sql").read_text()
+    taken = re.findall(r"select (\w+\(\w+\)) from \{\{ ref\('staging__app__invoices'\) \}\}", sql)
+    assert sorted(taken) == ["max(issue_date)", "min(issue_date)"]
+    assert sql.count("staging__app__invoices") == len(taken)

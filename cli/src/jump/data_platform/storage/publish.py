@@ -271,10 +271,10 @@ def _previous_kept(settings: Settings, publication_id: int) -> tuple[Path, dict[
         previous = folder / str(earlier_id)
         try:
             manifest = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))
-            manifest["marts"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError):
             continue
-        return previous, manifest
+        if isinstance(manifest, dict) and isinstance(manifest.get("marts"), dict):
+            return previous, manifest
     return None
 
 
