@@ -345,6 +345,7 @@ def _build(
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
 
     common = dbt_arguments(project_dir, settings.dbt_target_folder, settings.dbt_logs_folder)
+    selected = bool(fingerprints)  # a selection ran and read the inputs as published
     environment = {
         LAKEHOUSE_ENV_VAR: str(settings.writer_lakehouse_file.resolve()),
         **parse_environment(),
@@ -381,9 +382,10 @@ def _build(
             check_invocation(build, "build")
     finally:
         close_duckdb()
-    if any(node.reads for node in graph.nodes.values()):
-        # What the built nodes read of a view, where this build read it (a view built in this
-        # run did not exist before it): what publishing records.
+    if not selected and any(node.reads for node in graph.nodes.values()):
+        # A build without selection (a first one, a changed project) may have built the views
+        # anew: what the nodes read of a view is taken where this build read it, for the
+        # record. A selection read the published views of this same project already.
         with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as reading:
             fingerprints = {
                 **fingerprints,
