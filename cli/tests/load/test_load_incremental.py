@@ -257,13 +257,15 @@ def test_a_file_unchanged_since_its_last_load_is_not_read_again(tmp_path: Path) 
     left out: a refresh of an hour already loaded costs no read of the history."""
     write_sources(tmp_path, seed=1)
     settings = Settings(data_folder=tmp_path)
-    load_sources(settings, ["app", "crm"])
-    again = load_sources(settings, ["app", "crm"])
+    writes: list[str] = []  # `on_write` is called before a load writes, never when it does not
+    load_sources(settings, ["app", "crm"], on_write=lambda: writes.append("first"))
+    again = load_sources(settings, ["app", "crm"], on_write=lambda: writes.append("again"))
     assert (again.tables, again.unchanged, again.load_id) == ((), ("app", "crm"), 1)
     assert {load.load_id for load in read_recent_loads(settings.lakehouse_file)} == {1}
 
     _change_app(tmp_path)  # written by the application: its times move
-    third = load_sources(settings, ["app", "crm"])
+    third = load_sources(settings, ["app", "crm"], on_write=lambda: writes.append("third"))
+    assert writes == ["first", "third"]
     assert {table.source for table in third.tables} == {"app"} and third.unchanged == ("crm",)
     assert lakehouse_tables(settings.lakehouse_file) == expected_lakehouse(tmp_path)
 

@@ -15,6 +15,9 @@ from jump.data_platform.settings import Settings
 class RunContext:
     settings: Settings
     reporter: Reporter = field(default_factory=Reporter)
+    # A `transform` is among this invocation's commands: a step before it may start importing
+    # dbt in the background (transform/dbt_import.py).
+    transforms: bool = False
 
     def require_duckdb(self, command: str) -> None:
         """One line for a command that reads only the DuckDB lakehouse, run with --engine spark."""

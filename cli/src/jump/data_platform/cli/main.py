@@ -138,7 +138,9 @@ def cli(
     """
     arguments: list[str] = ctx.obj if isinstance(ctx.obj, list) else sys.argv[1:]
     settings = Settings(data_folder=data_folder, random_seed=random_seed, engine=engine)
-    ctx.obj = RunContext(settings=settings, reporter=Reporter(quiet=quiet))
+    ctx.obj = RunContext(
+        settings=settings, reporter=Reporter(quiet=quiet), transforms="transform" in arguments
+    )
     # Asking for help runs nothing, so it leaves no log behind.
     asks_help = any(argument in ("--help", "-h") for argument in arguments)
     if ctx.invoked_subcommand is not None and not ctx.resilient_parsing and not asks_help:

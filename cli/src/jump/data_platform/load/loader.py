@@ -11,7 +11,7 @@ refused (history is never rewritten) unless `full_refresh`.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,14 +91,20 @@ def load_sources(
     sources: Sequence[str],
     reporter: Reporter | None = None,
     full_refresh: bool = False,
+    on_write: Callable[[], None] | None = None,
 ) -> LoadResult:
-    """Load the given sources (`app`, `crm`) of the data folder into its lakehouse."""
+    """Load the given sources (`app`, `crm`) of the data folder into its lakehouse;
+    `on_write` is called before writing, when a file changed since its last load."""
     files = {source: settings.source_file(source) for source in dict.fromkeys(sources)}
     # Run alone, a load is handed to readers when it ends; in a refresh, only the transform's
     # publication is (docs/publishing.md).
     with writer_session(settings, "load", release=True):
         result = load_files(
-            files, settings.writer_lakehouse_file, reporter, full_refresh=full_refresh
+            files,
+            settings.writer_lakehouse_file,
+            reporter,
+            full_refresh=full_refresh,
+            on_write=on_write,
         )
         if result.tables:
             mark_written(settings)
@@ -111,9 +117,11 @@ def load_files(
     reporter: Reporter | None = None,
     threads: int | None = None,
     full_refresh: bool = False,
+    on_write: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Load each `source -> SQLite file` into `lakehouse` in one transaction. A source whose
-    file is the very one its last load read is left out (not with `full_refresh`)."""
+    file is the very one its last load read is left out (not with `full_refresh`); `on_write`
+    is called before writing the others."""
     reporter = reporter or Reporter(quiet=True)
     started = time.perf_counter()
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
@@ -131,6 +139,8 @@ def load_files(
         result = LoadResult(lakehouse, loaded_at, (), load_id, 0.0, unchanged)
         summarize(result, reporter)
         return result
+    if on_write is not None:
+        on_write()
     with reporter.step(f"Writing {lakehouse}"), open_lakehouse(lakehouse) as connection:
         incremental = {
             source.name: _takes_changes(connection, source, lakehouse, full_refresh)

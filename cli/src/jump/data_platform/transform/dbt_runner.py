@@ -24,6 +24,7 @@ from jump.data_platform.storage import publish as storage_publish
 from jump.data_platform.storage.retention import expire_publications
 from jump.data_platform.storage.writer import writer_session
 from jump.data_platform.transform import publish, selection
+from jump.data_platform.transform.dbt_import import wait_for_dbt_import
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.node_schemas import assign_schemas, parse_environment
 from jump.data_platform.transform.rebuild import (
@@ -342,6 +343,7 @@ def _build(
     as a result and joins its thread pool before writing `run_results.json`. (Only `compile` and `docs generate` stop at the first error and leave
     threads running: `docs` runs dbt single-threaded.)
     """
+    wait_for_dbt_import()  # a command line that transforms started importing dbt at once
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
 
     common = dbt_arguments(project_dir, settings.dbt_target_folder, settings.dbt_logs_folder)
