@@ -12,6 +12,7 @@ import pytest
 
 from jump.data_platform import pipeline
 from jump.data_platform.settings import Settings
+from jump.data_platform.transform.dbt_import import start_importing_dbt
 from jump.data_platform.transform.run_record import SUCCEEDED, TransformRun
 
 
@@ -56,3 +57,32 @@ def test_the_report_is_rebuilt_only_after_a_publication(
     assert outcome.steps == ("extract", "load", "transform", "report")
     assert reports == ([settings.report_file] if rebuilt else [])
     assert outcome.up_to_date == up_to_date  # what the schedule's log and benchmarks read
+
+
+def test_the_load_of_a_refresh_starts_importing_dbt_for_the_transform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first refresh of a scheduler imports dbt while its load writes
+    (transform/dbt_import.py); the load calls `on_write` only when it writes."""
+    given: list[Any] = []
+
+    def load_sources(*args: Any, on_write: Any = None, **kwargs: Any) -> types.SimpleNamespace:
+        given.append(on_write)
+        return types.SimpleNamespace(changed=0)
+
+    def transform(*args: Any, **kwargs: Any) -> TransformRun:
+        run = TransformRun(layers=(), up_to_date=True)
+        run.finish(SUCCEEDED)
+        return run
+
+    monkeypatch.setattr(pipeline, "extract_step", lambda *args, **kwargs: None)
+    monkeypatch.setattr(pipeline, "load_sources", load_sources)
+    monkeypatch.setattr(pipeline, "check_sources", lambda *args, **kwargs: None)
+    monkeypatch.setattr(pipeline, "_with_unloaded", lambda settings, selected: selected)
+    monkeypatch.setattr(pipeline, "run_transform", transform)
+    monkeypatch.setattr(pipeline, "report_is_current", lambda settings: True)
+    outcome = pipeline.refresh(
+        Settings(data_folder=tmp_path), ["app"], datetime(2026, 11, 26, 10, tzinfo=UTC)
+    )
+    assert outcome.succeeded, outcome.error
+    assert given == [start_importing_dbt]

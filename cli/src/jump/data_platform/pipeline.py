@@ -27,6 +27,7 @@ from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
 from jump.data_platform.storage.writer import writer_lakehouse, writer_session
 from jump.data_platform.tools.report import build_report
 from jump.data_platform.tools.report_freshness import report_is_current
+from jump.data_platform.transform.dbt_import import start_importing_dbt
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import run_transform
 from jump.data_platform.transform.layers import LAYERS
@@ -230,7 +231,12 @@ def _run_step(run: _Run, step: str, sources: Sequence[str], as_of: datetime) -> 
     if step == "extract":
         extract_step(settings, sources, as_of, run.options.scale, reporter)
     elif step == "load":
-        loaded = run.waiting_for_lock("load", lambda: load_sources(settings, sources, reporter))
+        loaded = run.waiting_for_lock(
+            "load",
+            # The transform follows: dbt imports while the load writes (the first refresh of a
+            # process; later ones find it imported).
+            lambda: load_sources(settings, sources, reporter, on_write=start_importing_dbt),
+        )
         run.rows_changed = loaded.changed
     elif step == "transform":
         project = find_dbt_project(run.options.project_dir)
