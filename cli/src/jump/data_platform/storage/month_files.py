@@ -29,28 +29,36 @@ COLUMNS = "columns"  # in a mart's figures: its columns and their types
 _PARTITIONS = ".partitions"  # where DuckDB writes the months before they are named
 
 
-def kept_by_month(connection: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    """Whether the mart has a `month` DATE column, never NULL, and more rows than months."""
-    columns = {row[0]: row[1] for row in connection.execute(f"describe {relation}").fetchall()}
-    if columns.get("month") != "DATE":
-        return False
-    row = connection.execute(
-        f"select count(*), count(month), count(distinct month) from {relation}"
-    ).fetchone()
-    assert row is not None
-    rows, dated, months = row
-    return bool(rows == dated and rows > months)
-
-
-def month_figures(connection: duckdb.DuckDBPyConnection, relation: str) -> dict[str, Any]:
-    """The mart's columns, and each month's row count and checksum (as mart_figures)."""
+def kept_month_figures(
+    connection: duckdb.DuckDBPyConnection, relation: str
+) -> dict[str, Any] | None:
+    """The mart's columns, and each month's row count and checksum (as mart_figures), when it
+    is kept by month: a `month` DATE column, never NULL, and more rows than months. None
+    otherwise. One scan of the mart answers both."""
     columns = connection.execute(f"describe {relation}").fetchall()
+    if {name: kind for name, kind, *_ in columns}.get("month") != "DATE":
+        return None
     rows = connection.execute(
         f"select month, count(*), coalesce(sum(hash(t)) % 18446744073709551616, 0)::ubigint"
         f" from {relation} as t group by month"
     ).fetchall()
+    if any(month is None for month, *_ in rows) or sum(count for _, count, _ in rows) <= len(rows):
+        return None
     figures: dict[str, Any] = {COLUMNS: [f"{name} {kind}" for name, kind, *_ in columns]}
     figures.update({_month(month): f"{count} {checksum}" for month, count, checksum in rows})
+    return figures
+
+
+def kept_by_month(connection: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    """Whether the mart has a `month` DATE column, never NULL, and more rows than months."""
+    return kept_month_figures(connection, relation) is not None
+
+
+def month_figures(connection: duckdb.DuckDBPyConnection, relation: str) -> dict[str, Any]:
+    """The figures of a mart kept by month (kept_month_figures)."""
+    figures = kept_month_figures(connection, relation)
+    if figures is None:
+        raise ValueError(f"{relation} is not kept by month")
     return figures
 
 

@@ -216,11 +216,16 @@ def archive(settings: Settings, publication_id: int) -> Path:
             for schema, name in kept_relations(connection):
                 file_name = f"{schema}.{name}.parquet"
                 relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
-                if schema == PUBLISHED_SCHEMA and month_files.kept_by_month(connection, relation):
-                    by_month[name] = month_files.month_figures(connection, relation)
+                figures = (
+                    month_files.kept_month_figures(connection, relation)
+                    if schema == PUBLISHED_SCHEMA
+                    else None
+                )
+                if figures is not None:
+                    by_month[name] = figures
                     earlier = _earlier_months(previous, f"{schema}.{name}", name)
                     month_files.write_months(
-                        connection, relation, scratch / f"{schema}.{name}", by_month[name], earlier
+                        connection, relation, scratch / f"{schema}.{name}", figures, earlier
                     )
                     continue
                 if schema == PUBLISHED_SCHEMA and name in unchanged:

@@ -1,10 +1,11 @@
 """Import dbt ahead of the transform that needs it.
 
-dbt takes about 1.4 s of CPU to import, most of it in Python. A command line that will
-transform (`extract load transform`) starts that import in a background thread at once, so it
-runs while the extract writes SQLite and the load waits on DuckDB: both leave the interpreter
-free most of the time. The transform then waits for the thread before it touches dbt, so the
-two threads never import the same dbt module at the same time.
+dbt takes about 1.4 s of CPU to import, most of it in Python. A load that a transform follows
+(`extract load transform`, a scheduler's first refresh) starts that import in a background
+thread when it has something to write: it mostly waits on DuckDB, which leaves the interpreter
+free. (Started with the extract, the import would slow the simulation by as much as it saves.)
+The transform waits for the thread before it touches dbt, so the two threads never import the
+same dbt module at the same time.
 """
 
 from __future__ import annotations
@@ -37,5 +38,5 @@ def _import_dbt() -> None:
     for name in DBT_MODULES:
         try:
             importlib.import_module(name)
-        except Exception:
+        except Exception:  # the transform imports it again, and its error says why
             return
