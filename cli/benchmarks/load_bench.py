@@ -114,6 +114,17 @@ def compare_load(data_folder: Path, repeats: int = 3) -> LoadComparison:
     )
 
 
+def scanner_copy_seconds(data_folder: Path, repeats: int = 3) -> float:
+    """The scanner's copy of the source files of `data_folder` into a fresh lakehouse: the
+    median wall seconds (after a first run that warms the files' pages)."""
+    settings = Settings(data_folder=data_folder)
+    files = {source: settings.source_file(source) for source in SOURCE_NAMES}
+    runs = [
+        _timed_run(lambda lakehouse: scanner_load(files, lakehouse)) for _ in range(repeats + 1)
+    ]
+    return statistics.median(wall for wall, _ in runs[1:])
+
+
 def report(comparison: LoadComparison) -> str:
     return "\n".join(
         [
