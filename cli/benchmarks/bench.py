@@ -208,7 +208,7 @@ def markdown(results: list[StepResult], command: str) -> str:
         peak = max(r.measure.peak_mib for r in steps)
         lines.append(f"- scale {scale}: {total:.1f} s, peak memory {peak:,.0f} MiB")
         spark = [r for r in results if r.scale == scale and r.step in SPARK_END_TO_END]
-        if spark:
+        if any(r.step.startswith("spark:") for r in spark):  # Spark ran at this scale
             spark_total = sum(r.measure.seconds for r in spark)
             lines.append(
                 f"- scale {scale} on Spark (load + transform, JVM start-up included): "

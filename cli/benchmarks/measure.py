@@ -27,18 +27,33 @@ class Measure:
     peak_mib: float
 
 
+# The command runs under a small Python parent that times it and reports its peak memory:
+# Linux carries a process's peak resident memory across fork and exec, so a command started
+# straight from this (large) process would report this process's size as its own.
+_PARENT = (
+    "import os, subprocess, sys, time; started = time.perf_counter(); "
+    "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
+    "_, status, usage = os.wait4(child.pid, 0); "
+    "print(time.perf_counter() - started, usage.ru_maxrss, file=sys.stderr); "
+    "sys.exit(os.waitstatus_to_exitcode(status))"
+)
+
+
 def run_process(arguments: Sequence[str]) -> Measure:
-    """Run one command; its peak memory comes from the kernel's accounting of that child alone."""
-    started = time.perf_counter()
-    process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        error = process.stderr.read().decode() if process.stderr else ""
-        raise RuntimeError(f"{' '.join(arguments)} failed: {error.strip()}")
-    if process.stderr:
-        process.stderr.close()
-    return Measure(seconds=seconds, peak_mib=usage.ru_maxrss / 1024)  # ru_maxrss is in KiB
+    """Run one command: its wall seconds, and its peak memory from the kernel's accounting of
+    that process alone."""
+    process = subprocess.run(
+        [sys.executable, "-c", _PARENT, *arguments],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    *output, measured = process.stderr.strip().splitlines() or [""]
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(arguments)} failed: {chr(10).join(output).strip()}")
+    seconds, peak_kib = measured.split()
+    return Measure(seconds=float(seconds), peak_mib=int(peak_kib) / 1024)  # ru_maxrss: KiB
 
 
 def run_step(data_folder: Path, *step: str) -> Measure:
