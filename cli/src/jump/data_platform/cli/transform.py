@@ -12,6 +12,7 @@ from jump.data_platform.cli.report import refresh_report
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.storage.writer import writer_lakehouse
 from jump.data_platform.tools.report_freshness import report_is_current
+from jump.data_platform.transform.dbt_import import start_importing_dbt
 from jump.data_platform.transform.dbt_project import find_dbt_project
 from jump.data_platform.transform.dbt_runner import run_transform
 from jump.data_platform.transform.layers import LAYERS
@@ -57,6 +58,8 @@ def transform(
                 f"{run.settings.spark_dbt_logs_folder}"
             )
         return
+    if full_refresh:  # it builds whatever changed: dbt imports while the sources are checked
+        start_importing_dbt()
     lakehouse = writer_lakehouse(run.settings)
     check_sources(lakehouse)
     title = f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"

@@ -4,8 +4,10 @@ dbt takes about 1.4 s of CPU to import, most of it in Python. A load that a tran
 (`extract load transform`, a scheduler's first refresh) starts that import in a background
 thread when it has something to write: it mostly waits on DuckDB, which leaves the interpreter
 free. (Started with the extract, the import would slow the simulation by as much as it saves.)
-The transform waits for the thread before it touches dbt, so the two threads never import the
-same dbt module at the same time.
+A transform starts it as soon as it knows it will build (at once for `--full-refresh`, else
+once its selection found something changed), while it plans the build; a transform with
+nothing to rebuild never imports dbt. The transform waits for the thread before it touches
+dbt, so the two threads never import the same dbt module at the same time.
 """
 
 from __future__ import annotations
