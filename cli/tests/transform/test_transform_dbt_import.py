@@ -1,7 +1,9 @@
-"""dbt is imported in the background while a load that a transform follows writes."""
+"""dbt is imported in the background while a load that a transform follows writes, or while a
+transform that will build plans its build."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +12,10 @@ from typing import Any
 import pytest
 
 from jump.data_platform.cli import load as load_command
+from jump.data_platform.cli import transform as transform_command
 from jump.data_platform.cli.main import main
-from jump.data_platform.transform import dbt_import
+from jump.data_platform.transform import dbt_import, dbt_runner
+from support.cli import Run, run_cli
 
 
 @pytest.fixture
@@ -59,3 +63,28 @@ def test_a_load_followed_by_a_transform_starts_importing_dbt_before_it_writes(
     # The transform then fails: its folder holds no dbt project. The load ran first.
     assert main([*folder, "load", "transform", "--project-dir", str(tmp_path)]) != 0
     assert given == [None, dbt_import.start_importing_dbt]
+
+
+def test_a_full_refresh_starts_importing_dbt_before_it_checks_the_sources(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    started: list[bool] = []
+    monkeypatch.setattr(transform_command, "start_importing_dbt", lambda: started.append(True))
+    # No lakehouse: the sources' check fails, after the import started.
+    assert main(["--quiet", "--data-folder", str(tmp_path), "transform", "--full-refresh"]) != 0
+    assert started == [True]
+    started.clear()
+    assert main(["--quiet", "--data-folder", str(tmp_path), "transform"]) != 0
+    assert started == []  # a plain transform waits to know it will build
+
+
+def test_a_transform_with_nothing_to_rebuild_never_imports_dbt(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, handmade_run: Run
+) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(handmade_run.data_folder, folder)
+    started: list[bool] = []
+    monkeypatch.setattr(dbt_runner, "start_importing_dbt", lambda: started.append(True))
+    run = run_cli(folder, "--quiet", "transform")
+    assert run.exit_code == 0, run.stderr
+    assert started == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +21,7 @@ from jump.data_platform.transform.dbt_runner import (
     environment_variable,
 )
 from jump.data_platform.transform.selection import load_graph
-from support.cli import Run, run_cli
+from support.cli import Run
 
 D = Decimal
 
@@ -82,35 +81,6 @@ def test_run_results_are_in_the_data_folder(handmade_run: Run) -> None:
     assert results["args"]["which"] == "build"
     statuses = {result["status"] for result in results["results"]}
     assert statuses <= {"success", "pass", "warn"}
-
-
-def test_the_first_build_writes_the_manifest_of_what_it_built(handmade_run: Run) -> None:
-    # The build runs with --no-write-json; the platform writes dbt's artifacts itself
-    # (transform/dbt_artifacts.py): the first build of a project writes its manifest.
-    target = Settings(data_folder=handmade_run.data_folder).dbt_target_folder
-    manifest = json.loads((target / "manifest.json").read_text())
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    built = {result["unique_id"] for result in results}
-    assert built and built <= set(manifest["nodes"])
-    # The nodes the build ran carry the SQL it compiled: the manifest is the build's.
-    model = next(uid for uid in built if uid.startswith("model."))
-    assert manifest["nodes"][model]["compiled_code"]
-    assert (target / "semantic_manifest.json").is_file()
-
-
-def test_a_rebuild_of_the_same_project_keeps_its_manifest_and_writes_its_run_results(
-    handmade_run: Run, tmp_path: Path
-) -> None:
-    folder = tmp_path / "data"
-    shutil.copytree(handmade_run.data_folder, folder)
-    target = Settings(data_folder=folder).dbt_target_folder
-    manifest = (target / "manifest.json").stat().st_mtime_ns
-    results = (target / "run_results.json").stat().st_mtime_ns
-    assert run_cli(folder, "--quiet", "transform", "--full-refresh").exit_code == 0
-    assert (target / "manifest.json").stat().st_mtime_ns == manifest
-    assert (target / "run_results.json").stat().st_mtime_ns > results
-    ran = json.loads((target / "run_results.json").read_text())["results"]
-    assert any(result["unique_id"].startswith("model.") for result in ran)
 
 
 def test_lakehouse_is_released_after_the_run(handmade_run: Run) -> None:

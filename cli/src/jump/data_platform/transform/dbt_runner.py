@@ -24,7 +24,6 @@ from jump.data_platform.storage import publish as storage_publish
 from jump.data_platform.storage.retention import expire_publications
 from jump.data_platform.storage.writer import writer_session
 from jump.data_platform.transform import publish, selection
-from jump.data_platform.transform.dbt_artifacts import write_manifest_if_new, write_run_results
 from jump.data_platform.transform.dbt_import import start_importing_dbt, wait_for_dbt_import
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.node_schemas import assign_schemas, parse_environment
@@ -245,15 +244,7 @@ def run_transform(
             )
             run.layers = plan.layers
             results, graph, fingerprints = _build(
-                settings,
-                project_dir,
-                project,
-                plan,
-                run,
-                fingerprints,
-                full_refresh,
-                on_event,
-                project_changed=graph is None,
+                settings, project_dir, project, plan, run, fingerprints, full_refresh, on_event
             )
             if sigint.is_set():  # dbt took Ctrl-C as a cancel and returned its nodes' errors
                 raise KeyboardInterrupt
@@ -342,20 +333,16 @@ def _build(
     fingerprints: dict[str, str],
     full_refresh: bool = False,
     on_event: Callable[[Any], None] | None = None,
-    *,
-    project_changed: bool = True,
 ) -> tuple[Sequence[Any], selection.Graph, dict[str, str]]:
     """The sources' freshness, then `dbt build` of the plan's nodes (models, snapshots and their
     data tests) into the plan's schemas, in this process; the stale sources go into `run`.
-    Returns dbt's results, the project's graph (saved for the next selection), the source
+    Returns dbt's results, the project's graph (saved for the next selection) and the source
     fingerprints the build read (`fingerprints`, those the selection computed, when given).
-    dbt's manifest is written when `project_changed` (transform/dbt_artifacts.py).
 
     dbt's artifacts and logs go to the data folder so that the project folder may be
     read-only. When dbt returns, its worker threads are done: `build` records a failing node
-    as a result and joins its thread pool before it returns. (Only `compile` and `docs
-    generate` stop at the first error and leave threads running: `docs` runs dbt
-    single-threaded.)
+    as a result and joins its thread pool before writing `run_results.json`. (Only `compile` and `docs generate` stop at the first error and leave
+    threads running: `docs` runs dbt single-threaded.)
     """
     wait_for_dbt_import()  # a command line that transforms started importing dbt at once
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
@@ -370,7 +357,8 @@ def _build(
         with redacting_dbt_files(settings), environment_variables(environment):
             # Parse once, with the same environment every run (dbt's partial parse then stays
             # valid), set where each model is built, and hand the manifest to the build.
-            # The artifacts (the manifest, run_results.json) are written once, after the build.
+            # Only the build writes the artifacts (the manifest, run_results.json): each write
+            # of the manifest costs a tenth of a second.
             parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
             check_invocation(parsed, "parse")
             assign_schemas(parsed.result, plan)
@@ -392,12 +380,9 @@ def _build(
                     "unit_test",
                     *(["--full-refresh"] if full_refresh else []),
                     *common,
-                    "--no-write-json",  # the artifacts: transform/dbt_artifacts.py
                 ]
             )
-            write_run_results(build.result, settings.run_results_file)
             check_invocation(build, "build")
-            write_manifest_if_new(parsed.result, settings.dbt_target_folder, project_changed)
     finally:
         close_duckdb()
     if not selected and any(node.reads for node in graph.nodes.values()):
