@@ -9,6 +9,10 @@ limit each is compared with, measured on the same files in the same run:
   and issue 24's plain-SQL floor: the scanner's copy of the files plus the four marts' SQL
   (benchmarks/transform_bench.py), whose marts are checked row for row against the transform's.
 
+When it reaches scale 100 it also runs `history_bench` there (a full build chained, an hourly
+App refresh as three CLI calls and inside the scheduler) and prints issue 24's goals, each met
+or missed, from this one run (benchmarks/goals.py).
+
     make bench                       # scales 1, 10, 100, 1000 (Spark at 1 and 10)
     make bench BENCH_ARGS='--max-scale 10 --spark-scales 1 10 100'
     make bench BENCH_ARGS='--max-scale 100 --write-docs'
@@ -28,7 +32,9 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks import goals
 from benchmarks.extract_bench import bare_write_seconds
+from benchmarks.history_bench import measure_history
 from benchmarks.load_bench import LoadComparison, compare_load
 from benchmarks.measure import Measure, median_of, run_step
 from benchmarks.spark_bench import spark_available, spark_benchmark
@@ -173,7 +179,23 @@ def _duckdb_results(
     ]
 
 
-def markdown(results: list[StepResult], command: str) -> str:
+def step_goals(results: list[StepResult]) -> dict[goals.Goal, float]:
+    """What the step benchmarks measured of issue 24's goals, at its scale."""
+    at_scale = [r for r in results if r.scale == goals.GOALS_SCALE and r.limit_seconds]
+    measured: dict[goals.Goal, float] = {}
+    for result in at_scale:
+        ratio = result.measure.seconds / result.limit_seconds
+        if result.step == "transform" and result.limit_name.startswith("scanner copy"):
+            measured[goals.TRANSFORM_FLOOR] = ratio
+        elif result.step == "load":
+            measured[goals.LOAD_SCANNER] = ratio
+    steps = [r for r in at_scale if r.step in ("extract", "load", "transform")]
+    if steps:
+        measured[goals.PEAK_MEMORY] = max(r.measure.peak_mib for r in steps)
+    return measured
+
+
+def markdown(results: list[StepResult], command: str, goals_text: str = "") -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -214,6 +236,8 @@ def markdown(results: list[StepResult], command: str) -> str:
                 f"- scale {scale} on Spark (load + transform, JVM start-up included): "
                 f"{spark_total:.1f} s, against {total:.1f} s on DuckDB (with extract)"
             )
+    if goals_text:
+        lines += ["", goals_text.rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
@@ -260,6 +284,11 @@ def main() -> None:
         help="scales that Spark also runs (none: skip Spark); needs pyspark and Java",
     )
     parser.add_argument("--write-docs", action="store_true", help=f"write the table to {DOCS.name}")
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help=f"skip history_bench at scale {goals.GOALS_SCALE} (about 2 minutes)",
+    )
     arguments = parser.parse_args()
     results: list[StepResult] = []
     spark_scales = set(arguments.spark_scales) if spark_available() else set()
@@ -270,13 +299,21 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix=f"bench-{scale}-") as folder:
             results += bench_scale(scale, Path(folder), spark=scale in spark_scales)
         print_table(results)
+    history = None
+    if goals.GOALS_SCALE in scales and not arguments.no_history:
+        print(f"history_bench at scale {goals.GOALS_SCALE} ...")
+        history = measure_history(goals.GOALS_SCALE)
+    goals_text = ""
+    if goals.GOALS_SCALE in scales:
+        goals_text = goals.markdown(goals.evaluate(step_goals(results), history), history)
+        print(goals_text)
     command = "make bench" + (
         f" BENCH_ARGS='--max-scale {arguments.max_scale}'"
         if arguments.max_scale != SCALES[-1]
         else ""
     )
     if arguments.write_docs:
-        write_docs(markdown(results, command))
+        write_docs(markdown(results, command, goals_text))
         print(f"wrote the table of {DOCS}")
 
 

@@ -97,13 +97,10 @@ def sizes(folder: Path) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, default=100)
-    parser.add_argument("--backfill-days", type=int, default=365)
-    parser.add_argument("--hours", type=int, default=4, help="scheduled App refreshes")
-    options = parser.parse_args()
-    scale = str(options.scale)
+def measure_history(scale_number: int, hours: int = 4) -> dict[str, float | int]:
+    """The full rebuild, the hourly App refresh (three CLI calls, then `hours` scheduled ones)
+    and what changed, on a new lakehouse of `scale_number` (the dictionary `main` prints)."""
+    scale = str(scale_number)
     results: dict[str, float | int] = {}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -141,8 +138,18 @@ def main() -> None:
             *("extract", "--as-of", AS_OF, "--scale", scale, "--full-refresh"),
             *("load", "--full-refresh", "transform", "--full-refresh"),
         )
-        results.update(scheduled_hourly(folder, options.scale, options.hours))
+        results.update(scheduled_hourly(folder, scale_number, hours))
         results.update(sizes(folder))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=100)
+    parser.add_argument("--backfill-days", type=int, default=365)
+    parser.add_argument("--hours", type=int, default=4, help="scheduled App refreshes")
+    options = parser.parse_args()
+    results = measure_history(options.scale, options.hours)
     if options.backfill_days:
         # The last N days up to AS_OF, daily, at scale 1: the history a new lakehouse gets.
         last = date.fromisoformat(AS_OF[:10])
