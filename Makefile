@@ -85,7 +85,7 @@ test-slow: $(STAMP) ## Run the slow end-to-end suites (kills, long histories, re
 
 test-all: test test-slow ## Run the checks, then every test, fast and slow (what CI runs).
 
-bench: $(STAMP) ## Measure each step at growing scales (cli/benchmarks; BENCH_ARGS=--max-scale 10).
+bench: $(STAMP) ## Measure each step at growing scales, then issue 24's goals (BENCH_ARGS=--max-scale 10).
 	cd cli && $(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 	cd cli && $(BIN)/python -m benchmarks.storage_bench $(BENCH_ARGS)
 

@@ -35,13 +35,15 @@ class GoalResult:
 
     def row(self) -> str:
         goal = self.goal
-        measured = "—" if self.measured is None else f"{self.measured:,.2f} {goal.unit}"
-        return f"| {goal.name} | {measured} | under {goal.limit:,g} {goal.unit} | {self.status} |"
+        shown = ",.0f" if goal.unit == "MiB" else ".2f"
+        measured = "—" if self.measured is None else f"{self.measured:{shown}} {goal.unit}"
+        limit = f"{goal.limit:,.0f}" if goal.unit == "MiB" else f"{goal.limit:g}"
+        return f"| {goal.name} | {measured} | under {limit} {goal.unit} | {self.status} |"
 
 
 TRANSFORM_FLOOR = Goal("`transform --full-refresh` against the plain-SQL floor", 2.0, "x")
 LOAD_SCANNER = Goal("full `load` against DuckDB's SQLite scanner", 1.2, "x")
-PEAK_MEMORY = Goal("peak memory of a step", 1.2 * 1024, "MiB")
+PEAK_MEMORY = Goal("peak memory of a step (1.2 GiB)", 1.2 * 1024, "MiB")
 FULL_BUILD = Goal("full build, chained in one command", 15.0, "s")
 THREE_CALLS = Goal("hourly App refresh as three CLI calls", 8.0, "s")
 SCHEDULED_HOUR = Goal("hourly App refresh inside the scheduler", 3.0, "s")

@@ -72,3 +72,8 @@ def test_the_docs_table_ends_with_the_goals_of_the_run() -> None:
     assert page.rstrip().endswith(text.rstrip())
     assert "changed 1,032 App rows in 1,742,654" in text
     assert "1.64 x its sources" in text
+
+
+def test_memory_reads_in_whole_mebibytes() -> None:
+    row = goals.GoalResult(goals.PEAK_MEMORY, 988.25).row()
+    assert row == "| peak memory of a step (1.2 GiB) | 988 MiB | under 1,229 MiB | met |"
