@@ -3,9 +3,8 @@ measure of the run against its limit, met or missed, and the steps' ratios read 
 
 from __future__ import annotations
 
-from benchmarks.measure import Measure
-
 from benchmarks import bench, goals
+from benchmarks.measure import Measure
 
 HISTORY: dict[str, float | int] = {
     "full_rebuild_one_process_seconds": 19.54,
