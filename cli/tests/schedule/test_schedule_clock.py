@@ -18,7 +18,7 @@ from jump.data_platform.pipeline import RefreshOptions
 from jump.data_platform.reporting import Reporter
 from jump.data_platform.schedule.jobs import DEFAULT_CRONS, job_specs
 from jump.data_platform.schedule.runner import JobRunner, StopSignal
-from jump.data_platform.schedule.service import configure_scheduler
+from jump.data_platform.schedule.service import configure_scheduler, stop_scheduler
 from jump.data_platform.schedule.state import read_state
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.schedule_status import schedule_lines
@@ -68,7 +68,7 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness
     clock.install(monkeypatch)
     built = Harness(tmp_path / "data", clock, FakeRefresh(clock), DebugExecutor())
     yield built
-    built.scheduler.shutdown(wait=True)
+    stop_scheduler(built.runner, built.scheduler)
 
 
 def test_first_start_runs_both_jobs_then_hourly_and_daily(harness: Harness) -> None:
@@ -167,7 +167,7 @@ def test_one_refresh_at_a_time_and_runs_missed_meanwhile_coalesce(
         assert refresh.most_at_once == 1
         assert sorted(refresh.sources_called()[3:]) == [("app",), ("crm",)]
     finally:
-        harness.scheduler.shutdown(wait=True)
+        stop_scheduler(harness.runner, harness.scheduler)
 
 
 def _wait_until(condition: object, limit: float = 30.0) -> None:

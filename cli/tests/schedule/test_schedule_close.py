@@ -25,7 +25,7 @@ from jump.data_platform.schedule.jobs import (
     job_specs,
 )
 from jump.data_platform.schedule.runner import JobRunner, StopSignal
-from jump.data_platform.schedule.service import configure_scheduler
+from jump.data_platform.schedule.service import configure_scheduler, stop_scheduler
 from jump.data_platform.schedule.state import read_state
 from jump.data_platform.settings import Settings
 from jump.data_platform.tools.schedule_status import schedule_as_json
@@ -101,7 +101,7 @@ def start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
     yield make
     for harness in harnesses:
-        harness.scheduler.shutdown(wait=True)
+        stop_scheduler(harness.runner, harness.scheduler)
 
 
 def test_the_month_before_is_closed_on_the_5th_at_7_paris_time(start) -> None:  # type: ignore[no-untyped-def]

@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.base import STATE_STOPPED
 
 from jump.data_platform.reporting import remove_old_logs
 from jump.data_platform.schedule.jobs import DEFAULT_CRONS
+from jump.data_platform.schedule.service import stop_scheduler
 from jump.data_platform.schedule.state import (
     JobState,
     RunRecord,
@@ -44,7 +46,7 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness
     clock.install(monkeypatch)
     built = Harness(tmp_path / "data", clock, FakeRefresh(clock), DebugExecutor())
     yield built
-    built.scheduler.shutdown(wait=True)
+    stop_scheduler(built.runner, built.scheduler)
 
 
 def test_run_history_is_bounded_and_shown_by_status_runs(harness: Harness) -> None:
@@ -125,12 +127,40 @@ def test_the_apscheduler_skip_warning_is_said_once_in_the_platforms_words(
         refresh.release.set()
         _wait_until(lambda: refresh.running == 0)
     finally:
-        harness.scheduler.shutdown(wait=True)
+        stop_scheduler(harness.runner, harness.scheduler)
         logging.getLogger().removeHandler(keep)
     said = harness.output.getvalue()
     assert said.count("schedule: app: a fire time passed while its refresh still runs") == 1
     assert not [r for r in records if "maximum number of running instances" in r.getMessage()]
     assert "maximum number of running instances" not in capsys.readouterr().err
+
+
+def test_stopping_while_a_late_refresh_ends_does_not_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM arrives during a refresh that then ends past its next fire time: the refresh asks
+    to run again while the scheduler waits for it to end. APScheduler's shutdown holds the lock
+    that asking needs, so without `stop_scheduler` neither thread ever ended."""
+    clock = FakeClock(paris(1, 8, 30))
+    clock.install(monkeypatch)
+    refresh = FakeRefresh(clock)
+    harness = Harness(tmp_path / "data", clock, refresh, ThreadPoolExecutor(max_workers=1))
+    harness.at(paris(1, 8, 30))
+    _wait_until(lambda: len(refresh.calls) == 2 and refresh.running == 0)
+    refresh.release = threading.Event()
+    refresh.duration = timedelta(hours=3)
+    harness.at(paris(1, 9, 5))
+    _wait_until(lambda: refresh.running == 1)
+    stopping = threading.Thread(
+        target=stop_scheduler, args=(harness.runner, harness.scheduler), daemon=True
+    )
+    stopping.start()
+    _wait_until(lambda: harness.scheduler.state == STATE_STOPPED)
+    threading.Event().wait(0.2)  # the shutdown is now waiting for the running refresh
+    refresh.release.set()  # it ends three fire times late
+    stopping.join(timeout=20)
+    assert not stopping.is_alive(), "the scheduler never finished stopping"
+    assert len(refresh.calls) == 3  # and no run was started after the stop
 
 
 def test_rotation_never_deletes_the_log_of_a_live_process(tmp_path: Path) -> None:

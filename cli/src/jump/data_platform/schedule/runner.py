@@ -96,6 +96,8 @@ class JobRunner:
         # Called with a job's name and an instant to run it again: a failed close is retried
         # within the hour, not at its next fire time a month later.
         self.on_retry: Callable[[str, datetime], None] = lambda name, when: None
+        # Called when the scheduler stops: neither of the two above moves a run after it.
+        self.stop_moving_runs: Callable[[], None] = lambda: None
         self.keep_runs = DEFAULT_KEEP_RUNS
         # Read at start: a bad configuration is one line before anything runs (docs/alerts.md).
         self.alerts = load_config(settings)

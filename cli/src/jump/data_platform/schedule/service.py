@@ -14,6 +14,7 @@ import gc
 import logging
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,14 +73,10 @@ def configure_scheduler(
             **extra,
         )
 
-    def run_again(name: str) -> None:
-        scheduler.modify_job(name, next_run_time=runner.clock())
-
-    def run_at(name: str, when: datetime) -> None:
-        scheduler.modify_job(name, next_run_time=when)
-
-    runner.on_missed = run_again
-    runner.on_retry = run_at
+    next_runs = _NextRuns(scheduler)
+    runner.on_missed = lambda name: next_runs.move(name, runner.clock())
+    runner.on_retry = next_runs.move
+    runner.stop_moving_runs = next_runs.stop
     _say_skips_once(runner)
     if runner.alerts.notifiers:  # stale sources are noticed between runs too
         scheduler.add_job(
@@ -92,6 +89,35 @@ def configure_scheduler(
             replace_existing=True,
         )
     return scheduler
+
+
+class _NextRuns:
+    """Moves a job's next run from inside its own run (a fire time missed while it ran, a close
+    to retry), until the scheduler stops. APScheduler's `shutdown(wait=True)` holds its job
+    stores' lock while it waits for the running job; a job that then moved its next run would
+    wait for that lock forever, and so would the scheduler's exit."""
+
+    def __init__(self, scheduler: BaseScheduler) -> None:
+        self._scheduler = scheduler
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def move(self, name: str, when: datetime) -> None:
+        with self._lock:
+            if not self._stopped:
+                self._scheduler.modify_job(name, next_run_time=when)
+
+    def stop(self) -> None:
+        """No move after this returns (one in progress has ended): the scheduler may shut down."""
+        with self._lock:
+            self._stopped = True
+
+
+def stop_scheduler(runner: JobRunner, scheduler: BaseScheduler) -> None:
+    """Shut `scheduler` down once the running job has ended (it finishes its current step)."""
+    runner.stop_moving_runs()
+    if scheduler.running:
+        scheduler.shutdown(wait=True)
 
 
 class _SkippedFireTime(logging.Filter):
@@ -251,8 +277,7 @@ def serve(runner: JobRunner, scheduler: BaseScheduler | None = None) -> None:
         runner.reporter.info("schedule: stopping: the running refresh finishes its current step")
     finally:
         runner.stop.request(runner.stop.reason or "exit")
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
+        stop_scheduler(runner, scheduler)
         _mark_scheduler(runner, "service", stopped=runner.clock())
     runner.reporter.info("schedule: stopped")
     # The process exits next. After a refresh it holds dbt's parsed project, millions of objects
