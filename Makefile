@@ -22,6 +22,8 @@ EXTRACT_ARGS ?=
 LOAD_ARGS ?=
 TRANSFORM_ARGS ?=
 BENCH_ARGS ?=
+# pytest's worker processes for the fast tests (pytest-xdist): one per core by default.
+TEST_WORKERS ?= auto
 SCHEDULE_ARGS ?=
 # Extra options of `docker build` (CI uses them to pass its network settings).
 BUILD_ARGS ?=
@@ -66,7 +68,7 @@ run: $(STAMP) ## Set up .venv if needed, then run extract, load and transform in
 lint: $(STAMP) ## Check the code: ruff (lint and format) and mypy, sqlfluff on the dbt SQL.
 	cd cli && $(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 	@# The dbt templater compiles the project; an in-memory database stands in for the lakehouse.
-	cd dbt && DATA_PLATFORM_LAKEHOUSE=:memory: $(BIN)/sqlfluff lint --disable-progress-bar .
+	cd dbt && DATA_PLATFORM_LAKEHOUSE=:memory: $(BIN)/sqlfluff lint --disable-progress-bar --processes 0 .
 	$(BIN)/python -m jump.data_platform.cli.reference --check docs/cli.md
 	@# The examples of docs/usage.md against real runs (a scale-1 build in a scratch folder).
 	cd cli && $(BIN)/python -m jump.data_platform.cli.usage_examples --check ../docs/usage.md
@@ -78,7 +80,7 @@ usage-examples: $(STAMP) ## Write docs/usage.md's examples from real runs (lint 
 	cd cli && $(BIN)/python -m jump.data_platform.cli.usage_examples ../docs/usage.md
 
 test: lint ## Run the checks, then every fast test (pytest -m "not slow"; under 3 minutes).
-	cd cli && $(BIN)/pytest -m "not slow"
+	cd cli && $(BIN)/pytest -m "not slow" -n $(TEST_WORKERS)
 
 test-slow: $(STAMP) ## Run the slow end-to-end suites (kills, long histories, real processes).
 	cd cli && $(BIN)/pytest -m slow
