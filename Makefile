@@ -22,7 +22,7 @@ EXTRACT_ARGS ?=
 LOAD_ARGS ?=
 TRANSFORM_ARGS ?=
 BENCH_ARGS ?=
-# pytest's worker processes for the fast tests (pytest-xdist): one per core by default.
+# pytest's worker processes (pytest-xdist): one per core by default, 0 for pytest's own process.
 TEST_WORKERS ?= auto
 SCHEDULE_ARGS ?=
 # Extra options of `docker build` (CI uses them to pass its network settings).
@@ -83,7 +83,7 @@ test: lint ## Run the checks, then every fast test (pytest -m "not slow"; under 
 	cd cli && $(BIN)/pytest -m "not slow" -n $(TEST_WORKERS)
 
 test-slow: $(STAMP) ## Run the slow end-to-end suites (kills, long histories, real processes).
-	cd cli && $(BIN)/pytest -m slow
+	cd cli && $(BIN)/pytest -m slow -n $(TEST_WORKERS)
 
 test-all: test test-slow ## Run the checks, then every test, fast and slow (what CI runs).
 
