@@ -100,6 +100,24 @@ def test_a_run_left_running_by_a_dead_scheduler_shows_as_killed(tmp_path: Path) 
     assert state.runs[0].outcome == "killed" and state.jobs["app"].last_run == state.runs[0]
 
 
+def _a_three_hour_refresh_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Harness, FakeRefresh]:
+    """A scheduler on a worker thread whose 9:05 App refresh runs (three hours long) until the
+    test sets `refresh.release`; the first start's two refreshes are done."""
+    clock = FakeClock(paris(1, 8, 30))
+    clock.install(monkeypatch)
+    refresh = FakeRefresh(clock)
+    harness = Harness(tmp_path / "data", clock, refresh, ThreadPoolExecutor(max_workers=1))
+    harness.at(paris(1, 8, 30))
+    _wait_until(lambda: len(refresh.calls) == 2 and refresh.running == 0)
+    refresh.release = threading.Event()
+    refresh.duration = timedelta(hours=3)
+    harness.at(paris(1, 9, 5))
+    _wait_until(lambda: refresh.running == 1)
+    return harness, refresh
+
+
 def test_the_apscheduler_skip_warning_is_said_once_in_the_platforms_words(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -111,17 +129,8 @@ def test_the_apscheduler_skip_warning_is_said_once_in_the_platforms_words(
 
     keep = Keep()
     logging.getLogger().addHandler(keep)
-    clock = FakeClock(paris(1, 8, 30))
-    clock.install(monkeypatch)
-    refresh = FakeRefresh(clock)
-    harness = Harness(tmp_path / "data", clock, refresh, ThreadPoolExecutor(max_workers=1))
+    harness, refresh = _a_three_hour_refresh_running(tmp_path, monkeypatch)
     try:
-        harness.at(paris(1, 8, 30))
-        _wait_until(lambda: len(refresh.calls) == 2 and refresh.running == 0)
-        refresh.release = threading.Event()
-        refresh.duration = timedelta(hours=3)
-        harness.at(paris(1, 9, 5))
-        _wait_until(lambda: refresh.running == 1)
         for hour in (10, 11, 12):  # three fire times pass while the App still runs
             harness.at(paris(1, hour, 5))
         refresh.release.set()
@@ -141,16 +150,7 @@ def test_stopping_while_a_late_refresh_ends_does_not_hang(
     """SIGTERM arrives during a refresh that then ends past its next fire time: the refresh asks
     to run again while the scheduler waits for it to end. APScheduler's shutdown holds the lock
     that asking needs, so without `stop_scheduler` neither thread ever ended."""
-    clock = FakeClock(paris(1, 8, 30))
-    clock.install(monkeypatch)
-    refresh = FakeRefresh(clock)
-    harness = Harness(tmp_path / "data", clock, refresh, ThreadPoolExecutor(max_workers=1))
-    harness.at(paris(1, 8, 30))
-    _wait_until(lambda: len(refresh.calls) == 2 and refresh.running == 0)
-    refresh.release = threading.Event()
-    refresh.duration = timedelta(hours=3)
-    harness.at(paris(1, 9, 5))
-    _wait_until(lambda: refresh.running == 1)
+    harness, refresh = _a_three_hour_refresh_running(tmp_path, monkeypatch)
     stopping = threading.Thread(
         target=stop_scheduler, args=(harness.runner, harness.scheduler), daemon=True
     )
