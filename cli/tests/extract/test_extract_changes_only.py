@@ -18,6 +18,7 @@ from jump.data_platform.sources import extract as extract_module
 from jump.data_platform.sources import sqlite_update, sqlite_writer
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
+from jump.data_platform.sources.written_files import LastWritten
 from support.cli import run_cli
 from support.sqlite_rows import rows
 
@@ -47,28 +48,43 @@ def _extract(folder: Path, as_of: datetime, changes_only: bool) -> None:
     )
 
 
+@pytest.mark.parametrize("another_process", [False, True])
 def test_extracts_brought_forward_equal_whole_extracts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, another_process: bool
 ) -> None:
     """Four random steps forward (hours to months apart): after each, the file brought forward
-    holds exactly the rows, schema and indexes of a new extract at that instant."""
+    holds exactly the rows, schema and indexes of a new extract at that instant. The App's
+    file, which the platform wrote and nothing touched since, is brought forward by the
+    simulation's changed rows, without comparing its keys: in this process (what it
+    remembers) or in another one (the record saved beside the file)."""
     written_whole: list[Path] = []
+    compared: list[str] = []  # tables whose keys were compared with the file's
 
     def write_database(path: Path, *args: Any) -> None:
         written_whole.append(path)
         sqlite_writer.write_database(path, *args)
 
+    def update_table(cursor: Any, name: str, table: pa.Table, previous: Any) -> Any:
+        if "id" in table.column_names:
+            compared.append(name)
+        return real_update_table(cursor, name, table, previous)
+
+    real_update_table = sqlite_update._update_table
     monkeypatch.setattr(extract_module, "write_database", write_database)
+    monkeypatch.setattr(sqlite_update, "_update_table", update_table)
     draw = random.Random(20261127)
     as_of = datetime(2025, 1, 1, tzinfo=COMPANY_TIME_ZONE) + timedelta(hours=draw.randrange(9000))
     _extract(tmp_path / "forward", as_of, changes_only=True)
     for _ in range(4):
         as_of += timedelta(hours=draw.choice([1, 5, 30, 24 * 45]))
+        if another_process:
+            LastWritten._files.clear()
         _extract(tmp_path / "forward", as_of, changes_only=True)
         _extract(tmp_path / "whole", as_of, changes_only=False)
         assert _content(tmp_path / "forward") == _content(tmp_path / "whole")
-    # Only the first extract wrote the forward files whole.
+    # Only the first extract wrote the forward files whole; only the CRM's keys were compared.
     assert [path.parent.parent.name for path in written_whole].count("forward") == 2
+    assert set(compared) == {"customers"}
 
 
 def test_a_file_edited_by_hand_is_written_anew(tmp_path: Path) -> None:

@@ -27,7 +27,10 @@ def test_extract_writes_both_sources(tmp_path: Path) -> None:
         # A date means the whole day: its last second, in Europe/Paris (winter: +01:00).
         assert metadata == ("2026-02-10T23:59:59+01:00", "2026-02-10 23:59:59")
     assert "invoices" in run.stderr
+    # Beside each file, the record of its write (sources/written_files.py).
     assert sorted(path.name for path in (tmp_path / "sources").iterdir()) == [
+        ".app.sqlite.changes.json",
+        ".crm.sqlite.changes.json",
         "app.sqlite",
         "crm.sqlite",
     ]
@@ -52,7 +55,10 @@ def test_as_of_takes_a_time_and_defaults_to_now(tmp_path: Path) -> None:
 
 def test_sources_option_selects_one_application(tmp_path: Path) -> None:
     assert run_cli(tmp_path, "extract", "--sources", "crm").exit_code == 0
-    assert [path.name for path in (tmp_path / "sources").iterdir()] == ["crm.sqlite"]
+    assert sorted(path.name for path in (tmp_path / "sources").iterdir()) == [
+        ".crm.sqlite.changes.json",
+        "crm.sqlite",
+    ]
 
 
 def test_data_folder_comes_from_the_environment(
@@ -116,7 +122,12 @@ def test_an_interrupted_extract_leaves_the_previous_file_intact(
     with pytest.raises(Killed):
         run_cli(tmp_path, "extract", "--as-of", "2026-06-15")
     assert app.read_bytes() == before
-    assert sorted(path.name for path in app.parent.iterdir()) == ["app.sqlite", "crm.sqlite"]
+    assert sorted(path.name for path in app.parent.iterdir()) == [
+        ".app.sqlite.changes.json",
+        ".crm.sqlite.changes.json",
+        "app.sqlite",
+        "crm.sqlite",
+    ]
 
 
 def test_help_and_version(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from jump.data_platform.sources.as_of import parse_as_of
 from jump.data_platform.sources.extract import Simulation
-from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE, FIRST_DAY
+from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE, FIRST_DAY, Timeline
 
 # The only fields that may change on an existing row when the as-of moves on (docs/sources.md).
 MUTABLE = {
@@ -85,6 +85,28 @@ def test_ten_random_as_of_pairs_over_six_years() -> None:
     # Time did pass: contracts ended and survey answers arrived or changed.
     assert changed["job_contracts"] == {"end_date", "updated_at"}
     assert changed["customers"] == {"satisfaction_score", "updated_at"}
+
+
+def test_the_app_rows_changed_since_an_instant_are_what_differs_from_its_cut() -> None:
+    """What an extract writes into a file it made (sources/extract.py: _changed_since): the
+    rows created or updated since the file's instant are exactly the rows of the later cut
+    that differ from the earlier one, hours to a year apart; no row is ever removed."""
+    draw = random.Random(24)
+    start = datetime(2024, 1, 1, tzinfo=COMPANY_TIME_ZONE)
+    for hours in [1, 7, 30, 24 * 40, 24 * 400]:
+        earlier = start + timedelta(hours=draw.randrange(2 * 365 * 24))
+        later = earlier + timedelta(hours=hours)
+        before = Simulation(42, 1, earlier).tables("app")
+        simulation = Simulation(42, 1, later)
+        since = Timeline(earlier).cutoff_second
+        changed, whole = simulation.tables("app", since_second=since), simulation.tables("app")
+        for name in TABLES["app"]:
+            old, new = by_id(before[name]), by_id(whole[name])
+            assert set(old) <= set(new)
+            expected = {key: row for key, row in new.items() if old.get(key) != row}
+            assert by_id(changed[name]) == expected, (name, earlier, later)
+            assert changed[name].schema == whole[name].schema
+        assert sum(changed[name].num_rows for name in TABLES["app"]) > 0
 
 
 def test_a_later_survey_answer_replaces_an_earlier_score() -> None:

@@ -98,7 +98,10 @@ def test_a_killed_extract_leaves_nothing_after_the_next_run(tmp_path: Path) -> N
     assert leftovers and all(f".app.sqlite.{process.pid}.tmp" in p.name for p in leftovers)
     assert run_cli(data, "-q", "extract", "--sources", "app").exit_code == 0
     assert temporaries(sources) == []
-    assert sorted(path.name for path in sources.iterdir()) == ["app.sqlite"]
+    assert sorted(path.name for path in sources.iterdir()) == [
+        ".app.sqlite.changes.json",
+        "app.sqlite",
+    ]
 
 
 def test_a_running_writers_temporary_file_is_left_alone(tmp_path: Path) -> None:

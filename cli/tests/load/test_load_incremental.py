@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import sqlite3
@@ -236,7 +237,7 @@ def test_a_load_in_another_process_applies_the_ids_the_extract_saved(
 @pytest.mark.parametrize("content", ["", "{not json", '{"before": 1}', '{"tables": []}'])
 def test_a_damaged_file_of_saved_ids_is_ignored(tmp_path: Path, content: str) -> None:
     """The saved ids are a shortcut: a damaged file of them makes the load compare the keys,
-    with the same result, and a file written whole removes them."""
+    with the same result, and a file written whole replaces them with its identity alone."""
     settings = Settings(data_folder=tmp_path / "forward", random_seed=5)
     as_of = datetime(2025, 3, 1, 9, tzinfo=PARIS)
     _extract(settings, as_of, changes_only=True)
@@ -249,7 +250,8 @@ def test_a_damaged_file_of_saved_ids_is_ignored(tmp_path: Path, content: str) ->
     load_sources(settings, ["app", "crm"])
     assert lakehouse_tables(settings.lakehouse_file) == expected_lakehouse(settings.data_folder)
     _extract(settings, as_of + timedelta(hours=31), changes_only=False)
-    assert not saved.exists()
+    record = json.loads(saved.read_text(encoding="utf-8"))
+    assert (record["before"], record["tables"]) == (None, {})
 
 
 def test_a_file_unchanged_since_its_last_load_is_not_read_again(tmp_path: Path) -> None:

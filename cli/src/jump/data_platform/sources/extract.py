@@ -31,10 +31,14 @@ from jump.data_platform.sources.metadata import (
     metadata_table,
 )
 from jump.data_platform.sources.people import simulate_people
-from jump.data_platform.sources.sqlite_update import previous_extract, update_database
+from jump.data_platform.sources.sqlite_update import (
+    PreviousExtract,
+    previous_extract,
+    update_database,
+)
 from jump.data_platform.sources.sqlite_writer import write_database
 from jump.data_platform.sources.timeline import Timeline
-from jump.data_platform.sources.written_files import LastWritten
+from jump.data_platform.sources.written_files import LastWritten, WrittenExtract
 
 logger = logging.getLogger("jump.data_platform")
 
@@ -83,10 +87,13 @@ class Simulation:
         self._history = _LastHistory.of(seed, scale, self.timeline)
         self.people = self._history.people
 
-    def tables(self, source: str) -> dict[str, pa.Table]:
-        """One application's tables, with its `extract_metadata`."""
+    def tables(self, source: str, since_second: int | None = None) -> dict[str, pa.Table]:
+        """One application's tables, with its `extract_metadata`; with `since_second` (the App
+        only), only the rows created or updated after that second (app.as_of_tables)."""
         if source == "app":
-            tables = app_tables(self.seed, self.people, self._history.app, self.timeline)
+            tables = app_tables(
+                self.seed, self.people, self._history.app, self.timeline, since_second
+            )
         else:
             simulate, _, _ = SIMULATORS[source]
             tables = simulate(self.seed, self.scale, self.timeline, self.people)
@@ -125,7 +132,9 @@ def extract_sources(
     forward by writing only the rows whose `(id, updated_at)` changed since; otherwise, or
     should that fail, the file is written anew (which also repairs a row edited by hand). A
     file this process brought to this very instant, untouched since, has nothing to write: it
-    is left as it is.
+    is left as it is. An App file this platform wrote, untouched since, is brought forward by
+    the rows the simulation created or updated after its instant, without reading its keys
+    or simulating its unchanged rows (`_changed_since`).
     """
     reporter = reporter or Reporter(quiet=True)
     simulation = Simulation(settings.random_seed, scale, as_of)
@@ -140,16 +149,55 @@ def extract_sources(
             results.append(ExtractedSource(source, path, known.rows, 0.0))
             continue
         with reporter.step(f"Extracting {source} into {path}"):
-            tables = simulation.tables(source)
-            if not (changes_only and _brought_forward(path, source, simulation, tables)):
-                write_database(path, schema + METADATA_SCHEMA, tables, indexes)
-                if changes_only:
+            rows = _changed_since(path, source, simulation) if changes_only else None
+            if rows is None:
+                tables = simulation.tables(source)
+                if not (changes_only and _brought_forward(path, source, simulation, tables)):
+                    write_database(path, schema + METADATA_SCHEMA, tables, indexes)
                     LastWritten.remember(path, tables)
-                else:  # nothing kept of this file: the ids of an earlier write are stale
-                    LastWritten.forget(path, saved=True)
-        rows = {name: table.num_rows for name, table in tables.items()}
+                rows = {name: table.num_rows for name, table in tables.items()}
         results.append(ExtractedSource(source, path, rows, time.perf_counter() - started))
     return results
+
+
+def _changed_since(path: Path, source: str, simulation: Simulation) -> dict[str, int] | None:
+    """Bring the App's file forward by the rows created or updated since the instant it holds,
+    when this platform wrote it (in any process) and nothing wrote it since, from the same
+    history at an earlier instant: the App never deletes a row, and changes one only with its
+    `updated_at` (timeline.py), so those rows are all that differs. Returns the file's rows
+    per table; None when this does not apply (the keys are then compared)."""
+    if source != "app":
+        return None
+    written = LastWritten.untouched(path)
+    previous = previous_extract(path) if written is not None else None
+    if written is None or previous is None:
+        return None
+    try:
+        earlier = datetime.fromisoformat(str(previous.metadata.get("as_of")))
+    except (TypeError, ValueError):
+        return None
+    since = Timeline(earlier).cutoff_second
+    if not (_same_history(previous, simulation) and earlier <= simulation.timeline.as_of):
+        return None
+    tables = simulation.tables(source, since_second=since)
+    if previous.columns != {name: table.column_names for name, table in tables.items()}:
+        return None
+    try:
+        update_database(path, tables, since=written)
+    except DataPlatformError as error:
+        logger.warning("%s; writing %s anew", error, source)
+        return None
+    known = LastWritten.of(path)
+    return dict(known.rows) if known else None
+
+
+def _same_history(previous: PreviousExtract | WrittenExtract, simulation: Simulation) -> bool:
+    metadata = previous.metadata
+    return (
+        metadata.get("random_seed") == simulation.seed
+        and metadata.get("scale") == simulation.scale
+        and metadata.get("generator_version") == GENERATOR_VERSION
+    )
 
 
 def _brought_forward(
@@ -161,12 +209,9 @@ def _brought_forward(
     if previous is None:
         return False
     metadata = previous.metadata
-    same_history = (
-        metadata.get("random_seed") == simulation.seed
-        and metadata.get("scale") == simulation.scale
-        and metadata.get("generator_version") == GENERATOR_VERSION
-        and previous.columns == {name: table.column_names for name, table in tables.items()}
-    )
+    same_history = _same_history(previous, simulation) and previous.columns == {
+        name: table.column_names for name, table in tables.items()
+    }
     try:
         earlier = datetime.fromisoformat(str(metadata.get("as_of"))) <= simulation.timeline.as_of
     except (TypeError, ValueError):

@@ -13,9 +13,10 @@ holds has nothing to write, and a load of it knows which rows changed.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,14 @@ from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.file_identity import file_identity
 from jump.data_platform.load.sqlite_reader import SqliteFile
 from jump.data_platform.sources.metadata import METADATA_TABLE
-from jump.data_platform.sources.written_files import KEY, VERSION, Changes, Delta, LastWritten
+from jump.data_platform.sources.written_files import (
+    KEY,
+    VERSION,
+    Changes,
+    Delta,
+    LastWritten,
+    WrittenExtract,
+)
 
 _STAGED = "_jump_changed_rows"
 
@@ -60,10 +68,16 @@ def previous_extract(path: Path) -> PreviousExtract | None:
     return PreviousExtract(rows[0], columns)
 
 
-def update_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, int]:
+def update_database(
+    path: Path, tables: Mapping[str, pa.Table], since: WrittenExtract | None = None
+) -> dict[str, int]:
     """Rewrite in `path` the rows of `tables` whose `(id, updated_at)` is new or changed, delete
     those gone; tables without both columns are replaced whole. Returns the rows written per
-    table."""
+    table.
+
+    With `since` (the file as this platform last wrote it, untouched since), the keyed tables
+    hold only the rows created or updated after the file's instant, and rows are never
+    deleted: they are written as they are, without comparing any key."""
     written: dict[str, int] = {}
     changes: dict[str, Changes] = {}
     before = file_identity(path)
@@ -75,8 +89,12 @@ def update_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, int
             with adbc_sqlite.connect(str(temporary), autocommit=False) as connection:
                 cursor = connection.cursor()
                 for name, table in tables.items():
-                    keys = known.keys.get(name) if known else None
-                    written[name], found = _update_table(cursor, name, table, keys)
+                    if since is not None and _is_keyed(table):
+                        found: Changes | None = _write_changed_rows(cursor, name, table)
+                        written[name] = table.num_rows
+                    else:
+                        keys = known.keys.get(name) if known else None
+                        written[name], found = _update_table(cursor, name, table, keys)
                     if found is not None:
                         changes[name] = found
                 connection.commit()
@@ -84,8 +102,25 @@ def update_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, int
     except (OSError, sqlite3.Error, adbc_driver_manager.Error) as error:
         lines = str(error).strip().splitlines() or [type(error).__name__]
         raise DataPlatformError(f"cannot write {path}: {lines[0]}") from error
-    LastWritten.remember(path, tables, Delta(before, changes))
+    if since is None:
+        LastWritten.remember(path, tables, Delta(before, changes))
+    else:
+        rows = {
+            name: since.rows.get(name, 0) + len(changes[name].written) - len(changes[name].gone)
+            if name in changes
+            else table.num_rows
+            for name, table in tables.items()
+        }
+        LastWritten.remember(path, tables, Delta(before, changes), rows=rows)
     return written
+
+
+def _is_keyed(table: pa.Table) -> bool:
+    return KEY in table.column_names and VERSION in table.column_names
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _update_table(
@@ -94,8 +129,8 @@ def _update_table(
     """Write the changed rows of one table; `previous`: the file's `(id, updated_at)` when
     known without reading them. Returns the rows written and the ids changed (None: the
     table was replaced whole)."""
-    quoted = '"' + name.replace('"', '""') + '"'
-    if KEY not in table.column_names or VERSION not in table.column_names:
+    quoted = _quoted(name)
+    if not _is_keyed(table):
         cursor.execute(f"DELETE FROM {quoted}")
         cursor.adbc_ingest(name, table, mode="append")
         return int(table.num_rows), None
@@ -106,12 +141,40 @@ def _update_table(
     changed = table.filter(pc.is_in(table.column(KEY), value_set=pa.array(written)))
     # Updated rows are deleted then inserted again: SQLite keeps rows by id either way.
     if len(gone):
-        cursor.adbc_ingest(_STAGED, pa.table({KEY: gone}), mode="create", temporary=True)
-        cursor.execute(f"DELETE FROM {quoted} WHERE {KEY} IN (SELECT {KEY} FROM temp.{_STAGED})")
-        cursor.execute(f"DROP TABLE temp.{_STAGED}")
+        _delete_ids(cursor, quoted, gone)
     if changed.num_rows:
         cursor.adbc_ingest(name, changed, mode="append")
     return int(changed.num_rows), Changes(gone, written)
+
+
+def _write_changed_rows(cursor: adbc_sqlite.Cursor, name: str, changed: pa.Table) -> Changes:
+    """Write rows known to be new or changed: those whose id the file holds are replaced (the
+    ids gone), the others inserted; every id is written."""
+    quoted = _quoted(name)
+    ids = np.sort(changed.column(KEY).to_numpy().astype(np.int64))
+    gone = ids[:0]
+    if len(ids):
+        with _staged_ids(cursor, ids) as staged:
+            cursor.execute(f"SELECT {KEY} FROM {quoted} WHERE {KEY} IN ({staged})")
+            gone = np.sort(cursor.fetch_arrow_table().column(KEY).to_numpy().astype(np.int64))
+            cursor.execute(f"DELETE FROM {quoted} WHERE {KEY} IN ({staged})")
+        cursor.adbc_ingest(name, changed, mode="append")
+    return Changes(gone, ids)
+
+
+def _delete_ids(cursor: adbc_sqlite.Cursor, quoted: str, ids: np.ndarray) -> None:
+    with _staged_ids(cursor, ids) as staged:
+        cursor.execute(f"DELETE FROM {quoted} WHERE {KEY} IN ({staged})")
+
+
+@contextlib.contextmanager
+def _staged_ids(cursor: adbc_sqlite.Cursor, ids: np.ndarray) -> Iterator[str]:
+    """The ids in a temporary table, for `IN (...)`: the query selecting them is yielded."""
+    cursor.adbc_ingest(_STAGED, pa.table({KEY: ids}), mode="create", temporary=True)
+    try:
+        yield f"SELECT {KEY} FROM temp.{_STAGED}"
+    finally:
+        cursor.execute(f"DROP TABLE temp.{_STAGED}")
 
 
 def _changed_ids(previous: pa.Table, current: pa.Table) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,9 @@ as it was just before this write (`Delta`: the ids that changed between the two)
 The delta is also saved beside the file (`.<file>.changes.json`), so that a `load` in another
 process (`data-platform extract` then `data-platform load`) skips the key comparison too. It
 holds the file's identity before and after the write: a file written or edited since, or a
-lakehouse that did not load the file it started from, makes the load compare the keys.
+lakehouse that did not load the file it started from, makes the load compare the keys. A file
+written whole saves its identity after the write alone (no delta): enough for the next extract,
+in any process, to know the file is as this platform wrote it (`untouched`).
 """
 
 from __future__ import annotations
@@ -77,24 +79,41 @@ class LastWritten:
 
     @classmethod
     def remember(
-        cls, path: Path, tables: Mapping[str, pa.Table], delta: Delta | None = None
+        cls,
+        path: Path,
+        tables: Mapping[str, pa.Table],
+        delta: Delta | None = None,
+        rows: Mapping[str, int] | None = None,
     ) -> None:
+        """`tables` as just written to `path`; with `rows` (each table's rows in the file),
+        `tables` held only the rows written, and the file's keys are not known."""
         metadata = tables[METADATA_TABLE].to_pylist()[0] if METADATA_TABLE in tables else {}
         identity = file_identity(path)
-        rows = {name: table.num_rows for name, table in tables.items()}
-        _save_delta(path, identity, rows, delta)
+        counts = dict(rows) if rows is not None else {n: t.num_rows for n, t in tables.items()}
+        _save_delta(path, identity, counts, delta)
         cls._files[path.resolve()] = WrittenExtract(
             identity=identity,
             metadata=metadata,
-            rows=rows,
+            rows=counts,
             columns={name: table.column_names for name, table in tables.items()},
-            keys={
+            keys={}
+            if rows is not None
+            else {
                 name: table.select([KEY, VERSION])
                 for name, table in tables.items()
                 if KEY in table.column_names and VERSION in table.column_names
             },
             delta=delta,
         )
+
+    @classmethod
+    def untouched(cls, path: Path) -> WrittenExtract | None:
+        """`path` as this platform last wrote it, in this process or another, when nothing
+        wrote it since (its rows per table are known; its keys only in this process)."""
+        written = cls.of(path) or _saved_delta(path)
+        if written is None or written.identity != file_identity(path):
+            return None
+        return written
 
     @classmethod
     def forget(cls, path: Path, saved: bool = False) -> None:
@@ -124,18 +143,17 @@ def _discard_saved_delta(path: Path) -> None:
 
 
 def _save_delta(path: Path, identity: str, rows: dict[str, int], delta: Delta | None) -> None:
-    """Save `delta` beside `path` (a file written whole has none: an older one is removed).
-    Best effort: without it, a load in another process compares the keys."""
+    """Save `delta` beside `path` with the file's identity after the write (a file written
+    whole has no delta). Best effort: without it, a load in another process compares the
+    keys, and the next extract compares them too."""
     _discard_saved_delta(path)
-    if delta is None:
-        return
     record = {
-        "before": delta.before,
+        "before": delta.before if delta else None,
         "after": identity,
         "rows": rows,
         "tables": {
             name: {"gone": changes.gone.tolist(), "written": changes.written.tolist()}
-            for name, changes in delta.tables.items()
+            for name, changes in (delta.tables.items() if delta else ())
         },
     }
     with (
@@ -156,7 +174,8 @@ def _saved_delta(path: Path) -> WrittenExtract | None:
             )
             for name, ids in record["tables"].items()
         }
-        delta = Delta(str(record["before"]), tables)
+        before = record["before"]
+        delta = Delta(str(before), tables) if before is not None else None
         rows = {str(name): int(count) for name, count in record["rows"].items()}
         identity = str(record["after"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

@@ -116,17 +116,17 @@ def permuted(index: Int64Array, size: int, seed: int) -> Int64Array:
     return np.asarray((index * step + offset) % size, dtype=np.int64)
 
 
-def client_names(seed: int, count: int) -> pa.StringArray:
-    """'Martin Conseil' or 'Martin-Durand SAS': unique names but one planted homonym.
+def client_names(seed: int, indexes: Int64Array) -> pa.StringArray:
+    """The names of the clients at `indexes` (client k: id k + 1): 'Martin Conseil' or
+    'Martin-Durand SAS', unique names but one planted homonym.
 
     Client k's name is a fixed one-to-one function of k, so that names never depend on how many
     clients exist: two clients in three get a single name while single names last, the others
     a double-barrelled one.
     """
     lasts, suffixes = words(last_names()), words(CLIENT_SUFFIXES)
-    index = np.arange(count, dtype=np.int64)
-    if count > HOMONYM_CLIENT_INDEX:
-        index[HOMONYM_CLIENT_INDEX] = 0  # two different companies share a name
+    # Two different companies share a name.
+    index = np.where(indexes == HOMONYM_CLIENT_INDEX, 0, indexes).astype(np.int64)
     singles = len(lasts) * len(CLIENT_SUFFIXES)
     single_rank = index - index // 3 - 1  # rank of k among the indexes not divisible by 3
     single = (index % 3 != 0) & (single_rank < singles)
@@ -396,11 +396,20 @@ def as_of_tables(
     invoices: Invoices,
     timeline: Timeline,
     text: InvoiceText | None = None,
+    since_second: int | None = None,
 ) -> dict[str, pa.Table]:
     """Cut the history at the as-of instant and shape the rows as the App's tables (`text`:
-    the invoices' text columns, when already formatted)."""
+    the invoices' text columns, when already formatted). With `since_second`, only the rows
+    created or updated after that second of the timeline: what changed since an earlier cut
+    (rows are never deleted, and a row's values change only with its `updated_at`)."""
     cutoff = timeline.cutoff_second
-    users = people.signup_second <= cutoff
+    floor = -1 if since_second is None else since_second  # seconds count from 0
+
+    def since(seconds: Int64Array) -> BoolArray:
+        changed: BoolArray = seconds > floor
+        return changed
+
+    users = (people.signup_second <= cutoff) & since(people.signup_second)
     user_created = timeline.timestamps(people.signup_second[users])
     users_table = pa.table(
         {
@@ -413,8 +422,10 @@ def as_of_tables(
         }
     )
 
-    visible = contracts.created_second <= cutoff
-    ended = contracts.end_recorded_second[visible] <= cutoff
+    ended_all = contracts.end_recorded_second <= cutoff
+    contract_updated = np.where(ended_all, contracts.end_recorded_second, contracts.created_second)
+    visible = (contracts.created_second <= cutoff) & since(contract_updated)
+    ended = ended_all[visible]
     created = contracts.created_second[visible]
     contracts_table = pa.table(
         {
@@ -424,28 +435,32 @@ def as_of_tables(
             "start_date": timeline.dates(contracts.start_day[visible]),
             "end_date": timeline.dates(np.where(ended, contracts.end_day[visible], 0), ~ended),
             "created_at": timeline.timestamps(created),
-            "updated_at": timeline.timestamps(
-                np.where(ended, contracts.end_recorded_second[visible], created)
-            ),
+            "updated_at": timeline.timestamps(contract_updated[visible]),
         }
     )
 
-    existing = clients.created_second <= cutoff
+    existing = (clients.created_second <= cutoff) & since(clients.created_second)
     clients_created = timeline.timestamps(clients.created_second[existing])
     clients_table = pa.table(
         {
             "id": np.flatnonzero(existing) + 1,
-            "name": client_names(seed, int(existing.sum())),
+            "name": client_names(seed, np.flatnonzero(existing)),
             "created_at": clients_created,
             "updated_at": clients_created,
         }
     )
 
-    issued = invoices.created_second <= cutoff
-    text = text or invoice_text(invoices)
-    kept = pa.array(issued)
-    invoice_created = text.created_at.filter(kept)
     amount_cents, updated_second = late_correction(invoices, timeline)
+    issued = (invoices.created_second <= cutoff) & since(updated_second)
+    if text is None:  # formatted for the rows kept only
+        reference = invoice_references(invoices.number[issued])
+        issue_date = Timeline.dates(invoices.issue_day[issued])
+        invoice_created = Timeline.timestamps(invoices.created_second[issued])
+    else:
+        kept = pa.array(issued)
+        reference = text.reference.filter(kept)
+        issue_date = text.issue_date.filter(kept)
+        invoice_created = text.created_at.filter(kept)
     # Updated after its creation: only the planted late correction, once it has happened.
     corrected = (updated_second != invoices.created_second)[issued]
     invoice_updated = (
@@ -460,10 +475,10 @@ def as_of_tables(
     invoices_table = pa.table(
         {
             "id": invoices.number[issued],
-            "reference": text.reference.filter(kept),
+            "reference": reference,
             "job_contract_id": invoices.contract[issued] + 1,
             "client_id": invoices.client[issued] + 1,
-            "issue_date": text.issue_date.filter(kept),
+            "issue_date": issue_date,
             "amount": amount_cents[issued] / 100,
             "created_at": invoice_created,
             "updated_at": invoice_updated,
@@ -499,9 +514,14 @@ def simulate_app_history(seed: int, scale: int, timeline: Timeline, people: Peop
 
 
 def app_tables(
-    seed: int, people: People, history: AppHistory, timeline: Timeline
+    seed: int,
+    people: People,
+    history: AppHistory,
+    timeline: Timeline,
+    since_second: int | None = None,
 ) -> dict[str, pa.Table]:
-    """The App's four tables as they stand at the as-of instant."""
+    """The App's four tables as they stand at the as-of instant; with `since_second`, only
+    their rows created or updated after that second (as_of_tables)."""
     return as_of_tables(
         seed,
         people,
@@ -509,7 +529,9 @@ def app_tables(
         history.clients,
         history.invoices,
         timeline,
-        history.invoice_text,
+        # A whole cut reuses the month's formatted text; a few changed rows format their own.
+        history.invoice_text if since_second is None else None,
+        since_second,
     )
 
 
