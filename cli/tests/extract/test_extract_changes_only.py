@@ -17,7 +17,7 @@ from jump.data_platform.settings import Settings
 from jump.data_platform.sources import extract as extract_module
 from jump.data_platform.sources import sqlite_update, sqlite_writer
 from jump.data_platform.sources.extract import extract_sources
-from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
+from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE, Timeline
 from jump.data_platform.sources.written_files import LastWritten
 from support.cli import run_cli
 from support.sqlite_rows import rows
@@ -85,6 +85,31 @@ def test_extracts_brought_forward_equal_whole_extracts(
     # Only the first extract wrote the forward files whole; only the CRM's keys were compared.
     assert [path.parent.parent.name for path in written_whole].count("forward") == 2
     assert set(compared) == {"customers"}
+
+
+@pytest.mark.parametrize(
+    ("held", "start"),
+    [
+        ("2025-10-26T01:30:00+02:00", True),  # an hour earlier, summer time
+        ("2025-10-26T02:30:00+02:00", False),  # earlier, but later on the clock: 02:30 > 02:10
+        ("2025-10-26T02:10:00+01:00", True),  # the very instant: nothing to write
+        ("2025-10-26T03:00:00+01:00", False),  # later
+        ("2025-10-26T01:30:00", False),  # no offset: not an instant the platform wrote
+        ("yesterday", False),
+        (None, False),
+    ],
+)
+def test_the_changed_rows_start_at_the_held_instant_unless_the_clock_went_back(
+    held: str | None, start: bool
+) -> None:
+    """On the night the clocks go back, 02:10 winter time comes after 02:30 summer time: a
+    file holding 02:30 has rows the later instant does not, which only a key comparison
+    removes (sources/extract.py: window_start)."""
+    now = Timeline(datetime.fromisoformat("2025-10-26T02:10:00+01:00"))
+    since = extract_module.window_start(held, now)
+    assert (since is not None) == start
+    if since is not None:
+        assert since == Timeline(datetime.fromisoformat(str(held))).cutoff_second
 
 
 def test_a_file_edited_by_hand_is_written_anew(tmp_path: Path) -> None:

@@ -172,12 +172,8 @@ def _changed_since(path: Path, source: str, simulation: Simulation) -> dict[str,
     previous = previous_extract(path) if written is not None else None
     if written is None or previous is None:
         return None
-    try:
-        earlier = datetime.fromisoformat(str(previous.metadata.get("as_of")))
-    except (TypeError, ValueError):
-        return None
-    since = Timeline(earlier).cutoff_second
-    if not (_same_history(previous, simulation) and earlier <= simulation.timeline.as_of):
+    since = window_start(previous.metadata.get("as_of"), simulation.timeline)
+    if since is None or not _same_history(previous, simulation):
         return None
     tables = simulation.tables(source, since_second=since)
     if previous.columns != {name: table.column_names for name, table in tables.items()}:
@@ -189,6 +185,22 @@ def _changed_since(path: Path, source: str, simulation: Simulation) -> dict[str,
         return None
     known = LastWritten.of(path)
     return dict(known.rows) if known else None
+
+
+def window_start(previous_as_of: object, timeline: Timeline) -> int | None:
+    """The cutoff second of the instant a file holds (its `as_of`), when `timeline` cuts the
+    history at that second or later; None otherwise. The history counts in local time: when
+    the clocks go back, a later instant can come before an earlier one in local time (02:30
+    summer time, then 02:10 winter time); rows would then have to go, which only a comparison
+    of the keys finds."""
+    try:
+        instant = datetime.fromisoformat(str(previous_as_of))
+    except ValueError:
+        return None
+    if instant.tzinfo is None:  # not an instant this platform wrote
+        return None
+    since = Timeline(instant).cutoff_second
+    return since if since <= timeline.cutoff_second else None
 
 
 def _same_history(previous: PreviousExtract | WrittenExtract, simulation: Simulation) -> bool:
