@@ -169,8 +169,11 @@ def _changed_since(path: Path, source: str, simulation: Simulation) -> dict[str,
     if source != "app":
         return None
     written = LastWritten.untouched(path)
-    previous = previous_extract(path) if written is not None else None
-    if written is None or previous is None:
+    if written is None:
+        return None
+    # What this process remembers of the file, as _brought_forward does; else its own row.
+    previous = LastWritten.of(path) or previous_extract(path)
+    if previous is None:
         return None
     since = window_start(previous.metadata.get("as_of"), simulation.timeline)
     if since is None or not _same_history(previous, simulation):
