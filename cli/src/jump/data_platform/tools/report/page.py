@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -67,7 +68,10 @@ def write_report(settings: Settings, published_at: int | dt.datetime | None = No
     return BuiltReport(target, len(html.encode("utf-8")), time.perf_counter() - started)
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
+    """One per process: the template is compiled once (a tenth of a second), not at every
+    report a long-running scheduler writes."""
     environment = jinja2.Environment(
         loader=jinja2.FunctionLoader(lambda name: (_TEMPLATES / name).read_text("utf-8")),
         autoescape=True,
