@@ -3,8 +3,11 @@ measure of the run against its limit, met or missed, and the steps' ratios read 
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 from benchmarks import bench, goals
-from benchmarks.measure import Measure
+from benchmarks.measure import Measure, run_step
 
 HISTORY: dict[str, float | int] = {
     "full_rebuild_one_process_seconds": 19.54,
@@ -76,3 +79,17 @@ def test_the_docs_table_ends_with_the_goals_of_the_run() -> None:
 def test_memory_reads_in_whole_mebibytes() -> None:
     row = goals.GoalResult(goals.PEAK_MEMORY, 988.25).row()
     assert row == "| peak memory of a step (1.2 GiB) | 988 MiB | under 1,229 MiB | met |"
+
+
+def test_each_run_of_the_load_measure_loads_every_row(tmp_path: Path) -> None:
+    """A repeat of the bench's load is a real load: a plain `load` after the first would find
+    the files unchanged and write nothing, and the median would time that no-op."""
+    run_step(tmp_path, "extract", "--scale", "1", "--as-of", "2024-06-30")
+    bench.load_measure(tmp_path, 3)
+    with duckdb.connect(str(tmp_path / "lakehouse" / "lakehouse.duckdb"), read_only=True) as db:
+        loads = db.execute(
+            "select load_id, sum(rows_inserted), sum(rows_total) from platform.loads"
+            " group by load_id order by load_id"
+        ).fetchall()
+    assert len(loads) == 3
+    assert all(inserted == total > 0 for _, inserted, total in loads)
