@@ -38,8 +38,10 @@
 {%- endmacro %}
 
 
-{% macro freelancer_inputs_relation(suffix) -%}
-    {{ return(this.incorporate(path={"identifier": this.identifier ~ suffix})) }}
+{#- The table `suffix` names beside a mart: `mart` (a relation), else the model being built. -#}
+{% macro freelancer_inputs_relation(suffix, mart=none) -%}
+    {%- set mart = mart if mart is not none else this -%}
+    {{ return(mart.incorporate(path={"identifier": mart.identifier ~ suffix})) }}
 {%- endmacro %}
 
 
@@ -98,10 +100,11 @@ left join invoices on freelancers.freelancer_id = invoices.freelancer_id
     finds them. No `this` in a unit test: the rows given are the whole input. -#}
 {% macro previous_freelancer_inputs() -%}
     {%- if this is not none and is_incremental() -%}
+        {%- set previous = freelancer_inputs_relation('__inputs') -%}
         {{ return(adapter.get_relation(
-            database=this.database,
-            schema=this.schema,
-            identifier=this.identifier ~ '__inputs'
+            database=previous.database,
+            schema=previous.schema,
+            identifier=previous.identifier
         )) }}
     {%- endif -%}
     {{ return(none) }}

@@ -3,8 +3,9 @@
     `recomputed_only` (a mart incremental by freelancer, macros/freelancer_inputs.sql): only the
     keys found among the rows of the freelancers this build recomputed, all of their rows
     included, so that a recomputed row duplicating a row kept from an earlier build is found
-    too. The rows kept were checked by the build that wrote them. Every row is checked when the
-    mart's fingerprints do not say what was recomputed (a first build, Spark). -#}
+    too. The rows kept were checked by the build that wrote them (a first build or a full
+    refresh recomputes every freelancer). Every row is checked when the mart's fingerprints do
+    not say what was recomputed (Spark, or fingerprints kept before they said it). -#}
 {% test unique_combination(model, columns, recomputed_only=false) %}
     {%- set recomputed = recomputed_freelancers(model) if recomputed_only else none %}
     select {{ columns | join(', ') }}, count(*) as row_count
@@ -21,24 +22,22 @@
 
 
 {#- The query of the freelancers the last build of `model` recomputed, from the fingerprints it
-    kept (`<model>__inputs`); none when there are none to read. -#}
+    kept (`<model>__inputs`); none when there are none to read. The catalog is asked, not dbt's
+    relation cache: a post-hook renamed the table during this build. -#}
 {% macro recomputed_freelancers(model) -%}
     {%- if not execute or target.type == 'spark' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set inputs = model.identifier ~ '__inputs' -%}
-    {#- Asked of the catalog, not of dbt's relation cache: the post-hook renamed the table. -#}
+    {%- set inputs = freelancer_inputs_relation('__inputs', mart=model) -%}
+    {#- Not adapter.get_columns_in_relation: its DESCRIBE fails on a table that is not there. -#}
     {%- set found = run_query(
         "select count(*) from information_schema.columns"
-        ~ " where table_catalog = '" ~ model.database ~ "'"
-        ~ " and table_schema = '" ~ model.schema ~ "'"
-        ~ " and table_name = '" ~ inputs ~ "' and column_name = 'recomputed'"
+        ~ " where table_catalog = '" ~ inputs.database ~ "'"
+        ~ " and table_schema = '" ~ inputs.schema ~ "'"
+        ~ " and table_name = '" ~ inputs.identifier ~ "' and column_name = 'recomputed'"
     ) -%}
     {%- if found.rows[0][0] == 0 -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(
-        "select freelancer_id from " ~ model.incorporate(path={"identifier": inputs})
-        ~ " where recomputed"
-    ) }}
+    {{ return("select freelancer_id from " ~ inputs ~ " where recomputed") }}
 {%- endmacro %}
