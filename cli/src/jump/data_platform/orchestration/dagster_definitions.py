@@ -190,8 +190,7 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
                 built = publish.built_relations(lakehouse, plan)
                 run.publication_id = publish.publish_layers(lakehouse, plan, built, run.started_at)
                 run.published = True
-                storage_publish.release(writer)
-                storage_publish.archive(settings, run.publication_id)
+                storage_publish.hand_over(writer, run.publication_id)
                 expire_publications(settings)
                 run.finish(SUCCEEDED)
             except Exception as error:

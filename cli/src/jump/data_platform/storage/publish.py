@@ -6,8 +6,10 @@ and the readers' file is replaced whole by a copy of the writer's.
 - `release` checkpoints the writer's file, copies it beside the readers' file, fsyncs, and
   renames it over `lakehouse.duckdb`: a reader that has the old file open keeps it (its inode)
   and never blocks the writer; the next reader opens the new one.
-- `archive` then writes the marts of that publication to `publications/<id>/` (Parquet and a
+- `archive` writes the marts of that publication to `publications/<id>/` (Parquet and a
   manifest), under a temporary name renamed into place.
+- `hand_over`, after each publish, does both side by side: the copy of the file (the disk) and
+  the Parquet files (DuckDB, on the other core) overlap.
 - `catch_up`, when a writer starts, finishes what a killed writer left: a committed publication
   not archived yet, or not released yet.
 """
@@ -20,6 +22,7 @@ import json
 import os
 import shutil
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -310,13 +313,36 @@ def _earlier_months(
     return (folder / folder_name, figures) if figures and (folder / folder_name).is_dir() else None
 
 
+def hand_over(session: _Session, publication_id: int) -> None:
+    """Release the publication to readers and archive it, side by side. The archive's error,
+    if any, is raised once readers have the file; a failed release raises its own (the archive
+    has ended by then: `catch_up` finishes whichever a kill interrupted)."""
+    _checkpoint(session.settings.writer_lakehouse_file)  # before any other connection opens it
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
+        kept = pool.submit(archive, session.settings, publication_id)
+        _replace_readers_file(session)  # on an error, leaving the block waits for the archive
+    kept.result()
+
+
 def release(session: _Session) -> None:
     """Make the writer's file, as it is now, the file readers open: copied beside it, fsynced,
     renamed over it. Only a closed, checkpointed file is copied (no write-ahead log)."""
-    settings = session.settings
-    writer, target = settings.writer_lakehouse_file, settings.lakehouse_file
+    _checkpoint(session.settings.writer_lakehouse_file)
+    _replace_readers_file(session)
+
+
+def _checkpoint(writer: Path) -> None:
+    """Fold the write-ahead log into the file. DuckDB refuses a checkpoint while another
+    connection has a transaction open, so it comes before the archive opens the file."""
     with open_lakehouse(writer) as connection:
         connection.execute("checkpoint")
+
+
+def _replace_readers_file(session: _Session) -> None:
+    """Copy the checkpointed writer's file beside the readers' file, fsync, rename over it.
+    It only reads the writer's file: the archive may read it meanwhile."""
+    settings = session.settings
+    writer, target = settings.writer_lakehouse_file, settings.lakehouse_file
     if writer.with_name(writer.name + ".wal").exists():
         raise DataPlatformError(
             f"cannot publish {writer}: its write-ahead log was not checkpointed"

@@ -265,10 +265,9 @@ def run_transform(
                 run.published = True
                 save_warnings(settings.standing_warnings_file, run.warned)
                 # Readers see the publication from here: the readers' file replaced whole,
-                # then the publication kept as Parquet (a kill before either leaves it to the
-                # next writer, storage/publish.py: catch_up).
-                storage_publish.release(writer)
-                storage_publish.archive(settings, run.publication_id)
+                # while the publication is kept as Parquet (a kill before either ends leaves
+                # it to the next writer, storage/publish.py: catch_up).
+                storage_publish.hand_over(writer, run.publication_id)
                 expire_publications(settings)
                 logger.info(
                     "published %s as publication %d in %.3f s",
