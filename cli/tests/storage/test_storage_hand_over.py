@@ -1,6 +1,7 @@
-"""After each publish, `hand_over` gives readers the new file and keeps the publication as
-Parquet side by side: the copy of the file and the Parquet files overlap, and an error of either
-still says what failed once the other is done."""
+"""After each publish, `hand_over` gives readers the new file while the publication is kept as
+Parquet in the background: the copy of the file, the Parquet files and a step that only reads
+(the report) overlap; a step that writes, and the writer's session's end, wait for the archive,
+and its error is raised then."""
 
 from __future__ import annotations
 
@@ -65,6 +66,33 @@ def test_readers_get_the_file_while_the_publication_is_kept(
             f"select turnover from read_parquet('{kept / 'marts.m.parquet'}')"
         ).fetchall()
     assert rows == [(100,)]
+
+
+def test_a_reading_step_runs_during_the_archive_and_a_writing_step_waits_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_folder=tmp_path)
+    proceed, kept = threading.Event(), threading.Event()
+    archive = publish.archive
+
+    def held_archive(*args: object) -> Path:
+        assert proceed.wait(WAIT)
+        folder = archive(*args)  # type: ignore[arg-type]
+        kept.set()
+        return folder
+
+    with writer_session(settings, "refresh"):
+        with writer_session(settings, "transform") as session:
+            publication = _published(settings, 3)
+            monkeypatch.setattr(publish, "archive", held_archive)
+            publish.hand_over(session, publication)
+        with writer_session(settings, "report", writes=False):
+            assert _readers_turnover(settings) == 3  # the report's data, the archive held
+            assert not kept.is_set()
+            proceed.set()
+        with writer_session(settings, "load"):
+            assert kept.is_set()
+    assert (settings.publication_folder(publication) / publish.MANIFEST).is_file()
 
 
 def test_a_failed_archive_is_raised_once_readers_have_the_file(

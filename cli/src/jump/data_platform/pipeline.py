@@ -181,7 +181,8 @@ def refresh(
                     status = "stopped"
                     break
                 current = step
-                with writer_session(settings, step):
+                # The report reads the readers' file: it runs while the publication is kept.
+                with writer_session(settings, step, writes=step != "report"):
                     _run_step(run, step, selected, as_of)
                 run.steps.append(step)
     except _StopRequestedError:

@@ -10,7 +10,7 @@ from jump.data_platform.cli.context import RunContext, pass_run_context
 from jump.data_platform.cli.options import project_dir_option
 from jump.data_platform.cli.report import refresh_report
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.storage.writer import writer_lakehouse
+from jump.data_platform.storage.writer import writer_lakehouse, writer_session
 from jump.data_platform.tools.report_freshness import report_is_current
 from jump.data_platform.transform.dbt_import import start_importing_dbt
 from jump.data_platform.transform.dbt_project import find_dbt_project
@@ -60,29 +60,33 @@ def transform(
         return
     if full_refresh:  # it builds whatever changed: dbt imports while the sources are checked
         start_importing_dbt()
-    lakehouse = writer_lakehouse(run.settings)
-    check_sources(lakehouse)
-    title = f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"
-    with build_progress(run.reporter, title) as on_event:
-        summary = run_transform(
-            run.settings, project, selected, full_refresh=full_refresh, on_event=on_event
-        )
-    print_summary(run.reporter, summary)
-    if summary.up_to_date:
+    # One writer's session for the build and the report: the report is written while the
+    # publication is kept as Parquet (storage/publish.py: hand_over).
+    with writer_session(run.settings, "transform"):
+        lakehouse = writer_lakehouse(run.settings)
+        check_sources(lakehouse)
+        title = f"Transforming {lakehouse} ({', '.join(selected)}) with dbt"
+        with build_progress(run.reporter, title) as on_event:
+            summary = run_transform(
+                run.settings, project, selected, full_refresh=full_refresh, on_event=on_event
+            )
+        print_summary(run.reporter, summary)
+        if summary.up_to_date:
+            run.reporter.info(
+                "Nothing changed since the last publication (no source table, no file of the dbt "
+                f"project): nothing rebuilt; readers keep {run.settings.lakehouse_file}"
+            )
+            if not report_is_current(run.settings):
+                refresh_report(run.settings, run.reporter)
+            return
+        if not summary.success:
+            raise DataPlatformError(
+                f"transform failed: {failure_message(summary)}; nothing was published (readers "
+                f"still see the previous {', '.join(selected)}); dbt's log is in "
+                f"{run.settings.dbt_logs_folder}"
+            )
         run.reporter.info(
-            "Nothing changed since the last publication (no source table, no file of the dbt "
-            f"project): nothing rebuilt; readers keep {run.settings.lakehouse_file}"
+            f"Published {', '.join(summary.layers)} as publication {summary.publication_id} in "
+            f"{run.settings.lakehouse_file}"
         )
-        if not report_is_current(run.settings):
-            refresh_report(run.settings, run.reporter)
-        return
-    if not summary.success:
-        raise DataPlatformError(
-            f"transform failed: {failure_message(summary)}; nothing was published (readers still see "
-            f"the previous {', '.join(selected)}); dbt's log is in {run.settings.dbt_logs_folder}"
-        )
-    run.reporter.info(
-        f"Published {', '.join(summary.layers)} as publication {summary.publication_id} in "
-        f"{run.settings.lakehouse_file}"
-    )
-    refresh_report(run.settings, run.reporter)
+        refresh_report(run.settings, run.reporter)

@@ -190,8 +190,9 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
                 built = publish.built_relations(lakehouse, plan)
                 run.publication_id = publish.publish_layers(lakehouse, plan, built, run.started_at)
                 run.published = True
-                storage_publish.hand_over(writer, run.publication_id)
-                expire_publications(settings)
+                storage_publish.hand_over(
+                    writer, run.publication_id, then=lambda: expire_publications(settings)
+                )
                 run.finish(SUCCEEDED)
             except Exception as error:
                 run.finish(FAILED, f"dbt build through Dagster failed: {first_line(error)}")

@@ -8,8 +8,8 @@ and the readers' file is replaced whole by a copy of the writer's.
   and never blocks the writer; the next reader opens the new one.
 - `archive` writes the marts of that publication to `publications/<id>/` (Parquet and a
   manifest), under a temporary name renamed into place.
-- `hand_over`, after each publish, does both side by side: the copy of the file (the disk) and
-  the Parquet files (DuckDB, on the other core) overlap.
+- `hand_over`, after each publish, releases while it archives in the background: the copy of
+  the file (the disk), the Parquet files (DuckDB, on the other core) and the report overlap.
 - `catch_up`, when a writer starts, finishes what a killed writer left: a committed publication
   not archived yet, or not released yet.
 """
@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -313,15 +313,27 @@ def _earlier_months(
     return (folder / folder_name, figures) if figures and (folder / folder_name).is_dir() else None
 
 
-def hand_over(session: _Session, publication_id: int) -> None:
-    """Release the publication to readers and archive it, side by side. The archive's error,
-    if any, is raised once readers have the file; a failed release raises its own (the archive
-    has ended by then: `catch_up` finishes whichever a kill interrupted)."""
+def hand_over(
+    session: _Session, publication_id: int, then: Callable[[], object] | None = None
+) -> None:
+    """Release the publication to readers while it is archived in the background, then `then`
+    in the same thread (the expiry: it opens the writer's file read-only, which DuckDB refuses
+    while the archive holds it read-write). The copy of the file (the disk) and the Parquet
+    files (DuckDB, on the other core) overlap, and so does whatever the session does next
+    without writing (the report). The session waits for the archive before a step that writes
+    and before it ends, and raises the archive's error then (storage/writer.py); `catch_up`
+    finishes whichever a kill interrupted."""
     _checkpoint(session.settings.writer_lakehouse_file)  # before any other connection opens it
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
-        kept = pool.submit(archive, session.settings, publication_id)
-        _replace_readers_file(session)  # on an error, leaving the block waits for the archive
-    kept.result()
+
+    def keep() -> None:
+        archive(session.settings, publication_id)
+        if then is not None:
+            then()
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
+    session.background = pool.submit(keep)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    _replace_readers_file(session)
 
 
 def release(session: _Session) -> None:

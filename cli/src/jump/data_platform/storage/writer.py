@@ -14,10 +14,12 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import shutil
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -59,7 +61,11 @@ class _Session:
     record: WriterRecord
     dirty: bool = False  # written since the readers' file was last released
     nested: list[str] = field(default_factory=list)
+    # The archive of the session's last publication while it is written (publish.hand_over).
+    background: Future[None] | None = None
 
+
+logger = logging.getLogger("jump.data_platform")
 
 _current: _Session | None = None
 # The writer's and readers' files as the last session of this process left them, caught up (a
@@ -80,16 +86,23 @@ def _command_line() -> str:
 
 
 @contextlib.contextmanager
-def writer_session(settings: Settings, step: str, *, release: bool = False) -> Iterator[_Session]:
+def writer_session(
+    settings: Settings, step: str, *, release: bool = False, writes: bool = True
+) -> Iterator[_Session]:
     """Hold the writer's lock while `step` runs (re-entrant in one process: a refresh holds it
     across its load and transform, which only update the step).
 
     `release`: when this is the outermost session and it ends without error, hand what was
     written to readers (`storage.publish.release`) if anything was.
+    `writes`: False for a nested step that leaves the writer's file alone (the report, which
+    reads the readers' file): it runs while the last publication is archived. Any other step,
+    and the session's end, first wait for that archive and raise its error.
     """
     global _current
     if _current is not None and _current.settings.writer_folder == settings.writer_folder:
         session = _current
+        if writes:
+            wait_for_background(session)
         previous = session.record.step
         _set_step(session, step)
         try:
@@ -121,13 +134,33 @@ def writer_session(settings: Settings, step: str, *, release: bool = False) -> I
             if left != _identities(settings):
                 publish.catch_up(session)
             yield session
+            wait_for_background(session)
             if release and session.dirty:
                 publish.release(session)
             _left_caught_up[settings.writer_folder] = _identities(settings)
         finally:
             _current = None
+            _drain(session)  # after an error: the archive ends before the lock is released
     finally:
         handle.close()  # releases the lock
+
+
+def wait_for_background(session: _Session) -> None:
+    """Wait for the session's background archive, if any, and raise its error."""
+    pending, session.background = session.background, None
+    if pending is not None:
+        pending.result()
+
+
+def _drain(session: _Session) -> None:
+    """Wait for a background archive on the way out of a failed session: its own error is
+    logged, not raised over the one that ended the session."""
+    pending, session.background = session.background, None
+    if pending is None:
+        return
+    wait([pending])
+    if pending.exception() is not None:
+        logger.warning("the last publication was not kept: %s", pending.exception())
 
 
 def _identities(settings: Settings) -> tuple[str, str]:

@@ -267,8 +267,9 @@ def run_transform(
                 # Readers see the publication from here: the readers' file replaced whole,
                 # while the publication is kept as Parquet (a kill before either ends leaves
                 # it to the next writer, storage/publish.py: catch_up).
-                storage_publish.hand_over(writer, run.publication_id)
-                expire_publications(settings)
+                storage_publish.hand_over(
+                    writer, run.publication_id, then=lambda: expire_publications(settings)
+                )
                 logger.info(
                     "published %s as publication %d in %.3f s",
                     ", ".join(plan.layers),
