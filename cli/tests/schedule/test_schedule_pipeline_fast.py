@@ -3,7 +3,9 @@ nothing changed (the slow end-to-end sibling: test_schedule_pipeline.py)."""
 
 from __future__ import annotations
 
+import threading
 import types
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,9 @@ from typing import Any
 import pytest
 
 from jump.data_platform import pipeline
+from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.settings import Settings
+from jump.data_platform.storage.writer import current_session
 from jump.data_platform.transform.dbt_import import start_importing_dbt
 from jump.data_platform.transform.run_record import SUCCEEDED, TransformRun
 
@@ -86,3 +90,55 @@ def test_the_load_of_a_refresh_starts_importing_dbt_for_the_transform(
     )
     assert outcome.succeeded, outcome.error
     assert given == [start_importing_dbt]
+
+
+@pytest.mark.parametrize("archive_fails", [False, True])
+def test_the_report_is_written_while_the_publication_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, archive_fails: bool
+) -> None:
+    """The transform leaves its archive running in the writer's session
+    (storage.publish.hand_over); the report, which reads the readers' file, runs meanwhile,
+    and the refresh ends once the archive has: a failed archive fails it at its transform."""
+    settings = Settings(data_folder=tmp_path)
+    report_written = threading.Event()
+    seen_while_archiving: list[bool] = []
+
+    def archive() -> None:
+        assert report_written.wait(20), "the report waited for the archive"
+        if archive_fails:
+            raise DataPlatformError("cannot keep publication 1: No space left on device")
+
+    def transform(*args: Any, **kwargs: Any) -> TransformRun:
+        session = current_session(settings)
+        assert session is not None
+        pool = ThreadPoolExecutor(max_workers=1)
+        session.background = pool.submit(archive)
+        pool.shutdown(wait=False)
+        run = TransformRun(layers=("marts",))
+        run.finish(SUCCEEDED)
+        return run
+
+    def report(settings: Settings) -> Path:
+        session = current_session(settings)
+        assert session is not None
+        assert session.background is not None
+        seen_while_archiving.append(not session.background.done())
+        report_written.set()
+        return settings.report_file
+
+    monkeypatch.setattr(pipeline, "extract_step", lambda *args, **kwargs: None)
+    monkeypatch.setattr(
+        pipeline, "load_sources", lambda *args, **kwargs: types.SimpleNamespace(changed=0)
+    )
+    monkeypatch.setattr(pipeline, "check_sources", lambda *args, **kwargs: None)
+    monkeypatch.setattr(pipeline, "_with_unloaded", lambda settings, selected: selected)
+    monkeypatch.setattr(pipeline, "run_transform", transform)
+    monkeypatch.setattr(pipeline, "build_report", report)
+    outcome = pipeline.refresh(settings, ["app"], datetime(2026, 11, 26, 10, tzinfo=UTC))
+    assert seen_while_archiving == [True]
+    assert outcome.steps == ("extract", "load", "transform", "report")
+    if archive_fails:
+        assert outcome.failed_step == "transform"
+        assert outcome.error == "cannot keep publication 1: No space left on device"
+    else:
+        assert outcome.succeeded, outcome.error

@@ -24,7 +24,11 @@ from jump.data_platform.settings import Settings
 from jump.data_platform.sources.contract import SOURCE_NAMES, lakehouse_table
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.timeline import COMPANY_TIME_ZONE
-from jump.data_platform.storage.writer import writer_lakehouse, writer_session
+from jump.data_platform.storage.writer import (
+    wait_for_background,
+    writer_lakehouse,
+    writer_session,
+)
 from jump.data_platform.tools.report import build_report
 from jump.data_platform.tools.report_freshness import report_is_current
 from jump.data_platform.transform.dbt_import import start_importing_dbt
@@ -172,7 +176,7 @@ def refresh(
         with contextlib.ExitStack() as writing:
             # One writer at a time: the refresh holds the writer's lock from its extract to
             # its report, so `status` can say which step runs (storage/writer.py).
-            run.waiting_for_lock(
+            session = run.waiting_for_lock(
                 "refresh", lambda: writing.enter_context(writer_session(settings, "start"))
             )
             selected = run.waiting_for_lock("refresh", lambda: _with_unloaded(settings, selected))
@@ -185,6 +189,8 @@ def refresh(
                 with writer_session(settings, step, writes=step != "report"):
                     _run_step(run, step, selected, as_of)
                 run.steps.append(step)
+            current = "transform"  # the archive of its publication, which ran beside the report
+            wait_for_background(session)
     except _StopRequestedError:
         status = "stopped"
     except DataPlatformError as failure:

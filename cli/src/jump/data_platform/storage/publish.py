@@ -323,6 +323,8 @@ def hand_over(
     without writing (the report). The session waits for the archive before a step that writes
     and before it ends, and raises the archive's error then (storage/writer.py); `catch_up`
     finishes whichever a kill interrupted."""
+    if session.background is not None:  # the archive of a publication before this one
+        session.background.result()
     _checkpoint(session.settings.writer_lakehouse_file)  # before any other connection opens it
 
     def keep() -> None:
