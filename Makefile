@@ -39,7 +39,7 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-.PHONY: help all venv venv-spark run test test-slow test-all lint cli-reference usage-examples bench bench-history bench-month build extract load transform refresh report schedule query clean
+.PHONY: help all venv venv-spark run test test-slow test-browser test-all lint cli-reference usage-examples bench bench-history bench-month build extract load transform refresh report schedule query clean
 
 help: ## List every target with one line each, by where it runs.
 	@grep -E '^([a-z][a-z-]*:.*## |##@ )' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; \
@@ -79,13 +79,16 @@ cli-reference: $(STAMP) ## Write docs/cli.md from the commands' --help (lint che
 usage-examples: $(STAMP) ## Write docs/usage.md's examples from real runs (lint checks them).
 	cd cli && $(BIN)/python -m jump.data_platform.cli.usage_examples ../docs/usage.md
 
-test: lint ## Run the checks, then every fast test (pytest -m "not slow"; under 3 minutes).
-	cd cli && $(BIN)/pytest -m "not slow" -n $(TEST_WORKERS)
+test: lint ## Run the checks, then every fast test (pytest -m "not slow and not browser"; under 3 minutes).
+	cd cli && $(BIN)/pytest -m "not slow and not browser" -n $(TEST_WORKERS)
 
 test-slow: $(STAMP) ## Run the slow end-to-end suites (kills, long histories, real processes).
 	cd cli && $(BIN)/pytest -m slow -n $(TEST_WORKERS)
 
-test-all: test test-slow ## Run the checks, then every test, fast and slow (what CI runs).
+test-browser: $(STAMP) ## Run the report in a real browser (Debian's chromium; skipped without it).
+	cd cli && $(BIN)/pytest -m browser -n $(TEST_WORKERS)
+
+test-all: test test-slow test-browser ## Run the checks, then every test (what CI runs).
 
 bench: $(STAMP) ## Measure each step at growing scales, then issue 24's goals (BENCH_ARGS=--max-scale 10).
 	cd cli && $(BIN)/python -m benchmarks.bench $(BENCH_ARGS)

@@ -175,7 +175,8 @@ def test_test_runs_lint_then_pytest_from_cli_with_any_venv(tmp_path: Path) -> No
     lint = next(i for i, c in enumerate(commands) if "ruff check" in c)
     pytest_ = next(i for i, c in enumerate(commands) if f"{venv}/bin/pytest" in c)
     assert lint < pytest_
-    # The slow suites are make test-slow's; the fast ones run on every core.
-    assert commands[pytest_].endswith('-m "not slow" -n auto')
+    # The slow suites are make test-slow's, the browser's make test-browser's; the fast ones
+    # run on every core.
+    assert commands[pytest_].endswith('-m "not slow and not browser" -n auto')
     assert commands[lint].startswith("cd cli && ")
     assert f"{venv}/bin/mypy" in commands[lint]

@@ -24,6 +24,10 @@ import pytest
 
 from support.cli import Run
 
+# Their own stage (make test-browser, .ci/browser.sh), not make test: a page in chromium takes
+# half a minute of make test's three, and CI installs chromium for this stage only.
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--no-sandbox",
