@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import types
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,14 +48,7 @@ def test_the_report_is_rebuilt_only_after_a_publication(
         reports.append(settings.report_file)
         return settings.report_file
 
-    monkeypatch.setattr(pipeline, "extract_step", lambda *args, **kwargs: None)
-    monkeypatch.setattr(
-        pipeline, "load_sources", lambda *args, **kwargs: types.SimpleNamespace(changed=0)
-    )
-    monkeypatch.setattr(pipeline, "check_sources", lambda *args, **kwargs: None)
-    monkeypatch.setattr(pipeline, "_with_unloaded", lambda settings, selected: selected)
-    monkeypatch.setattr(pipeline, "run_transform", transform)
-    monkeypatch.setattr(pipeline, "build_report", report)
+    _replace_steps(monkeypatch, transform, report)
     monkeypatch.setattr(pipeline, "report_is_current", lambda settings: report_current)
     outcome = pipeline.refresh(settings, ["app"], datetime(2026, 11, 26, 10, tzinfo=UTC))
     assert outcome.succeeded, outcome.error
@@ -126,14 +120,7 @@ def test_the_report_is_written_while_the_publication_is_kept(
         report_written.set()
         return settings.report_file
 
-    monkeypatch.setattr(pipeline, "extract_step", lambda *args, **kwargs: None)
-    monkeypatch.setattr(
-        pipeline, "load_sources", lambda *args, **kwargs: types.SimpleNamespace(changed=0)
-    )
-    monkeypatch.setattr(pipeline, "check_sources", lambda *args, **kwargs: None)
-    monkeypatch.setattr(pipeline, "_with_unloaded", lambda settings, selected: selected)
-    monkeypatch.setattr(pipeline, "run_transform", transform)
-    monkeypatch.setattr(pipeline, "build_report", report)
+    _replace_steps(monkeypatch, transform, report)
     outcome = pipeline.refresh(settings, ["app"], datetime(2026, 11, 26, 10, tzinfo=UTC))
     assert seen_while_archiving == [True]
     assert outcome.steps == ("extract", "load", "transform", "report")
@@ -142,3 +129,20 @@ def test_the_report_is_written_while_the_publication_is_kept(
         assert outcome.error == "cannot keep publication 1: No space left on device"
     else:
         assert outcome.succeeded, outcome.error
+
+
+def _replace_steps(
+    monkeypatch: pytest.MonkeyPatch,
+    transform: Callable[..., TransformRun],
+    report: Callable[[Settings], Path],
+) -> None:
+    """A refresh whose extract and load do nothing, with `transform` and `report` as its
+    transform and report."""
+    monkeypatch.setattr(pipeline, "extract_step", lambda *args, **kwargs: None)
+    monkeypatch.setattr(
+        pipeline, "load_sources", lambda *args, **kwargs: types.SimpleNamespace(changed=0)
+    )
+    monkeypatch.setattr(pipeline, "check_sources", lambda *args, **kwargs: None)
+    monkeypatch.setattr(pipeline, "_with_unloaded", lambda settings, selected: selected)
+    monkeypatch.setattr(pipeline, "run_transform", transform)
+    monkeypatch.setattr(pipeline, "build_report", report)
