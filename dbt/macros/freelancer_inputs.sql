@@ -33,15 +33,8 @@
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook=["{{ stage_freelancer_inputs() }}", "{{ delete_changed_freelancers() }}"],
-        post_hook=["{{ drop_previous_freelancer_inputs() }}", "{{ keep_freelancer_inputs() }}"]
+        post_hook=["{{ drop_previous_inputs() }}", "{{ keep_freelancer_inputs() }}"]
     ) }}
-{%- endmacro %}
-
-
-{#- The table `suffix` names beside a mart: `mart` (a relation), else the model being built. -#}
-{% macro freelancer_inputs_relation(suffix, mart=none) -%}
-    {%- set mart = mart if mart is not none else this -%}
-    {{ return(mart.incorporate(path={"identifier": mart.identifier ~ suffix})) }}
 {%- endmacro %}
 
 
@@ -96,26 +89,11 @@ left join invoices on freelancers.freelancer_id = invoices.freelancer_id
 {%- endmacro %}
 
 
-{#- The fingerprints of the build before this one: none but in an incremental build that
-    finds them. No `this` in a unit test: the rows given are the whole input. -#}
-{% macro previous_freelancer_inputs() -%}
-    {%- if this is not none and is_incremental() -%}
-        {%- set previous = freelancer_inputs_relation('__inputs') -%}
-        {{ return(adapter.get_relation(
-            database=previous.database,
-            schema=previous.schema,
-            identifier=previous.identifier
-        )) }}
-    {%- endif -%}
-    {{ return(none) }}
-{%- endmacro %}
-
-
 {#- Pre-hook 1: the current fingerprints, and which of them the build recomputes. -#}
 {% macro stage_freelancer_inputs() -%}
     {%- if target.type != 'spark' -%}
-        {%- set previous = previous_freelancer_inputs() -%}
-        create or replace table {{ freelancer_inputs_relation('__inputs_next') }} as
+        {%- set previous = previous_inputs() -%}
+        create or replace table {{ inputs_relation('__inputs_next') }} as
         with current_inputs as (
             {{ freelancer_inputs() }}
         )
@@ -140,13 +118,13 @@ left join invoices on freelancers.freelancer_id = invoices.freelancer_id
 {#- A predicate on `column`: the freelancer is to be recomputed. Always true but in an
     incremental build that finds the previous fingerprints. -#}
 {% macro changed_freelancers(column='freelancer_id') -%}
-    {%- set previous = previous_freelancer_inputs() -%}
+    {%- set previous = previous_inputs() -%}
     {%- if previous is none -%}
         true
     {%- else -%}
         {{ column }} in (
             select coalesce(next_inputs.freelancer_id, previous_inputs.freelancer_id)
-            from {{ freelancer_inputs_relation('__inputs_next') }} as next_inputs
+            from {{ inputs_relation('__inputs_next') }} as next_inputs
             full outer join {{ previous }} as previous_inputs
                 on next_inputs.freelancer_id = previous_inputs.freelancer_id
             where next_inputs.fingerprint is distinct from previous_inputs.fingerprint
@@ -164,16 +142,16 @@ left join invoices on freelancers.freelancer_id = invoices.freelancer_id
 
 
 {#- Post-hooks: the fingerprints of this build are kept for the next one. -#}
-{% macro drop_previous_freelancer_inputs() -%}
+{% macro drop_previous_inputs() -%}
     {%- if target.type != 'spark' -%}
-        drop table if exists {{ freelancer_inputs_relation('__inputs') }}
+        drop table if exists {{ inputs_relation('__inputs') }}
     {%- endif -%}
 {%- endmacro %}
 
 
 {% macro keep_freelancer_inputs() -%}
     {%- if target.type != 'spark' -%}
-        alter table {{ freelancer_inputs_relation('__inputs_next') }}
+        alter table {{ inputs_relation('__inputs_next') }}
         rename to {{ adapter.quote(this.identifier ~ '__inputs') }}
     {%- endif -%}
 {%- endmacro %}

@@ -28,7 +28,7 @@
     {%- if not execute or target.type == 'spark' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set inputs = freelancer_inputs_relation('__inputs', mart=model) -%}
+    {%- set inputs = inputs_relation('__inputs', model=model) -%}
     {#- Not adapter.get_columns_in_relation: its DESCRIBE fails on a table that is not there. -#}
     {%- set found = run_query(
         "select count(*) from information_schema.columns"

@@ -75,7 +75,8 @@ def test_the_unique_test_of_an_incremental_mart_checks_the_keys_its_build_recomp
     # A first build computes every freelancer, so its unique test checks every row.
     assert everyone <= _recomputed(writer)
 
-    # One invoice corrected in the App: only its freelancer is recomputed.
+    # One invoice corrected in the App, and loaded (stamped by its load): only its freelancer
+    # is recomputed.
     with duckdb.connect(str(writer)) as connection:
         invoice, changed = connection.execute(
             "select invoice_id, freelancer_id from intermediate.invoices"
@@ -83,7 +84,7 @@ def test_the_unique_test_of_an_incremental_mart_checks_the_keys_its_build_recomp
         ).fetchone() or (None, None)
         connection.execute(
             "update sources.app__invoices set amount = amount + 1,"
-            " updated_at = '2024-06-30 12:00:00' where id = ?",
+            " updated_at = '2024-06-30 12:00:00', _loaded_at = '2024-06-30 12:05:00' where id = ?",
             [invoice],
         )
     second = run_cli(folder, "--quiet", "transform")

@@ -76,19 +76,20 @@ def test_a_lakehouse_refreshed_step_by_step_equals_one_built_at_once(tmp_path: P
             "select table_schema, table_name from information_schema.tables"
             " where table_name like '%\\_\\_inputs' escape '\\' order by all"
         ).fetchall()
-    # What each mart was built from stays beside it, in the one slot it lives in, for its next
-    # build.
+    # What each incremental model was built from stays beside it, in the one slot it lives in,
+    # for its next build.
     assert [name for _, name in kept] == [
+        "invoices__inputs",
         "freelancer_cumulative_turnover__inputs",
         "turnover_by_cohort__inputs",
     ]
     with duckdb.connect(str(stepwise.lakehouse_file), read_only=True) as connection:
         for schema, name in kept:
-            mart = name.removesuffix("__inputs")
+            model = name.removesuffix("__inputs")
             assert connection.execute(
-                "select count(*) from duckdb_views() where schema_name = 'marts'"
+                "select count(*) from duckdb_views() where schema_name = ?"
                 " and view_name = ? and sql like ?",
-                [mart, f"%{schema}%"],
+                [schema.split("__slot_")[0], model, f"%{schema}%"],
             ).fetchone() == (1,)
     with duckdb.connect(str(run.lakehouse), read_only=True) as connection:
         assert connection.execute(

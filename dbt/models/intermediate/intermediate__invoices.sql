@@ -1,9 +1,11 @@
 -- One row per invoice, tied to its job contract, freelancer and client, with its issue month.
 -- The keys of contracts, freelancers and clients are hashed once per contract or client, not
 -- once per invoice: there are several invoices per contract.
--- Incremental (the largest table): a run rebuilds only the invoices whose (id, updated_at) is
--- new, and deletes those gone from the App; what an invoice takes from its contract (freelancer,
--- entity) never changes. A full refresh gives the same rows (a test compares them).
+-- Incremental (the largest table): a run rebuilds only the invoices a load inserted or changed
+-- since the last build - their load stamp is not among those the table consumed
+-- (macros/kept_inputs.sql) - and deletes those gone from the App; what an invoice takes from
+-- its contract (freelancer, entity) never changes. A full refresh gives the same rows (a test
+-- compares them).
 {#- Spark's Parquet tables take no delete+insert: there the model is a table (same rows). -#}
 {{
     config(
@@ -12,15 +14,20 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} as built where not exists ("
-            ~ "select 1 from {{ ref('staging__app__invoices') }} as current_invoices "
-            ~ "where current_invoices.invoice_id = built.invoice_id){% endif %}"
+            "{{ delete_gone_rows(ref('staging__app__invoices'), 'invoice_id') }}",
+            "{{ keep_consumed_loads(ref('staging__app__invoices')) }}"
         ]
     )
 }}
+{%- set unconsumed = unconsumed_loads(ref('staging__app__invoices'), 'current_invoices') %}
 with invoices as (
     select * from {{ ref('staging__app__invoices') }}
-    {% if is_incremental() %}
+    {% if unconsumed is not none %}
+        as current_invoices
+        where {{ unconsumed }}
+    {% elif is_incremental() %}
+        -- A table built before it kept its stamps: the invoices whose (id, updated_at) it
+        -- does not hold.
         as current_invoices
         where not exists (
             select 1 from {{ this }} as built

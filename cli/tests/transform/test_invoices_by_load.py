@@ -1,0 +1,158 @@
+"""intermediate.invoices is incremental by load (dbt/macros/kept_inputs.sql): a build reads only
+the invoices whose load stamp (`_loaded_at`) it has not consumed, keeps the stamps it consumed
+beside the table (`invoices__inputs`), and deletes the invoices gone from the App. A table built
+before it kept its stamps is caught up by (invoice_id, updated_at), as before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from jump.data_platform.settings import Settings
+from support.cli import run_cli
+from transform.conftest import handmade_folder
+
+COMPILED = "intermediate__invoices"
+
+
+def _slot(connection: duckdb.DuckDBPyConnection) -> str:
+    (schema,) = connection.execute(
+        "select table_schema from information_schema.tables where table_name = 'invoices__inputs'"
+    ).fetchone() or (None,)
+    assert schema is not None, "no stamps kept beside intermediate.invoices"
+    return str(schema)
+
+
+def _consumed(writer: Path) -> list[Any]:
+    with duckdb.connect(str(writer), read_only=True) as connection:
+        return [
+            stamp
+            for (stamp,) in connection.execute(
+                f"select _loaded_at from {_slot(connection)}.invoices__inputs order by all"
+            ).fetchall()
+        ]
+
+
+def _stamps(writer: Path) -> list[Any]:
+    with duckdb.connect(str(writer), read_only=True) as connection:
+        return [
+            stamp
+            for (stamp,) in connection.execute(
+                "select distinct _loaded_at from sources.app__invoices order by all"
+            ).fetchall()
+        ]
+
+
+def _amounts(writer: Path) -> dict[int, Any]:
+    with duckdb.connect(str(writer), read_only=True) as connection:
+        rows = connection.execute("select invoice_id, amount from intermediate.invoices").fetchall()
+    return {int(invoice): amount for invoice, amount in rows}
+
+
+def _compiled(settings: Settings) -> str:
+    results = json.loads(settings.run_results_file.read_text())["results"]
+    (sql,) = [
+        result["compiled_code"]
+        for result in results
+        if result["unique_id"] == f"model.jump_data_platform.{COMPILED}"
+    ]
+    return str(sql)
+
+
+def _transform(folder: Path) -> None:
+    run = run_cli(folder, "--quiet", "transform")
+    assert run.exit_code == 0, run.stderr
+
+
+def _edit(writer: Path, *statements: str) -> None:
+    with duckdb.connect(str(writer)) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+@pytest.fixture
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(data_folder=handmade_folder(tmp_path_factory, "by_load"))
+    _transform(settings.data_folder)
+    return settings
+
+
+def test_a_build_reads_the_invoices_of_the_loads_it_has_not_consumed(built: Settings) -> None:
+    writer = built.writer_lakehouse_file
+    assert _consumed(writer) == _stamps(writer)
+    before = _amounts(writer)
+    # A load corrects invoice 3 and deletes invoice 4 (it stamps the rows it writes).
+    _edit(
+        writer,
+        "update sources.app__invoices set amount = amount + 1,"
+        " _loaded_at = '2024-07-01 08:00:00' where id = 3",
+        "delete from sources.app__invoices where id = 4",
+    )
+    _transform(built.data_folder)
+
+    # The stamp is written into the query as a constant: DuckDB filters the table as it scans.
+    assert "_loaded_at in (cast('2024-07-01 08:00:00' as timestamp))" in _compiled(built)
+    after = _amounts(writer)
+    assert after[3] == before[3] + 1
+    assert set(after) == set(before) - {4}
+    assert {key: value for key, value in after.items() if key != 3} == {
+        key: value for key, value in before.items() if key not in (3, 4)
+    }
+    assert _consumed(writer) == _stamps(writer)
+
+    # No invoice loaded since: the next build (a client renamed) reads none.
+    _edit(
+        writer,
+        "update sources.app__clients set name = 'Autre', _loaded_at = '2024-07-01 09:00:00'"
+        " where id = 1",
+    )
+    _transform(built.data_folder)
+    assert "_loaded_at in" not in _compiled(built)
+    assert _amounts(writer) == after
+
+
+def test_a_table_built_before_it_kept_its_stamps_is_caught_up_by_id_and_update(
+    built: Settings,
+) -> None:
+    writer = built.writer_lakehouse_file
+    before = _amounts(writer)
+    with duckdb.connect(str(writer)) as connection:
+        connection.execute(f"drop table {_slot(connection)}.invoices__inputs")
+    _edit(
+        writer,
+        "update sources.app__invoices set amount = amount + 1,"
+        " updated_at = '2024-07-01 08:00:00' where id = 3",
+    )
+    _transform(built.data_folder)
+
+    assert "built.updated_at = current_invoices.updated_at" in _compiled(built)
+    after = _amounts(writer)
+    assert after[3] == before[3] + 1
+    assert {key: value for key, value in after.items() if key != 3} == {
+        key: value for key, value in before.items() if key != 3
+    }
+    assert _consumed(writer) == _stamps(writer)
+
+
+def test_an_edit_no_load_stamped_fails_the_reconciliation_until_a_full_refresh(
+    built: Settings,
+) -> None:
+    writer = built.writer_lakehouse_file
+    # Sources are written by `load`, which stamps every row it writes. A row changed by hand
+    # without its stamp is not read again; the reconciliation with the sources says so.
+    _edit(writer, "update sources.app__invoices set amount = amount + 100 where id = 5")
+    before = _amounts(writer)
+    run = run_cli(built.data_folder, "transform")
+    assert run.exit_code == 1
+    assert "assert_turnover_reconciles (fail)" in run.stderr
+    assert "nothing was published" in run.stderr
+
+    run = run_cli(built.data_folder, "--quiet", "transform", "--full-refresh")
+    assert run.exit_code == 0, run.stderr
+    assert "_loaded_at in" not in _compiled(built)
+    assert _amounts(writer)[5] == before[5] + 100
+    assert _consumed(writer) == _stamps(writer)
