@@ -8,33 +8,21 @@
     What a freelancer's rows were computed from is summed up in a fingerprint: a hash of the
     user row, of the XOR of a hash of each contract and of each invoice (an XOR does not depend
     on the rows' order; a row added, changed or removed changes it), and of the calendar's
-    bounds. The fingerprints of a build are kept beside the mart, in `<mart>__inputs` (same
-    build slot, same transaction); the next build compares them with the current ones:
-      pre-hook 1  stage the current fingerprints in `<mart>__inputs_next`, each marked
-                  `recomputed` when it differs from the previous one (all of them when no
-                  previous fingerprints exist, or in a full refresh);
-      pre-hook 2  delete the rows of the freelancers whose fingerprint differs (new, changed,
-                  gone), all of them when no previous fingerprints exist;
-      model       the rows of those freelancers only (`changed_freelancers()`), appended;
-      post-hook   `<mart>__inputs_next` becomes `<mart>__inputs`.
+    bounds. The marts are incremental by part, the freelancer (macros/kept_inputs.sql: the
+    fingerprints kept as `<mart>__inputs`, the hooks, `changed_freelancers()`).
     The mart's unique test reads `recomputed` to check only the keys of the rows this build
     recomputed (macros/test_unique_combination.sql): the other rows were checked by the build
     that wrote them. A new month moves the calendar, hence every fingerprint: the whole mart is
-    recomputed once a month, and once after each month close or reopening. `dbt build --full-refresh` rebuilds it whole. A test compares a mart refreshed step
-    by step with one built at once (tests/transform/test_transform_incremental.py).
+    recomputed once a month, and once after each month close or reopening.
+    `dbt build --full-refresh` rebuilds it whole. A test compares a mart refreshed step by step
+    with one built at once (tests/transform/test_transform_incremental.py).
 
     On Spark these marts are tables (macros render nothing there).
 -#}
 
 {#- The configuration of such a mart: `{{ incremental_by_freelancer() }}` at its top. -#}
 {% macro incremental_by_freelancer() -%}
-    {{ config(
-        materialized='table' if target.type == 'spark' else 'incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook=["{{ stage_freelancer_inputs() }}", "{{ delete_changed_freelancers() }}"],
-        post_hook=["{{ drop_previous_inputs() }}", "{{ keep_freelancer_inputs() }}"]
-    ) }}
+    {{ incremental_by_part('freelancer_id', 'freelancer_inputs()') }}
 {%- endmacro %}
 
 
@@ -89,69 +77,7 @@ left join invoices on freelancers.freelancer_id = invoices.freelancer_id
 {%- endmacro %}
 
 
-{#- Pre-hook 1: the current fingerprints, and which of them the build recomputes. -#}
-{% macro stage_freelancer_inputs() -%}
-    {%- if target.type != 'spark' -%}
-        {%- set previous = previous_inputs() -%}
-        create or replace table {{ inputs_relation('__inputs_next') }} as
-        with current_inputs as (
-            {{ freelancer_inputs() }}
-        )
-
-        select
-            current_inputs.freelancer_id,
-            current_inputs.fingerprint,
-            {% if previous is none -%}
-                true
-            {%- else -%}
-                previous_inputs.fingerprint is distinct from current_inputs.fingerprint
-            {%- endif %} as recomputed
-        from current_inputs
-        {% if previous is not none -%}
-            left join {{ previous }} as previous_inputs
-                on current_inputs.freelancer_id = previous_inputs.freelancer_id
-        {%- endif %}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- A predicate on `column`: the freelancer is to be recomputed. Always true but in an
-    incremental build that finds the previous fingerprints. -#}
+{#- A predicate on `column`: the freelancer is to be recomputed (macros/kept_inputs.sql). -#}
 {% macro changed_freelancers(column='freelancer_id') -%}
-    {%- set previous = previous_inputs() -%}
-    {%- if previous is none -%}
-        true
-    {%- else -%}
-        {{ column }} in (
-            select coalesce(next_inputs.freelancer_id, previous_inputs.freelancer_id)
-            from {{ inputs_relation('__inputs_next') }} as next_inputs
-            full outer join {{ previous }} as previous_inputs
-                on next_inputs.freelancer_id = previous_inputs.freelancer_id
-            where next_inputs.fingerprint is distinct from previous_inputs.fingerprint
-        )
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- Pre-hook 2: the rows about to be recomputed go. -#}
-{% macro delete_changed_freelancers() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ changed_freelancers() }}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- Post-hooks: the fingerprints of this build are kept for the next one. -#}
-{% macro drop_previous_inputs() -%}
-    {%- if target.type != 'spark' -%}
-        drop table if exists {{ inputs_relation('__inputs') }}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{% macro keep_freelancer_inputs() -%}
-    {%- if target.type != 'spark' -%}
-        alter table {{ inputs_relation('__inputs_next') }}
-        rename to {{ adapter.quote(this.identifier ~ '__inputs') }}
-    {%- endif -%}
+    {{ return(changed_parts('freelancer_id', column)) }}
 {%- endmacro %}

@@ -4,6 +4,8 @@
       - the marts incremental by freelancer keep a fingerprint per freelancer
         (macros/freelancer_inputs.sql);
       - intermediate.invoices keeps the loads it holds the rows of (below).
+      - intermediate.invoice_reference_anomalies keeps a fingerprint per block of reference
+        numbers (macros/reference_blocks.sql).
     Publishing, `status` and `export` treat `<model>__inputs` as internal
     (cli/src/jump/data_platform/transform/publish.py).
 -#}
@@ -98,5 +100,106 @@
                 where current_rows.{{ key }} = built.{{ key }}
             )
         {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+
+{#-
+    Incremental by part: every row of the model derives from one part of its inputs (a
+    freelancer, a block of reference numbers), and nothing else. What each part's rows were
+    computed from is summed up in a fingerprint (`inputs`: a query of `key, fingerprint`), and
+    the fingerprints of a build are kept beside the model, in `<model>__inputs` (same build
+    slot, same transaction); the next build compares them with the current ones:
+      pre-hook 1  stage the current fingerprints in `<model>__inputs_next`, each marked
+                  `recomputed` when it differs from the previous one (all of them when no
+                  previous fingerprints exist, or in a full refresh);
+      pre-hook 2  delete the rows of the parts whose fingerprint differs (new, changed, gone),
+                  all of them when no previous fingerprints exist;
+      model       the rows of those parts only (`changed_parts()`), appended;
+      post-hook   `<model>__inputs_next` becomes `<model>__inputs`.
+    Comparing fingerprints rather than trusting a watermark makes a failed run in between
+    harmless. `inputs` and `row_part` are Jinja expressions, rendered when the hooks run:
+    `row_part` gives the SQL of a row's part in the model's own table, when the model does not
+    store it as `key`. On Spark the model is a table (macros render nothing there).
+-#}
+{% macro incremental_by_part(key, inputs, row_part=none) -%}
+    {%- set row_part = row_part if row_part is not none else "'" ~ key ~ "'" -%}
+    {{ config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ stage_part_inputs('" ~ key ~ "', " ~ inputs ~ ") }}",
+            "{{ delete_changed_parts('" ~ key ~ "', " ~ row_part ~ ") }}"
+        ],
+        post_hook=["{{ drop_previous_inputs() }}", "{{ keep_part_inputs() }}"]
+    ) }}
+{%- endmacro %}
+
+
+{#- Pre-hook 1: the current fingerprints, and which of them the build recomputes. -#}
+{% macro stage_part_inputs(key, inputs) -%}
+    {%- if target.type != 'spark' -%}
+        {%- set previous = previous_inputs() -%}
+        create or replace table {{ inputs_relation('__inputs_next') }} as
+        with current_inputs as (
+            {{ inputs }}
+        )
+
+        select
+            current_inputs.{{ key }},
+            current_inputs.fingerprint,
+            {% if previous is none -%}
+                true
+            {%- else -%}
+                previous_inputs.fingerprint is distinct from current_inputs.fingerprint
+            {%- endif %} as recomputed
+        from current_inputs
+        {% if previous is not none -%}
+            left join {{ previous }} as previous_inputs
+                on current_inputs.{{ key }} = previous_inputs.{{ key }}
+        {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A predicate on `expression` (a part): the part is to be recomputed. Always true but in an
+    incremental build that finds the previous fingerprints. -#}
+{% macro changed_parts(key, expression) -%}
+    {%- set previous = previous_inputs() -%}
+    {%- if previous is none -%}
+        {{ return("true") }}
+    {%- endif -%}
+    {{ return(
+        expression ~ " in (select coalesce(next_inputs." ~ key ~ ", previous_inputs." ~ key ~ ")"
+        ~ " from " ~ inputs_relation('__inputs_next') ~ " as next_inputs"
+        ~ " full outer join " ~ previous ~ " as previous_inputs"
+        ~ " on next_inputs." ~ key ~ " = previous_inputs." ~ key
+        ~ " where next_inputs.fingerprint is distinct from previous_inputs.fingerprint)"
+    ) }}
+{%- endmacro %}
+
+
+{#- Pre-hook 2: the rows about to be recomputed go. -#}
+{% macro delete_changed_parts(key, row_part) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ changed_parts(key, row_part) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post-hooks: the fingerprints of this build are kept for the next one. -#}
+{% macro drop_previous_inputs() -%}
+    {%- if target.type != 'spark' -%}
+        drop table if exists {{ inputs_relation('__inputs') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro keep_part_inputs() -%}
+    {%- if target.type != 'spark' -%}
+        alter table {{ inputs_relation('__inputs_next') }}
+        rename to {{ adapter.quote(this.identifier ~ '__inputs') }}
     {%- endif -%}
 {%- endmacro %}

@@ -196,7 +196,7 @@ def test_dbt_unit_tests_pass(handmade_run: Run, tmp_path: Path) -> None:
         close_duckdb()
     assert result.exception is None
     statuses = {str(node.node.name): str(node.status) for node in result.result.results}
-    assert len(statuses) == 16, statuses  # every `unit_tests:` entry of the project
+    assert len(statuses) == 17, statuses  # every `unit_tests:` entry of the project
     assert set(statuses.values()) == {"pass"}, statuses
 
 

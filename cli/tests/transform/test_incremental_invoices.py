@@ -1,11 +1,18 @@
-"""intermediate.invoices is incremental by load (dbt/macros/kept_inputs.sql): a build reads only
+"""The incremental models of the invoices' layer.
+
+intermediate.invoices is incremental by load (dbt/macros/kept_inputs.sql): a build reads only
 the invoices whose load stamp (`_loaded_at`) it has not consumed, keeps the stamps it consumed
 beside the table (`invoices__inputs`), and deletes the invoices gone from the App. A table built
-before it kept its stamps is caught up by (invoice_id, updated_at), as before."""
+before it kept its stamps is caught up by (invoice_id, updated_at), as before.
+
+intermediate.invoice_reference_anomalies is incremental by block of reference numbers
+(dbt/macros/reference_blocks.sql): a build recomputes the blocks whose invoices, or the last
+number before them, changed, and gives what a full refresh gives."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +163,61 @@ def test_an_edit_no_load_stamped_fails_the_reconciliation_until_a_full_refresh(
     assert "_loaded_at in" not in _compiled(built)
     assert _amounts(writer)[5] == before[5] + 100
     assert _consumed(writer) == _stamps(writer)
+
+
+def _anomalies(writer: Path) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(writer), read_only=True) as connection:
+        return connection.execute(
+            "select * from intermediate.invoice_reference_anomalies order by all"
+        ).fetchall()
+
+
+def _recomputed_blocks(writer: Path) -> set[int]:
+    with duckdb.connect(str(writer), read_only=True) as connection:
+        (schema,) = connection.execute(
+            "select table_schema from information_schema.tables"
+            " where table_name = 'invoice_reference_anomalies__inputs'"
+        ).fetchone() or (None,)
+        rows = connection.execute(
+            f"select block from {schema}.invoice_reference_anomalies__inputs where recomputed"
+        ).fetchall()
+    return {int(block) for (block,) in rows}
+
+
+def _as_if_built_at_once(settings: Settings, tmp_path: Path) -> list[tuple[Any, ...]]:
+    copy = tmp_path / f"at_once_{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(settings.data_folder, copy)
+    run = run_cli(copy, "--quiet", "transform", "--full-refresh")
+    assert run.exit_code == 0, run.stderr
+    return _anomalies(Settings(data_folder=copy).writer_lakehouse_file)
+
+
+def test_the_reference_anomalies_are_recomputed_by_block(built: Settings, tmp_path: Path) -> None:
+    writer = built.writer_lakehouse_file
+    # Blocks of 65,536 numbers: the hand-made references all lie in block 0.
+    assert _recomputed_blocks(writer) == {0}
+    steps = [
+        # Two invoices renumbered into blocks 1 and 2: gaps open at the start of each.
+        (
+            "update sources.app__invoices set reference = 'JMP00070000',"
+            " _loaded_at = '2024-07-01 08:00:00' where id = 3",
+            "update sources.app__invoices set reference = 'JMP00140000',"
+            " _loaded_at = '2024-07-01 08:00:00' where id = 4",
+        ),
+        # Block 2 empties into block 1 (a duplicated number); block 0 is left as it was.
+        (
+            "update sources.app__invoices set reference = 'JMP00070000',"
+            " _loaded_at = '2024-07-01 09:00:00' where id = 4",
+        ),
+        # Block 1 empties: its anomalies go with it.
+        ("delete from sources.app__invoices where id in (3, 4)",),
+    ]
+    recomputed: list[set[int]] = []
+    for statements in steps:
+        _edit(writer, *statements)
+        _transform(built.data_folder)
+        recomputed.append(_recomputed_blocks(writer))
+        assert _anomalies(writer) == _as_if_built_at_once(built, tmp_path)
+    # Only the blocks whose invoices changed: block 0 when two of its invoices left it; none
+    # when block 1 emptied (its rows deleted, nothing to recompute).
+    assert recomputed == [{0, 1, 2}, {1}, set()]
