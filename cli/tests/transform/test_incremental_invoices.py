@@ -12,7 +12,9 @@ number before them, changed, and gives what a full refresh gives."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +194,44 @@ def _recomputed_blocks(writer: Path) -> set[int]:
     return {int(block) for (block,) in rows}
 
 
+def _anomalies_of_the_invoices(writer: Path) -> list[tuple[Any, ...]]:
+    """The anomalies computed here from the invoices, as accounting states the rule: `JMP` and 8
+    digits, consecutive from 1, each used once."""
+    with duckdb.connect(str(writer), read_only=True) as connection:
+        invoices = connection.execute("select invoice_id, reference from intermediate.invoices")
+        holders: dict[int, list[tuple[int, str]]] = {}
+        found: list[tuple[Any, ...]] = []
+        for invoice, reference in invoices.fetchall():
+            if reference is not None and re.fullmatch(r"JMP[0-9]{8}", reference):
+                holders.setdefault(int(reference[3:]), []).append((invoice, reference))
+            else:
+                found.append(("malformed", None, None, invoice, reference))
+    previous = 0
+    for number in sorted(holders):
+        if number > previous + 1:
+            found.append(("missing", previous + 1, number - 1, None, None))
+        if len(holders[number]) > 1:
+            found.extend(("duplicated", None, None, *holder) for holder in holders[number])
+        previous = number
+    return found
+
+
+def test_an_hour_sorts_again_only_the_blocks_whose_invoices_changed(built: Settings) -> None:
+    writer = built.writer_lakehouse_file
+    assert Counter(_anomalies(writer)) == Counter(_anomalies_of_the_invoices(writer))
+    # Two invoices of block 0 renumbered into block 1, both with one number.
+    _edit(
+        writer,
+        "update sources.app__invoices set reference = 'JMP00070000',"
+        " _loaded_at = '2024-07-01 08:00:00' where id in (3, 4)",
+    )
+    _transform(built.data_folder)
+    assert _recomputed_blocks(writer) == {0, 1}
+    anomalies = _anomalies(writer)
+    assert Counter(anomalies) == Counter(_anomalies_of_the_invoices(writer))
+    assert ("duplicated", None, None, 3, "JMP00070000") in anomalies
+
+
 def _as_if_built_at_once(settings: Settings, tmp_path: Path) -> list[tuple[Any, ...]]:
     copy = tmp_path / f"at_once_{len(list(tmp_path.iterdir()))}"
     shutil.copytree(settings.data_folder, copy)
@@ -200,7 +240,7 @@ def _as_if_built_at_once(settings: Settings, tmp_path: Path) -> list[tuple[Any, 
     return _anomalies(Settings(data_folder=copy).writer_lakehouse_file)
 
 
-@pytest.mark.slow  # seven transforms; its fast sibling: the unit tests of the model
+@pytest.mark.slow  # seven transforms; its fast sibling: the test above
 def test_the_reference_anomalies_are_recomputed_by_block(built: Settings, tmp_path: Path) -> None:
     writer = built.writer_lakehouse_file
     # Blocks of 65,536 numbers: the hand-made references all lie in block 0.
