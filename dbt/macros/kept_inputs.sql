@@ -3,7 +3,7 @@
     (same build, same transaction), so that its next build computes only what changed:
       - the marts incremental by freelancer keep a fingerprint per freelancer
         (macros/freelancer_inputs.sql);
-      - intermediate.invoices keeps the loads it holds the rows of (below).
+      - intermediate.invoices keeps the loads it holds the rows of (below);
       - intermediate.invoice_reference_anomalies keeps a fingerprint per block of reference
         numbers (macros/reference_blocks.sql).
     Publishing, `status` and `export` treat `<model>__inputs` as internal
@@ -104,11 +104,11 @@
 {%- endmacro %}
 
 
-
 {#-
     Incremental by part: every row of the model derives from one part of its inputs (a
     freelancer, a block of reference numbers), and nothing else. What each part's rows were
-    computed from is summed up in a fingerprint (`inputs`: a query of `key, fingerprint`), and
+    computed from is summed up in a fingerprint (`inputs`: a query of `key, fingerprint`, and of
+    whatever else the model reads of its parts), and
     the fingerprints of a build are kept beside the model, in `<model>__inputs` (same build
     slot, same transaction); the next build compares them with the current ones:
       pre-hook 1  stage the current fingerprints in `<model>__inputs_next`, each marked
@@ -148,8 +148,7 @@
         )
 
         select
-            current_inputs.{{ key }},
-            current_inputs.fingerprint,
+            current_inputs.*,
             {% if previous is none -%}
                 true
             {%- else -%}

@@ -30,7 +30,8 @@
 {%- endmacro %}
 
 
-{#- Each block's fingerprint: its invoices, and the last number before it. -#}
+{#- Each block's fingerprint (its invoices, and the last number before it), and that number:
+    the nearest block before it with numbers holds it. The model reads it from here. -#}
 {% macro reference_block_inputs() -%}
     with blocks as (
         select
@@ -39,10 +40,19 @@
             max(reference_number) as last_number
         from {{ ref('intermediate__invoices') }}
         group by 1
+    ),
+
+    bounded as (
+        select
+            block,
+            invoices_fingerprint,
+            lag(last_number) over (order by block) as number_before
+        from blocks
     )
 
     select
         block,
-        hash(invoices_fingerprint, lag(last_number) over (order by block)) as fingerprint
-    from blocks
+        hash(invoices_fingerprint, number_before) as fingerprint,
+        number_before
+    from bounded
 {%- endmacro %}

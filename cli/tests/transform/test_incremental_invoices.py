@@ -28,11 +28,12 @@ from transform.conftest import handmade_folder
 COMPILED = "intermediate__invoices"
 
 
-def _slot(connection: duckdb.DuckDBPyConnection) -> str:
+def _slot(connection: duckdb.DuckDBPyConnection, kept: str = "invoices__inputs") -> str:
+    """The build slot where `kept` lies, beside its model."""
     (schema,) = connection.execute(
-        "select table_schema from information_schema.tables where table_name = 'invoices__inputs'"
+        "select table_schema from information_schema.tables where table_name = ?", [kept]
     ).fetchone() or (None,)
-    assert schema is not None, "no stamps kept beside intermediate.invoices"
+    assert schema is not None, f"no {kept} kept beside its model"
     return str(schema)
 
 
@@ -184,12 +185,9 @@ def _anomalies(writer: Path) -> list[tuple[Any, ...]]:
 
 def _recomputed_blocks(writer: Path) -> set[int]:
     with duckdb.connect(str(writer), read_only=True) as connection:
-        (schema,) = connection.execute(
-            "select table_schema from information_schema.tables"
-            " where table_name = 'invoice_reference_anomalies__inputs'"
-        ).fetchone() or (None,)
+        kept = "invoice_reference_anomalies__inputs"
         rows = connection.execute(
-            f"select block from {schema}.invoice_reference_anomalies__inputs where recomputed"
+            f"select block from {_slot(connection, kept)}.{kept} where recomputed"
         ).fetchall()
     return {int(block) for (block,) in rows}
 

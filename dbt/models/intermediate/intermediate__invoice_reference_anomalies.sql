@@ -40,31 +40,19 @@ with invoices as (
         from invoices
     ),
 {% else %}
-    blocks as (
-        -- The last number before each block: that of the nearest block before it with numbers.
-        select
-            block,
-            lag(last_number) over (order by block) as number_before
-        from (
-            select
-                block,
-                max(reference_number) as last_number
-            from invoices
-            group by block
-        ) as block_ends
-    ),
-
     recomputed as (
-        -- The invoices of the blocks whose fingerprint changed.
+        -- The invoices of the blocks whose fingerprint changed, with the last number before
+        -- each, as the pre-hook staged them (macros/reference_blocks.sql).
         select
             invoices.invoice_id,
             invoices.reference,
             invoices.reference_number,
             invoices.block,
-            blocks.number_before
+            staged.number_before
         from invoices
-        inner join blocks on invoices.block = blocks.block
-        where {{ changed_parts('block', 'invoices.block') }}
+        inner join {{ inputs_relation('__inputs_next') }} as staged
+            on invoices.block = staged.block
+        where staged.recomputed
     ),
 {% endif %}
 
