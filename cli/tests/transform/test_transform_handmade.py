@@ -223,8 +223,8 @@ def test_the_declared_fingerprints_name_every_reader(handmade_run: Run) -> None:
 
 def test_the_declared_reads_are_all_a_model_takes_of_its_view(handmade_run: Run) -> None:
     """A model's `meta.reads` says what it takes of a staging view: the calendar, the months of
-    the first and last invoices. A change to what it reads must be checked against the
-    declaration, which this test then names."""
+    the first and last invoices; the cohorts, each user's first contract start. A change to
+    what it reads must be checked against the declaration, which this test then names."""
     graph = load_graph(handmade_run.data_folder / "dbt" / "graph.json", None)
     assert graph is not None
     reads = {
@@ -232,8 +232,22 @@ def test_the_declared_reads_are_all_a_model_takes_of_its_view(handmade_run: Run)
         for node in graph.nodes.values()
         if node.reads
     }
-    assert reads == {"intermediate__months": ["staging__app__invoices"]}
-    sql = (find_dbt_project() / "models/intermediate/intermediate__months.sql").read_text()
+    assert reads == {
+        "intermediate__months": ["staging__app__invoices"],
+        "intermediate__freelancer_cohorts": ["staging__app__job_contracts"],
+    }
+    models = find_dbt_project() / "models" / "intermediate"
+    sql = (models / "intermediate__months.sql").read_text()
     taken = re.findall(r"select (\w+\(\w+\)) from \{\{ ref\('staging__app__invoices'\) \}\}", sql)
     assert sorted(taken) == ["max(issue_date)", "min(issue_date)"]
     assert sql.count("staging__app__invoices") == len(taken)
+    # The cohorts take the user and the earliest start of each user's contracts, nothing else.
+    sql = (models / "intermediate__freelancer_cohorts.sql").read_text()
+    (taken_of_contracts,) = re.findall(r"first_contracts as \((.*?)\n\)", sql, flags=re.DOTALL)
+    assert re.findall(r"\b(user_id|start_date)\b", taken_of_contracts) == [
+        "user_id",
+        "start_date",
+        "user_id",
+    ]
+    assert "min(start_date)" in taken_of_contracts
+    assert sql.count("staging__app__job_contracts") == 1

@@ -1,8 +1,8 @@
 """A transform that rebuilds part of the graph publishes what a full build publishes.
 
-A lakehouse is built, then refreshed six times: an App extract an hour later that changed no
-row, the CRM alone changed, an App invoice changed, an App contract changed, the first month's
-invoices deleted, nothing changed. Each refresh rebuilds only what reads what changed (dbt's
+A lakehouse is built, then refreshed seven times: an App extract an hour later that changed no
+row, the CRM alone changed, an App invoice changed, an App contract ended, a contract moved
+before its user's first, the first month's invoices deleted, nothing changed. Each refresh rebuilds only what reads what changed (dbt's
 run_results.json says which nodes ran), and its marts and intermediate tables equal, row for row, those of a
 `transform --full-refresh` of the same lakehouse right after (every model rebuilt whole from
 the same sources and snapshots). dbt parses the project once: the slots are set on its parse."""
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 
 AS_OF = "2025-06-30"  # its last second
 EVENING = "2025-06-30T22:00"
+COHORT_MODELS = {"intermediate__freelancer_cohorts", "intermediate__freelancers"}
 NPS_MODELS = {
     "intermediate__freelancer_matches",
     "intermediate__survey_answers",
@@ -114,13 +115,27 @@ def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> N
     # an App refresh recomputes no NPS.
     assert not rebuilt & NPS_MODELS
 
+    # A contract ends: the contracts' models are rebuilt, not the cohorts, which take only each
+    # user's first contract start (their declared read).
     _edit(
         settings.sources_folder / "app.sqlite",
-        "update job_contracts set updated_at = '2025-06-30 12:00:00' where id = 1",
+        "update job_contracts set end_date = '2025-06-30', updated_at = '2025-06-30 12:00:00'"
+        " where id = (select min(id) from job_contracts where end_date is null)",
     )
     rebuilt = _refresh_equals_a_full_build(settings)
-    assert {"intermediate__freelancer_cohorts", "intermediate__freelancers"} <= rebuilt
+    assert {"intermediate__job_contracts", "marts__freelancer_cumulative_turnover"} <= rebuilt
+    assert not rebuilt & COHORT_MODELS
     assert not rebuilt & NPS_MODELS  # the CRM matches read the users, not the contracts
+
+    # A contract that starts before a user's first: their cohort moves.
+    _edit(
+        settings.sources_folder / "app.sqlite",
+        "update job_contracts set start_date = date(start_date, '-1 month'),"
+        " updated_at = '2025-06-30 12:00:00' where id = 1",
+    )
+    rebuilt = _refresh_equals_a_full_build(settings)
+    assert rebuilt >= COHORT_MODELS
+    assert not rebuilt & NPS_MODELS
 
     # The first month's invoices gone: the calendar starts a month later, the NPS follows.
     _edit(

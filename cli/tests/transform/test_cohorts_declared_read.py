@@ -1,0 +1,87 @@
+"""What the cohorts take of the contracts: each user's first contract start, no more.
+
+intermediate.freelancer_cohorts declares it in its `meta.reads` (docs/publishing.md#what-a-transform-rebuilds):
+a contract that ends rebuilds the contracts' models and not the cohorts, nor the freelancers
+read from them; a contract that becomes a user's first rebuilds both. The slow sibling, on an
+extracted history, also compares what is published with a full build:
+test_transform_partial.py."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from jump.data_platform.settings import Settings
+from support.cli import Run, run_cli
+
+COHORT_MODELS = {"intermediate__freelancer_cohorts", "intermediate__freelancers"}
+
+
+@pytest.fixture
+def built(handmade_run: Run, tmp_path: Path) -> Settings:
+    """A copy of the hand-made lakehouse after its first transform."""
+    folder = tmp_path / "built"
+    shutil.copytree(handmade_run.data_folder, folder)
+    return Settings(data_folder=folder)
+
+
+def _transform(folder: Path, *options: str) -> None:
+    run = run_cli(folder, "--quiet", "transform", *options)
+    assert run.exit_code == 0, run.stderr
+
+
+def _rebuilt(settings: Settings) -> set[str]:
+    results = json.loads(settings.run_results_file.read_text(encoding="utf-8"))["results"]
+    return {
+        str(result["unique_id"]).split(".")[-1]
+        for result in results
+        if str(result["unique_id"]).startswith(("model.", "snapshot."))
+    }
+
+
+def _edit_contracts(settings: Settings, statement: str) -> None:
+    with duckdb.connect(str(settings.writer_lakehouse_file)) as connection:
+        connection.execute(statement)
+
+
+def _cohorts(settings: Settings) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(settings.lakehouse_file), read_only=True) as connection:
+        return connection.execute(
+            "select freelancer_id, first_contract_start_date, cohort"
+            " from intermediate.freelancer_cohorts order by freelancer_id"
+        ).fetchall()
+
+
+def test_the_cohorts_are_rebuilt_only_when_a_first_contract_start_moves(built: Settings) -> None:
+    before = _cohorts(built)
+    # User 4's contract ends: the contracts' models are rebuilt, not the cohorts.
+    _edit_contracts(
+        built,
+        "update sources.app__job_contracts set end_date = '2024-07-31',"
+        " updated_at = '2024-07-31 18:00:00' where id = 5",
+    )
+    _transform(built.data_folder)
+    rebuilt = _rebuilt(built)
+    assert {"intermediate__job_contracts", "marts__freelancer_cumulative_turnover"} <= rebuilt
+    assert not rebuilt & COHORT_MODELS
+    assert _cohorts(built) == before
+
+    # User 3's first contract started 2023-04-15; one from 2023-02-06 now comes first.
+    _edit_contracts(
+        built,
+        "insert into sources.app__job_contracts (id, user_id, entity, start_date, end_date,"
+        " created_at, updated_at) values (6, 3, 'green', '2023-02-06', '2023-03-31',"
+        " '2023-02-06 09:00:00', '2023-03-31 18:00:00')",
+    )
+    _transform(built.data_folder)
+    assert _rebuilt(built) >= COHORT_MODELS
+    moved = {row[0]: row[1:] for row in _cohorts(built)}
+    assert [str(value) for value in moved[3]] == ["2023-02-06", "2023-02-01"]
+    assert {key: value for key, value in moved.items() if key != 3} == {
+        row[0]: row[1:] for row in before if row[0] != 3
+    }
