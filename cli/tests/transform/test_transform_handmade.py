@@ -223,8 +223,9 @@ def test_the_declared_fingerprints_name_every_reader(handmade_run: Run) -> None:
 
 def test_the_declared_reads_are_all_a_model_takes_of_its_view(handmade_run: Run) -> None:
     """A model's `meta.reads` says what it takes of a staging view: the calendar, the months of
-    the first and last invoices; the cohorts, each user's first contract start. A change to
-    what it reads must be checked against the declaration, which this test then names."""
+    the first and last invoices; the cohorts, each user's first contract start; the invoices,
+    each contract's freelancer and entity. A change to what it reads must be checked against
+    the declaration, which this test then names."""
     graph = load_graph(handmade_run.data_folder / "dbt" / "graph.json", None)
     assert graph is not None
     reads = {
@@ -235,19 +236,42 @@ def test_the_declared_reads_are_all_a_model_takes_of_its_view(handmade_run: Run)
     assert reads == {
         "intermediate__months": ["staging__app__invoices"],
         "intermediate__freelancer_cohorts": ["staging__app__job_contracts"],
+        "intermediate__invoices": ["staging__app__job_contracts"],
     }
     models = find_dbt_project() / "models" / "intermediate"
     sql = (models / "intermediate__months.sql").read_text()
     taken = re.findall(r"select (\w+\(\w+\)) from \{\{ ref\('staging__app__invoices'\) \}\}", sql)
     assert sorted(taken) == ["max(issue_date)", "min(issue_date)"]
     assert sql.count("staging__app__invoices") == len(taken)
-    # The cohorts take the user and the earliest start of each user's contracts, nothing else.
-    sql = (models / "intermediate__freelancer_cohorts.sql").read_text()
-    (taken_of_contracts,) = re.findall(r"first_contracts as \((.*?)\n\)", sql, flags=re.DOTALL)
-    assert re.findall(r"\b(user_id|start_date)\b", taken_of_contracts) == [
+    # What the cohorts and the invoices take of the contracts' view: the view's columns named
+    # in the one CTE that reads it.
+    settings = Settings(data_folder=handmade_run.data_folder)
+    with duckdb.connect(str(settings.lakehouse_file), read_only=True) as connection:
+        columns = {
+            name
+            for (name,) in connection.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'staging' and table_name = 'app__job_contracts'"
+            ).fetchall()
+        }
+
+    def taken_of_contracts(model: str, cte: str) -> list[str]:
+        sql = (models / f"{model}.sql").read_text()
+        assert sql.count("staging__app__job_contracts") == 1
+        (body,) = re.findall(rf"\n{cte} as \((.*?)\n\)", sql, flags=re.DOTALL)
+        assert "staging__app__job_contracts" in body
+        return [word for word in re.findall(r"\w+", body) if word in columns]
+
+    # The cohorts: each user's earliest start. The invoices: each contract's freelancer, entity.
+    assert taken_of_contracts("intermediate__freelancer_cohorts", "first_contracts") == [
         "user_id",
         "start_date",
         "user_id",
     ]
-    assert "min(start_date)" in taken_of_contracts
-    assert sql.count("staging__app__job_contracts") == 1
+    sql = (models / "intermediate__freelancer_cohorts.sql").read_text()
+    assert "min(start_date)" in sql
+    assert set(taken_of_contracts("intermediate__invoices", "contracts")) == {
+        "job_contract_id",
+        "user_id",
+        "entity",
+    }

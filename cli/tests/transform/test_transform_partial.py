@@ -115,8 +115,9 @@ def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> N
     # an App refresh recomputes no NPS.
     assert not rebuilt & NPS_MODELS
 
-    # A contract ends: the contracts' models are rebuilt, not the cohorts, which take only each
-    # user's first contract start (their declared read).
+    # A contract ends: the contracts' models are rebuilt, not the cohorts nor the invoices,
+    # which take only each user's first contract start, and each contract's freelancer and
+    # entity (their declared reads).
     _edit(
         settings.sources_folder / "app.sqlite",
         "update job_contracts set end_date = '2025-06-30', updated_at = '2025-06-30 12:00:00'"
@@ -124,7 +125,7 @@ def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> N
     )
     rebuilt = _refresh_equals_a_full_build(settings)
     assert {"intermediate__job_contracts", "marts__freelancer_cumulative_turnover"} <= rebuilt
-    assert not rebuilt & COHORT_MODELS
+    assert not rebuilt & {*COHORT_MODELS, "intermediate__invoices"}
     assert not rebuilt & NPS_MODELS  # the CRM matches read the users, not the contracts
 
     # A contract that starts before a user's first: their cohort moves.

@@ -1,10 +1,11 @@
-"""What the cohorts take of the contracts: each user's first contract start, no more.
+"""What the cohorts and the invoices take of the contracts, declared in their `meta.reads`
+(docs/publishing.md#what-a-transform-rebuilds): each user's first contract start, and each
+contract's freelancer and entity.
 
-intermediate.freelancer_cohorts declares it in its `meta.reads` (docs/publishing.md#what-a-transform-rebuilds):
-a contract that ends rebuilds the contracts' models and not the cohorts, nor the freelancers
-read from them; a contract that becomes a user's first rebuilds both. The slow sibling, on an
-extracted history, also compares what is published with a full build:
-test_transform_partial.py."""
+A contract that ends rebuilds the contracts' models and not the cohorts, nor the freelancers
+read from them, nor the invoices; a new contract that becomes a user's first rebuilds all
+three. The slow sibling, on an extracted history, also compares what is published with a full
+build: test_transform_partial.py."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ import pytest
 from jump.data_platform.settings import Settings
 from support.cli import Run, run_cli
 
-COHORT_MODELS = {"intermediate__freelancer_cohorts", "intermediate__freelancers"}
+READERS = {
+    "intermediate__freelancer_cohorts",
+    "intermediate__freelancers",
+    "intermediate__invoices",
+}
 
 
 @pytest.fixture
@@ -57,9 +62,9 @@ def _cohorts(settings: Settings) -> list[tuple[Any, ...]]:
         ).fetchall()
 
 
-def test_the_cohorts_are_rebuilt_only_when_a_first_contract_start_moves(built: Settings) -> None:
+def test_a_contract_that_ends_rebuilds_what_reads_its_dates_only(built: Settings) -> None:
     before = _cohorts(built)
-    # User 4's contract ends: the contracts' models are rebuilt, not the cohorts.
+    # User 4's contract ends: the contracts' models are rebuilt, not the cohorts nor the invoices.
     _edit_contracts(
         built,
         "update sources.app__job_contracts set end_date = '2024-07-31',"
@@ -68,7 +73,7 @@ def test_the_cohorts_are_rebuilt_only_when_a_first_contract_start_moves(built: S
     _transform(built.data_folder)
     rebuilt = _rebuilt(built)
     assert {"intermediate__job_contracts", "marts__freelancer_cumulative_turnover"} <= rebuilt
-    assert not rebuilt & COHORT_MODELS
+    assert not rebuilt & READERS
     assert _cohorts(built) == before
 
     # User 3's first contract started 2023-04-15; one from 2023-02-06 now comes first.
@@ -79,7 +84,7 @@ def test_the_cohorts_are_rebuilt_only_when_a_first_contract_start_moves(built: S
         " '2023-02-06 09:00:00', '2023-03-31 18:00:00')",
     )
     _transform(built.data_folder)
-    assert _rebuilt(built) >= COHORT_MODELS
+    assert _rebuilt(built) >= READERS
     moved = {row[0]: row[1:] for row in _cohorts(built)}
     assert [str(value) for value in moved[3]] == ["2023-02-06", "2023-02-01"]
     assert {key: value for key, value in moved.items() if key != 3} == {
