@@ -9,7 +9,6 @@ build: test_transform_partial.py."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pytest
 
 from jump.data_platform.settings import Settings
 from support.cli import Run, run_cli
+from support.dbt_results import rebuilt_models
 
 READERS = {
     "intermediate__freelancer_cohorts",
@@ -35,18 +35,9 @@ def built(handmade_run: Run, tmp_path: Path) -> Settings:
     return Settings(data_folder=folder)
 
 
-def _transform(folder: Path, *options: str) -> None:
-    run = run_cli(folder, "--quiet", "transform", *options)
+def _transform(folder: Path) -> None:
+    run = run_cli(folder, "--quiet", "transform")
     assert run.exit_code == 0, run.stderr
-
-
-def _rebuilt(settings: Settings) -> set[str]:
-    results = json.loads(settings.run_results_file.read_text(encoding="utf-8"))["results"]
-    return {
-        str(result["unique_id"]).split(".")[-1]
-        for result in results
-        if str(result["unique_id"]).startswith(("model.", "snapshot."))
-    }
 
 
 def _edit_contracts(settings: Settings, statement: str) -> None:
@@ -71,7 +62,7 @@ def test_a_contract_that_ends_rebuilds_what_reads_its_dates_only(built: Settings
         " updated_at = '2024-07-31 18:00:00' where id = 5",
     )
     _transform(built.data_folder)
-    rebuilt = _rebuilt(built)
+    rebuilt = rebuilt_models(built)
     assert {"intermediate__job_contracts", "marts__freelancer_cumulative_turnover"} <= rebuilt
     assert not rebuilt & READERS
     assert _cohorts(built) == before
@@ -84,7 +75,7 @@ def test_a_contract_that_ends_rebuilds_what_reads_its_dates_only(built: Settings
         " '2023-02-06 09:00:00', '2023-03-31 18:00:00')",
     )
     _transform(built.data_folder)
-    assert _rebuilt(built) >= READERS
+    assert rebuilt_models(built) >= READERS
     moved = {row[0]: row[1:] for row in _cohorts(built)}
     assert [str(value) for value in moved[3]] == ["2023-02-06", "2023-02-01"]
     assert {key: value for key, value in moved.items() if key != 3} == {

@@ -9,7 +9,6 @@ the same sources and snapshots). dbt parses the project once: the slots are set 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pytest
 
 from jump.data_platform.settings import Settings
 from support.cli import run_cli
+from support.dbt_results import rebuilt_models
 
 pytestmark = pytest.mark.slow
 
@@ -47,15 +47,6 @@ def _published(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def _rebuilt(settings: Settings) -> set[str]:
-    results = json.loads(settings.run_results_file.read_text(encoding="utf-8"))["results"]
-    return {
-        result["unique_id"].split(".")[-1]
-        for result in results
-        if result["unique_id"].split(".")[0] in ("model", "snapshot")
-    }
-
-
 def _edit(application: Path, statement: str) -> None:
     """A row changed in an application, as its users do (its `updated_at` with it)."""
     with sqlite3.connect(application) as connection:
@@ -66,7 +57,7 @@ def _edit(application: Path, statement: str) -> None:
 def _refresh_equals_a_full_build(settings: Settings) -> set[str]:
     run = run_cli(settings.data_folder, "--quiet", "load", "transform")
     assert run.exit_code == 0, run.stderr
-    rebuilt, refreshed = _rebuilt(settings), _published(settings)
+    rebuilt, refreshed = rebuilt_models(settings), _published(settings)
     run = run_cli(settings.data_folder, "--quiet", "transform", "--full-refresh")
     assert run.exit_code == 0, run.stderr
     assert _published(settings) == refreshed
