@@ -31,22 +31,22 @@ def kpi(html: str, name: str) -> str:
 
 
 @pytest.fixture
-def copy_of_handmade(handmade_transformed: Run, tmp_path: Path) -> Path:
+def copy_of_handmade(handmade_run: Run, tmp_path: Path) -> Path:
     folder = tmp_path / "data"
-    shutil.copytree(handmade_transformed.data_folder, folder)
+    shutil.copytree(handmade_run.data_folder, folder)
     return folder
 
 
-def test_transform_writes_the_report(handmade_transformed: Run) -> None:
-    assert handmade_transformed.exit_code == 0, handmade_transformed.stderr
-    report = handmade_transformed.settings.report_file
-    assert report == handmade_transformed.data_folder / "reports" / "index.html"
+def test_transform_writes_the_report(handmade_run: Run) -> None:
+    assert handmade_run.exit_code == 0, handmade_run.stderr
+    report = handmade_run.settings.report_file
+    assert report == handmade_run.data_folder / "reports" / "index.html"
     assert report.is_file()
-    assert f"Report written to {report}" in " ".join(handmade_transformed.stderr.split())
+    assert f"Report written to {report}" in " ".join(handmade_run.stderr.split())
 
 
-def test_the_page_is_self_contained(handmade_transformed: Run) -> None:
-    html = handmade_transformed.settings.report_file.read_text(encoding="utf-8")
+def test_the_page_is_self_contained(handmade_run: Run) -> None:
+    html = handmade_run.settings.report_file.read_text(encoding="utf-8")
     # Nothing to fetch: no external script, style sheet, font or image.
     assert not re.search(r"<script[^>]+src=", html)
     assert "<link" not in html
@@ -64,8 +64,8 @@ def test_the_page_is_self_contained(handmade_transformed: Run) -> None:
         assert "<" not in payload
 
 
-def test_the_page_shows_the_hand_checked_figures(handmade_transformed: Run) -> None:
-    html = handmade_transformed.settings.report_file.read_text(encoding="utf-8")
+def test_the_page_shows_the_hand_checked_figures(handmade_run: Run) -> None:
+    html = handmade_run.settings.report_file.read_text(encoding="utf-8")
     assert kpi(html, "ytd-current") == f"4{NNBSP}000,00{NNBSP}EUR"
     assert kpi(html, "ytd-previous") == f"3{NNBSP}250,24{NNBSP}EUR"
     assert kpi(html, "ytd-change") == f"+23,1{NNBSP}%"

@@ -15,9 +15,9 @@ D = Decimal
 
 
 @pytest.fixture(scope="module")
-def data(handmade_transformed: Run) -> ReportData:
-    assert handmade_transformed.exit_code == 0, handmade_transformed.stderr
-    return gather_report_data(handmade_transformed.settings)
+def data(handmade_run: Run) -> ReportData:
+    assert handmade_run.exit_code == 0, handmade_run.stderr
+    return gather_report_data(handmade_run.settings)
 
 
 def test_as_of_and_freshness_come_from_the_extract_metadata(data: ReportData) -> None:
@@ -97,8 +97,8 @@ def test_last_transform_warnings_and_tests(data: ReportData) -> None:
     assert data.transform.failures == []
 
 
-def test_the_lakehouse_is_closed_on_return(handmade_transformed: Run) -> None:
-    gather_report_data(handmade_transformed.settings)
+def test_the_lakehouse_is_closed_on_return(handmade_run: Run) -> None:
+    gather_report_data(handmade_run.settings)
     # A writer in this process can open it: no read-only handle is left behind.
-    with duckdb.connect(str(handmade_transformed.lakehouse)) as connection:
+    with duckdb.connect(str(handmade_run.lakehouse)) as connection:
         assert connection.execute("select count(*) from marts.nps").fetchone() == (1,)

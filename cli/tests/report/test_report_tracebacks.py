@@ -13,11 +13,9 @@ from support.disks import tiny_disk
 from transform.handmade_lakehouse import build_lakehouse
 
 
-def test_a_full_disk_under_the_report_is_one_line(
-    handmade_transformed: Run, tmp_path: Path
-) -> None:
+def test_a_full_disk_under_the_report_is_one_line(handmade_run: Run, tmp_path: Path) -> None:
     folder = tmp_path / "data"
-    shutil.copytree(handmade_transformed.data_folder / "lakehouse", folder / "lakehouse")
+    shutil.copytree(handmade_run.data_folder / "lakehouse", folder / "lakehouse")
     reports = Settings(data_folder=folder).reports_folder
     with tiny_disk(reports, 64):
         (reports / "index.html").write_text("previous", encoding="utf-8")

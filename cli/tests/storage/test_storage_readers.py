@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from jump.data_platform.settings import Settings
-from support.cli import run_cli
+from support.cli import Run, run_cli
 
 CLI = str(Path(sys.executable).with_name("data-platform"))
 TOTAL = "select sum(turnover)::varchar from marts.monthly_turnover"
@@ -23,12 +23,11 @@ BY_COHORT = (
 
 
 @pytest.fixture(scope="module")
-def published(extracted_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def published(scale_one_run: Run, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder loaded, transformed and published once (publication 1)."""
+    assert scale_one_run.exit_code == 0, scale_one_run.stderr
     folder = tmp_path_factory.mktemp("readers") / "data"
-    shutil.copytree(extracted_folder / "sources", folder / "sources")
-    run = run_cli(folder, "--quiet", "load", "transform")
-    assert run.exit_code == 0, run.stderr
+    shutil.copytree(scale_one_run.data_folder, folder)
     return folder
 
 

@@ -22,8 +22,7 @@ import duckdb
 import pytest
 
 from jump.data_platform.settings import Settings
-from support.cli import run_cli
-from transform.conftest import handmade_folder
+from support.cli import Run, run_cli
 
 COMPILED = "intermediate__invoices"
 
@@ -84,18 +83,12 @@ def _edit(writer: Path, *statements: str) -> None:
             connection.execute(statement)
 
 
-@pytest.fixture(scope="module")
-def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hand-made lakehouse after its first transform (do not modify: copy it)."""
-    folder = handmade_folder(tmp_path_factory, "by_load")
-    _transform(folder)
-    return folder
-
-
 @pytest.fixture
-def built(built_once: Path, tmp_path: Path) -> Settings:
+def built(handmade_run: Run, tmp_path: Path) -> Settings:
+    """A copy of the hand-made lakehouse after its first transform."""
+    assert handmade_run.exit_code == 0, handmade_run.stderr
     folder = tmp_path / "built"
-    shutil.copytree(built_once, folder)
+    shutil.copytree(handmade_run.data_folder, folder)
     return Settings(data_folder=folder)
 
 

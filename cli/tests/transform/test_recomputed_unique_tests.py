@@ -7,14 +7,13 @@ build wrote and checked."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from jump.data_platform.settings import Settings
-from support.cli import run_cli
-from transform.conftest import handmade_folder
+from support.cli import Run, run_cli
 
 MART = "freelancer_cumulative_turnover"
 
@@ -57,13 +56,13 @@ def _failures(writer: Path, sql: str) -> int:
 
 
 def test_the_unique_test_of_an_incremental_mart_checks_the_keys_its_build_recomputed(
-    tmp_path_factory: pytest.TempPathFactory,
+    handmade_run: Run, tmp_path: Path
 ) -> None:
-    folder = handmade_folder(tmp_path_factory, "recomputed")
+    assert handmade_run.exit_code == 0, handmade_run.stderr  # the first build, copied
+    folder = tmp_path / "recomputed"
+    shutil.copytree(handmade_run.data_folder, folder)
     settings = Settings(data_folder=folder)
     writer = settings.writer_lakehouse_file
-    first = run_cli(folder, "--quiet", "transform")
-    assert first.exit_code == 0, first.stderr
     with duckdb.connect(str(writer), read_only=True) as connection:
         everyone = {
             int(freelancer)

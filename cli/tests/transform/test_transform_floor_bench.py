@@ -12,8 +12,8 @@ from jump.data_platform.settings import Settings
 from support.cli import Run
 
 
-def test_the_floor_computes_the_four_marts_as_the_transform_did(end_to_end_run: Run) -> None:
-    settings = Settings(data_folder=end_to_end_run.data_folder)
+def test_the_floor_computes_the_four_marts_as_the_transform_did(scale_one_run: Run) -> None:
+    settings = Settings(data_folder=scale_one_run.data_folder)
     run = transform_bench.duckdb_seconds(settings)
     assert run.marts_identical
     assert 0 < run.marts_seconds < run.models_seconds
