@@ -39,7 +39,7 @@ TTY := $(shell [ -t 0 ] && [ -t 2 ] && echo --tty)
 DOCKER_RUN = $(DOCKER) run --rm $(TTY) --user "$$(id -u):$$(id -g)" \
 	--volume "$(DATA_DIR):/data" $(IMAGE) $(DP_OPTS)
 
-.PHONY: help all venv venv-spark run test test-slow test-browser test-all lint cli-reference usage-examples bench bench-history bench-month build extract load transform refresh report schedule query clean
+.PHONY: help all venv venv-spark run test test-fast test-slow test-browser test-all lint lint-python lint-sql lint-docs cli-reference usage-examples bench bench-history bench-month build extract load transform refresh report schedule query clean
 
 help: ## List every target with one line each, by where it runs.
 	@grep -E '^([a-z][a-z-]*:.*## |##@ )' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; \
@@ -65,13 +65,20 @@ run: $(STAMP) ## Set up .venv if needed, then run extract, load and transform in
 	$(BIN)/data-platform --data-folder "$(DATA_DIR)" $(DP_OPTS) \
 		extract $(EXTRACT_ARGS) load $(LOAD_ARGS) transform $(TRANSFORM_ARGS)
 
-lint: $(STAMP) ## Check the code: ruff (lint and format) and mypy, sqlfluff on the dbt SQL.
+lint: $(STAMP) ## Check the code: ruff (lint and format) and mypy, sqlfluff on the dbt SQL, the docs.
+	@$(MAKE) $(SIDE_BY_SIDE) $(LINT_CHECKS)
+
+# The checks are independent: `lint` and `test` run them side by side, each one's output
+# printed whole when it ends (--output-sync).
+LINT_CHECKS := lint-python lint-sql lint-docs
+SIDE_BY_SIDE = --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -j --output-sync=target
+lint-python: $(STAMP) ## Check the Python code only: ruff (lint and format) and strict mypy.
 	cd cli && $(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+lint-sql: $(STAMP) ## Check the dbt SQL only: sqlfluff with the dbt templater.
 	@# The dbt templater compiles the project; an in-memory database stands in for the lakehouse.
 	cd dbt && DATA_PLATFORM_LAKEHOUSE=:memory: $(BIN)/sqlfluff lint --disable-progress-bar --processes 0 .
+lint-docs: $(STAMP) ## Check the CLI reference only (docs/usage.md's examples: a fast test).
 	$(BIN)/python -m jump.data_platform.cli.reference --check docs/cli.md
-	@# The examples of docs/usage.md against real runs (a scale-1 build in a scratch folder).
-	cd cli && $(BIN)/python -m jump.data_platform.cli.usage_examples --check ../docs/usage.md
 
 cli-reference: $(STAMP) ## Write docs/cli.md from the commands' --help (lint checks it).
 	$(BIN)/python -m jump.data_platform.cli.reference docs/cli.md
@@ -79,7 +86,10 @@ cli-reference: $(STAMP) ## Write docs/cli.md from the commands' --help (lint che
 usage-examples: $(STAMP) ## Write docs/usage.md's examples from real runs (lint checks them).
 	cd cli && $(BIN)/python -m jump.data_platform.cli.usage_examples ../docs/usage.md
 
-test: lint ## Run the checks, then every fast test (pytest -m "not slow and not browser"; under 3 minutes).
+test: $(STAMP) ## Run the checks and every fast test side by side (pytest -m "not slow and not browser"; under 3 minutes).
+	@$(MAKE) $(SIDE_BY_SIDE) $(LINT_CHECKS) test-fast
+
+test-fast: $(STAMP) ## Run every fast test only, without the checks.
 	cd cli && $(BIN)/pytest -m "not slow and not browser" -n $(TEST_WORKERS)
 
 test-slow: $(STAMP) ## Run the slow end-to-end suites (kills, long histories, real processes).
@@ -88,7 +98,7 @@ test-slow: $(STAMP) ## Run the slow end-to-end suites (kills, long histories, re
 test-browser: $(STAMP) ## Run the report in a real browser (Debian's chromium; skipped without it).
 	cd cli && $(BIN)/pytest -m browser -n $(TEST_WORKERS)
 
-test-all: test test-slow test-browser ## Run the checks, then every test (what CI runs).
+test-all: test test-slow test-browser ## Run the checks and every test (what CI runs).
 
 bench: $(STAMP) ## Measure each step at growing scales, then issue 24's goals (BENCH_ARGS=--max-scale 10).
 	cd cli && $(BIN)/python -m benchmarks.bench $(BENCH_ARGS)

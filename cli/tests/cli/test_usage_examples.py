@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from jump.data_platform.cli import usage_examples
+from jump.data_platform.sources.as_of import parse_as_of
+from support.cli import Run
+from support.constants import AS_OF
 
 PAGE = """# Usage
 <!-- example: status -->
@@ -41,3 +44,14 @@ def test_the_page_has_every_example_and_names_no_machine_path() -> None:
     for name in usage_examples.EXAMPLES:
         assert f"<!-- example: {name} -->" in page
     assert str(repository) not in page and tempfile.gettempdir() + "/" not in page
+
+
+def test_the_page_shows_what_the_commands_print(scale_one_run: Run) -> None:
+    """docs/usage.md against real runs, on the scale-1 lakehouse the tests build once: the
+    same day, scale and seed as the examples' own build (`make usage-examples` writes them)."""
+    assert scale_one_run.exit_code == 0, scale_one_run.stderr
+    assert parse_as_of(usage_examples.AS_OF) == AS_OF
+    page = (Path(__file__).resolve().parents[3] / "docs" / "usage.md").read_text(encoding="utf-8")
+    expected = usage_examples.render(page, usage_examples.run_examples(scale_one_run.data_folder))
+    found = usage_examples.drift(page, expected)
+    assert not found, f"docs/usage.md is out of date: run `make usage-examples`\n{found}"

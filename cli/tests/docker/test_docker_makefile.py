@@ -166,15 +166,19 @@ def test_run_sets_up_the_venv_then_runs_the_three_steps(tmp_path: Path) -> None:
     assert f"--data-folder {tmp_path}" in run.replace('"', "")
 
 
-def test_test_runs_lint_then_pytest_from_cli_with_any_venv(tmp_path: Path) -> None:
+def test_test_runs_every_check_and_pytest_from_cli_with_any_venv(tmp_path: Path) -> None:
     (tmp_path / "cli").mkdir()
     for name in ("pyproject.toml", "constraints.txt"):
         (tmp_path / "cli" / name).write_text("")
     venv = tmp_path / "elsewhere" / "venv"
-    commands = make("-n", "test", f"VENV={venv}", cwd=tmp_path).stdout.splitlines()
+    result = make("-n", "test", f"VENV={venv}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    commands = result.stdout.splitlines()
+    # The checks and the fast tests run side by side (make -j), each listed once.
     lint = next(i for i, c in enumerate(commands) if "ruff check" in c)
     pytest_ = next(i for i, c in enumerate(commands) if f"{venv}/bin/pytest" in c)
-    assert lint < pytest_
+    for check in ("sqlfluff lint", "cli.reference --check", "usage_examples --check"):
+        assert sum(check in c for c in commands) == 1, check
     # The slow suites are make test-slow's, the browser's make test-browser's; the fast ones
     # run on every core.
     assert commands[pytest_].endswith('-m "not slow and not browser" -n auto')
