@@ -177,7 +177,7 @@ def test_test_runs_every_check_and_pytest_from_cli_with_any_venv(tmp_path: Path)
     # The checks and the fast tests run side by side (make -j), each listed once.
     lint = next(i for i, c in enumerate(commands) if "ruff check" in c)
     pytest_ = next(i for i, c in enumerate(commands) if f"{venv}/bin/pytest" in c)
-    for check in ("sqlfluff lint", "cli.reference --check", "usage_examples --check"):
+    for check in ("sqlfluff lint", "cli.reference --check"):
         assert sum(check in c for c in commands) == 1, check
     # The slow suites are make test-slow's, the browser's make test-browser's; the fast ones
     # run on every core.
