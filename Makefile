@@ -87,7 +87,7 @@ lint-docs: $(STAMP) ## Check the CLI reference only (docs/usage.md's examples: a
 cli-reference: $(STAMP) ## Write docs/cli.md from the commands' --help (lint checks it).
 	$(BIN)/python -m jump.data_platform.cli.reference docs/cli.md
 
-usage-examples: $(STAMP) ## Write docs/usage.md's examples from real runs (lint checks them).
+usage-examples: $(STAMP) ## Write docs/usage.md's examples from real runs (a fast test checks them).
 	cd cli && $(BIN)/python -m jump.data_platform.cli.usage_examples ../docs/usage.md
 
 test: $(STAMP) ## Run the checks and every fast test side by side (pytest -m "not slow and not browser"; under 3 minutes).
