@@ -177,26 +177,29 @@ def test_a_contract_of_an_unknown_user_fails_naming_the_contract(folder: Path) -
     assert not HASH.search(run.stderr)
 
 
-def test_a_duplicated_user_id_fails_naming_the_id_and_how_many_rows_hold_it(
-    folder: Path,
+@pytest.mark.parametrize(
+    ("damage", "failing_test", "failing_row"),
+    [
+        (
+            "insert into sources.app__users select * from sources.app__users where id = 2",
+            "primary_key_staging__app__users_user_id",
+            "user_id=2, row_count=2",  # the id and how many rows hold it
+        ),
+        (
+            "update sources.app__users set email = null, created_at = null where id = 2",
+            "user_has_names_email_and_sign_up_time",
+            "user_id=2, null_columns=email, created_at",  # the id and each NULL column
+        ),
+    ],
+    ids=["duplicated id", "no email nor sign-up time"],
+)
+def test_a_broken_user_fails_naming_the_user(
+    folder: Path, damage: str, failing_test: str, failing_row: str
 ) -> None:
-    run = damaged_run(
-        folder, "insert into sources.app__users select * from sources.app__users where id = 2"
-    )
+    run = damaged_run(folder, damage)
     assert run.exit_code == 1
-    assert "primary_key_staging__app__users_user_id (fail)" in run.stderr
-    assert "user_id=2, row_count=2" in text(run)
-
-
-def test_a_user_without_an_email_fails_naming_the_user_and_the_empty_columns(
-    folder: Path,
-) -> None:
-    run = damaged_run(
-        folder, "update sources.app__users set email = null, created_at = null where id = 2"
-    )
-    assert run.exit_code == 1
-    assert "user_has_names_email_and_sign_up_time (fail)" in run.stderr
-    assert "user_id=2, null_columns=email, created_at" in text(run)
+    assert f"{failing_test} (fail)" in run.stderr
+    assert failing_row in text(run)
 
 
 def reference_warning(run: Run) -> str:
