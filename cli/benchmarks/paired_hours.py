@@ -8,12 +8,13 @@ alike, and the paired differences show what the change is worth.
 
     cd cli && ../.venv/bin/python -m benchmarks.paired_hours OTHER_PROJECT [--scale 100] [--hours 9]
 
-OTHER_PROJECT is the dbt folder of another checkout (`git worktree add /tmp/before <commit>`,
-then `/tmp/before/dbt`); this checkout's project is the other side. The two lakehouses are
-built as of 2026-11-26 10:00 (as `history_bench` builds its own), then refreshed from 11:00
-(App, hourly). Prints each hour's wall and CPU seconds for both sides, then the means and the
-mean and median of the differences (this checkout minus OTHER_PROJECT), over the hours after
-the first (which pays the process's start-up and dbt's first parse).
+OTHER_PROJECT is the dbt folder of another checkout (`git worktree add ../before <commit>`
+from the checkout's root, then `../../before/dbt` from `cli`); this checkout's project is the
+other side. The two lakehouses are built as of 2026-11-26 10:00 (as `history_bench` builds
+its own), then refreshed from 11:00 (App, hourly). Prints each hour's wall and CPU seconds for
+both sides, then the means and the mean and median of the differences (this checkout minus
+OTHER_PROJECT), over the hours after the first (which pays the process's start-up and dbt's
+first parse).
 """
 
 from __future__ import annotations
