@@ -90,7 +90,7 @@ def main(arguments: Sequence[str] | None = None) -> None:
         parser.error("--hours must be 2 or more: the first hour pays the start-up")
     projects = {
         "other": find_dbt_project(options.other_project),
-        "this": find_dbt_project(Path(__file__).resolve().parents[2] / "dbt"),
+        "this": find_dbt_project(),  # this checkout's, as `transform` finds it
     }
     with tempfile.TemporaryDirectory() as name:
         folders = {side: Path(name) / side for side in SIDES}
