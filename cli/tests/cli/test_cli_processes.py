@@ -64,6 +64,29 @@ def test_the_cli_leaves_no_process_behind(tmp_path: Path) -> None:
     assert _session_processes(session) == []
 
 
+def test_only_the_end_of_the_process_skips_the_last_collection(tmp_path: Path) -> None:
+    """The console script's call (no arguments given) freezes what the heap holds, so that
+    the interpreter's exit does not search it for cycles; a call with arguments (a test, a
+    caller that goes on) leaves the collector as it was."""
+    script = (
+        "import gc, sys\n"
+        "from jump.data_platform.cli.main import main\n"
+        f"main(['--data-folder', {str(tmp_path)!r}, 'status'])\n"
+        "print('frozen', gc.get_freeze_count())\n"
+        f"sys.argv = ['data-platform', '--data-folder', {str(tmp_path)!r}, 'status']\n"
+        "code = main()\n"
+        "print('frozen', gc.get_freeze_count())\n"
+        "sys.exit(code)\n"
+    )
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert child.returncode == 0, child.stderr
+    after_a_call, at_the_end = (
+        int(line.split()[1]) for line in child.stdout.splitlines() if line.startswith("frozen ")
+    )
+    assert after_a_call == 0
+    assert at_the_end > 10_000
+
+
 @pytest.mark.slow
 def test_a_transform_leaves_no_process_behind(tmp_path: Path) -> None:
     """The real thing: extract, load and transform (dbt starts the tracker) in a session of

@@ -12,7 +12,7 @@ from jump.data_platform import __version__
 from jump.data_platform.cli.context import RunContext
 from jump.data_platform.cli.interrupt import StepGroup
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.processes import stop_helper_processes
+from jump.data_platform.processes import skip_final_collection, stop_helper_processes
 from jump.data_platform.reporting import (
     DEFAULT_KEEP_LOGS,
     KEEP_LOGS_ENV_VAR,
@@ -202,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if argv is None:  # the process ends here (the console script): no process outlives it
             stop_helper_processes()
+            skip_final_collection()
     return 0
 
 
