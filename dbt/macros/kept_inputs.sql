@@ -53,7 +53,12 @@
     nothing says what the model consumed (a first build, a full refresh, a table built before
     it kept its stamps): the caller then chooses the rows another way. -#}
 {% macro unconsumed_loads(source, alias) -%}
-    {%- set consumed = previous_inputs() -%}
+    {{ return(loads_not_consumed_in(source, previous_inputs(), alias)) }}
+{%- endmacro %}
+
+
+{#- The same predicate against the stamps kept in `consumed` (a relation, or none). -#}
+{% macro loads_not_consumed_in(source, consumed, alias) -%}
     {%- if consumed is none or not execute -%}
         {{ return(none) }}
     {%- endif -%}

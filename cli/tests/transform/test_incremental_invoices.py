@@ -25,6 +25,8 @@ from jump.data_platform.settings import Settings
 from support.cli import Run, run_cli
 
 COMPILED = "intermediate__invoices"
+# The invoice id's primary key, checked on the loads intermediate.invoices has not consumed.
+KEY_TEST = "primary_key_staging__app__invoices_invoice_id"
 
 
 def _slot(connection: duckdb.DuckDBPyConnection, kept: str = "invoices__inputs") -> str:
@@ -62,14 +64,19 @@ def _amounts(writer: Path) -> dict[int, Any]:
     return {int(invoice): amount for invoice, amount in rows}
 
 
-def _compiled(settings: Settings) -> str:
+def _compiled(settings: Settings, node: str = f"model.jump_data_platform.{COMPILED}") -> str:
     results = json.loads(settings.run_results_file.read_text())["results"]
+    # A generic test's id ends with a hash of its arguments: matched by its first three parts.
     (sql,) = [
         result["compiled_code"]
         for result in results
-        if result["unique_id"] == f"model.jump_data_platform.{COMPILED}"
+        if ".".join(result["unique_id"].split(".")[:3]) == node
     ]
     return str(sql)
+
+
+def _compiled_key_test(settings: Settings) -> str:
+    return _compiled(settings, f"test.jump_data_platform.{KEY_TEST}")
 
 
 def _transform(folder: Path) -> None:
@@ -107,6 +114,10 @@ def test_a_build_reads_the_invoices_of_the_loads_it_has_not_consumed(built: Sett
 
     # The stamp is written into the query as a constant: DuckDB filters the table as it scans.
     assert "_loaded_at in (cast('2024-07-01 08:00:00' as timestamp))" in _compiled(built)
+    # The key is checked on the rows of that load only, each counted over every row.
+    assert "new_rows._loaded_at in (cast('2024-07-01 08:00:00' as timestamp))" in (
+        _compiled_key_test(built)
+    )
     after = _amounts(writer)
     assert after[3] == before[3] + 1
     assert set(after) == set(before) - {4}
@@ -124,6 +135,46 @@ def test_a_build_reads_the_invoices_of_the_loads_it_has_not_consumed(built: Sett
     _transform(built.data_folder)
     assert "_loaded_at in" not in _compiled(built)
     assert _amounts(writer) == after
+
+
+def test_a_load_duplicating_an_invoice_id_or_without_one_fails_before_it_is_consumed(
+    built: Settings,
+) -> None:
+    writer = built.writer_lakehouse_file
+    consumed = _consumed(writer)
+    # A load writes invoice 2 again, and an invoice without an id (it stamps both).
+    _edit(
+        writer,
+        "insert into sources.app__invoices select * replace"
+        " (cast('2024-07-01 08:00:00' as timestamp) as _loaded_at) from sources.app__invoices"
+        " where id = 2",
+        "insert into sources.app__invoices select * replace"
+        " (null as id, cast('2024-07-01 08:00:00' as timestamp) as _loaded_at)"
+        " from sources.app__invoices where id = 3",
+    )
+    run = run_cli(built.data_folder, "transform")
+    assert run.exit_code == 1
+    assert f"{KEY_TEST} (fail)" in run.stderr
+    error = " ".join(run.stderr.split())
+    assert "invoice_id=2, row_count=2" in error
+    assert "invoice_id=None, row_count=1" in error
+    assert "new_rows._loaded_at in" in _compiled_key_test(built)
+    # intermediate.invoices waits for the test: it consumed nothing.
+    assert _consumed(writer) == consumed
+
+
+def test_a_full_refresh_checks_every_invoice_id(built: Settings) -> None:
+    writer = built.writer_lakehouse_file
+    # A duplicate no load writes (under a stamp intermediate.invoices consumed): only a check of
+    # every row finds it, which a full refresh makes.
+    _edit(
+        writer, "insert into sources.app__invoices select * from sources.app__invoices where id = 2"
+    )
+    run = run_cli(built.data_folder, "transform", "--full-refresh")
+    assert run.exit_code == 1
+    assert f"{KEY_TEST} (fail)" in run.stderr
+    assert "invoice_id=2, row_count=2" in " ".join(run.stderr.split())
+    assert "new_rows" not in _compiled_key_test(built)
 
 
 def test_a_table_built_before_it_kept_its_stamps_is_caught_up_by_id_and_update(
