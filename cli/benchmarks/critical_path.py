@@ -32,8 +32,10 @@ class CriticalPath:
 
 def critical_path(run_results: dict[str, Any], manifest: dict[str, Any]) -> CriticalPath:
     """The longest chain of the nodes `run_results` ran, on the graph `manifest` describes."""
-    own = {
-        result["unique_id"]: float(result["execution_time"]) for result in run_results["results"]
+    own = {  # the project's on-run-end hook ("operation.") runs after every node
+        result["unique_id"]: float(result["execution_time"])
+        for result in run_results["results"]
+        if not result["unique_id"].startswith("operation.")
     }
     graph = {**manifest.get("nodes", {}), **manifest.get("sources", {})}
 

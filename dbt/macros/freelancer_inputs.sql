@@ -22,7 +22,7 @@
 
 {#- The configuration of such a mart: `{{ incremental_by_freelancer() }}` at its top. -#}
 {% macro incremental_by_freelancer() -%}
-    {{ incremental_by_part('freelancer_id', 'freelancer_inputs()') }}
+    {{ incremental_by_part('freelancer_id', 'freelancer_inputs()', checked_by_test=true) }}
 {%- endmacro %}
 
 

@@ -127,9 +127,20 @@
     harmless. `inputs` and `row_part` are Jinja expressions, rendered when the hooks run:
     `row_part` gives the SQL of a row's part in the model's own table, when the model does not
     store it as `key`. On Spark the model is a table (macros render nothing there).
+
+    `checked_by_test` (a model whose unique test checks only the parts its build recomputed,
+    macros/test_unique_combination.sql): the parts a build recomputed are also kept as
+    `<model>__unchecked` until that test passes (on-run-end: `forget_checked_parts`). A build
+    recomputes them again, with those whose fingerprint changed, as long as they are kept: rows
+    written by a build whose test failed, or that ended before its test (killed, or `dbt run`),
+    are never left unchecked by a later build that finds their fingerprints unchanged.
 -#}
-{% macro incremental_by_part(key, inputs, row_part=none) -%}
+{% macro incremental_by_part(key, inputs, row_part=none, checked_by_test=false) -%}
     {%- set row_part = row_part if row_part is not none else "'" ~ key ~ "'" -%}
+    {%- set post_hook = ["{{ drop_previous_inputs() }}", "{{ keep_part_inputs() }}"] -%}
+    {%- if checked_by_test -%}
+        {%- do post_hook.append("{{ keep_unchecked_parts('" ~ key ~ "') }}") -%}
+    {%- endif -%}
     {{ config(
         materialized='table' if target.type == 'spark' else 'incremental',
         incremental_strategy='append',
@@ -138,15 +149,17 @@
             "{{ stage_part_inputs('" ~ key ~ "', " ~ inputs ~ ") }}",
             "{{ delete_changed_parts('" ~ key ~ "', " ~ row_part ~ ") }}"
         ],
-        post_hook=["{{ drop_previous_inputs() }}", "{{ keep_part_inputs() }}"]
+        post_hook=post_hook
     ) }}
 {%- endmacro %}
 
 
-{#- Pre-hook 1: the current fingerprints, and which of them the build recomputes. -#}
+{#- Pre-hook 1: the current fingerprints, and which of them the build recomputes: those that
+    changed, and those left unchecked by an earlier build. -#}
 {% macro stage_part_inputs(key, inputs) -%}
     {%- if target.type != 'spark' -%}
         {%- set previous = previous_inputs() -%}
+        {%- set unchecked = unchecked_parts() if previous is not none else none -%}
         create or replace table {{ inputs_relation('__inputs_next') }} as
         with current_inputs as (
             {{ inputs }}
@@ -158,6 +171,9 @@
                 true
             {%- else -%}
                 previous_inputs.fingerprint is distinct from current_inputs.fingerprint
+                {%- if unchecked is not none %}
+                    or current_inputs.{{ key }} in (select {{ key }} from {{ unchecked }})
+                {%- endif %}
             {%- endif %} as recomputed
         from current_inputs
         {% if previous is not none -%}
@@ -165,6 +181,16 @@
                 on current_inputs.{{ key }} = previous_inputs.{{ key }}
         {%- endif %}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The parts an earlier build recomputed and no passing test has checked since: the model's
+    `<model>__unchecked`, or none. -#}
+{% macro unchecked_parts() -%}
+    {%- set unchecked = inputs_relation('__unchecked') -%}
+    {{ return(adapter.get_relation(
+        database=unchecked.database, schema=unchecked.schema, identifier=unchecked.identifier
+    )) }}
 {%- endmacro %}
 
 
@@ -180,7 +206,8 @@
         ~ " from " ~ inputs_relation('__inputs_next') ~ " as next_inputs"
         ~ " full outer join " ~ previous ~ " as previous_inputs"
         ~ " on next_inputs." ~ key ~ " = previous_inputs." ~ key
-        ~ " where next_inputs.fingerprint is distinct from previous_inputs.fingerprint)"
+        ~ " where next_inputs.fingerprint is distinct from previous_inputs.fingerprint"
+        ~ " or next_inputs.recomputed)"
     ) }}
 {%- endmacro %}
 
@@ -205,5 +232,40 @@
     {%- if target.type != 'spark' -%}
         alter table {{ inputs_relation('__inputs_next') }}
         rename to {{ adapter.quote(this.identifier ~ '__inputs') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post-hook of a model `checked_by_test`: the parts this build recomputed (those an earlier
+    build left unchecked among them) wait for its test. -#}
+{% macro keep_unchecked_parts(key) -%}
+    {%- if target.type != 'spark' -%}
+        create or replace table {{ inputs_relation('__unchecked') }} as
+        select {{ key }} from {{ inputs_relation('__inputs') }} where recomputed
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- on-run-end: a passing test of the parts a build recomputed (`unique_combination` with
+    `recomputed_only`) checked every part kept as unchecked, which it read: they are forgotten.
+    A failed, errored or skipped test, or a run that ended before it, leaves them for the next
+    build to recompute and check. -#}
+{% macro forget_checked_parts(results) -%}
+    {%- if execute and target.type != 'spark' -%}
+        {%- for result in results -%}
+            {%- set node = result.node -%}
+            {%- set metadata = node.test_metadata if node.resource_type == 'test' else none -%}
+            {%- if metadata and metadata.name == 'unique_combination'
+                and metadata.kwargs.get('recomputed_only') and result.status == 'pass' -%}
+                {%- set model = graph.nodes.get(node.attached_node) -%}
+                {%- if model is not none -%}
+                    {%- do run_query("drop table if exists " ~ api.Relation.create(
+                        database=model.database,
+                        schema=model.schema,
+                        identifier=model.alias ~ '__unchecked'
+                    )) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}

@@ -4,6 +4,7 @@ where each layer is built."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_project import find_dbt_project
-from jump.data_platform.transform.dbt_runner import one_line
+from jump.data_platform.transform.dbt_runner import one_line, record_build
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.publish import (
     BuiltNode,
@@ -83,6 +84,24 @@ def test_warnings_do_not_fail_the_run() -> None:
     run.failed.append(NodeOutcome("overlap", "fail", "1 result"))
     assert not run.success
     assert not TransformRun(LAYERS, error="dbt parse failed: boom").success
+
+
+def _result(resource_type: str, name: str, status: str) -> SimpleNamespace:
+    node = SimpleNamespace(resource_type=resource_type, name=name)
+    return SimpleNamespace(node=node, status=status, message=f"{name} {status}")
+
+
+def test_the_on_run_end_hook_counts_as_no_node_and_fails_the_run_only_when_it_fails() -> None:
+    run = TransformRun(LAYERS)
+    record_build(
+        [_result("test", "unique_x", "pass"), _result("operation", "on-run-end-0", "success")],
+        run,
+    )
+    assert run.tests == {"pass": 1} and not run.models
+    assert run.success
+    record_build([_result("operation", "on-run-end-0", "error")], run)
+    assert [outcome.name for outcome in run.failed] == ["on-run-end-0"]
+    assert not run.success
 
 
 def test_the_record_keeps_the_run_but_not_its_failing_rows(tmp_path: Path) -> None:
@@ -260,6 +279,7 @@ def test_a_failed_publish_changes_nothing(tmp_path: Path) -> None:
         ("marts__slot_b", "nps", True),
         ("marts", "nps__dbt_backup", True),
         ("intermediate__slot_a", "invoices__dbt_tmp", True),
+        ("marts", "turnover_by_cohort__unchecked", True),
         ("_publish", "layers", True),
         ("sources", "app__invoices", False),
     ],

@@ -134,6 +134,10 @@ def record_build(results: Sequence[Any], run: TransformRun) -> list[Any]:
     for result in results:
         node, status = result.node, str(result.status)
         outcome = NodeOutcome(_node_name(node), status, one_line(result.message))
+        if node.resource_type == "operation":  # the project's on-run-end hook: no node
+            if status != "success":
+                run.failed.append(outcome)
+            continue
         if node.resource_type in ("model", "seed", "snapshot"):
             run.models[status] += 1
             if status not in ("success", "skipped"):

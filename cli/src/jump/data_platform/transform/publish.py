@@ -45,7 +45,14 @@ DBT_TEMPORARY_SUFFIXES = ("__dbt_tmp", "__dbt_backup")
 # What an incremental mart was last built from, kept beside it in its slot
 # (dbt/macros/freelancer_inputs.sql): `<mart>__inputs`, and `__inputs_next` during a build.
 INPUTS_SUFFIX = "__inputs"
-INTERNAL_SUFFIXES = (*DBT_TEMPORARY_SUFFIXES, INPUTS_SUFFIX, f"{INPUTS_SUFFIX}_next")
+# The parts of such a mart that no passing test has checked yet (dbt/macros/kept_inputs.sql).
+UNCHECKED_SUFFIX = "__unchecked"
+INTERNAL_SUFFIXES = (
+    *DBT_TEMPORARY_SUFFIXES,
+    INPUTS_SUFFIX,
+    f"{INPUTS_SUFFIX}_next",
+    UNCHECKED_SUFFIX,
+)
 
 
 def schema_variable(layer: str) -> str:
@@ -339,9 +346,10 @@ def _tidy_layer(
     model's state in its other slot)."""
     owned = {(node.schema, node.relation) for node in built}
     owned |= {
-        (node.schema, node.relation + INPUTS_SUFFIX)
+        (node.schema, node.relation + suffix)
         for node in built
         if node.materialized == "incremental"
+        for suffix in (INPUTS_SUFFIX, UNCHECKED_SUFFIX)
     }
     names = {node.relation for node in built}
     for name, kind in _relations(connection, layer):
