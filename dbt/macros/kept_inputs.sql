@@ -17,6 +17,22 @@
 {%- endmacro %}
 
 
+{#- The relation of the model named `name` (with `suffix`: a table kept beside it) where this
+    build places it: the schema the transform set on dbt's graph (its build slot), not `ref`, which
+    would make the caller wait for the model. -#}
+{% macro model_relation(name, suffix='') -%}
+    {%- set nodes = graph.nodes.values()
+        | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('name', 'equalto', name) | list -%}
+    {%- if nodes | length != 1 -%}
+        {{ exceptions.raise_compiler_error("no model named " ~ name) }}
+    {%- endif -%}
+    {{ return(api.Relation.create(
+        database=nodes[0].database, schema=nodes[0].schema, identifier=nodes[0].alias ~ suffix
+    )) }}
+{%- endmacro %}
+
+
 {#- What the build before this one kept: none but in an incremental build that finds it. No
     `this` in a unit test: the rows given are the whole input. -#}
 {% macro previous_inputs() -%}
@@ -53,21 +69,27 @@
     nothing says what the model consumed (a first build, a full refresh, a table built before
     it kept its stamps): the caller then chooses the rows another way. -#}
 {% macro unconsumed_loads(source, alias) -%}
-    {{ return(loads_not_consumed_in(source, previous_inputs(), alias)) }}
+    {%- set consumed = previous_inputs() -%}
+    {{ return(loads_not_consumed_in(
+        source, consumed, alias, unchecked=unchecked_parts() if consumed is not none else none
+    )) }}
 {%- endmacro %}
 
 
-{#- The same predicate against the stamps kept in `consumed` (a relation, or none). -#}
-{% macro loads_not_consumed_in(source, consumed, alias) -%}
+{#- The same predicate against the stamps kept in `consumed` (a relation, or none). The loads
+    kept in `unchecked` (a relation, or none: `keep_unchecked_loads`) count as not consumed: a
+    build writes their rows again, so that a duplicate a failed build wrote is replaced. -#}
+{% macro loads_not_consumed_in(source, consumed, alias, unchecked=none) -%}
     {%- if consumed is none or not execute -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set stamps = run_query(
         "with current_loads as (select distinct _loaded_at from " ~ source ~ ")"
         ~ " select cast(_loaded_at as varchar) from current_loads"
-        ~ " where _loaded_at is not null and not exists (select 1 from " ~ consumed
+        ~ " where _loaded_at is not null and (not exists (select 1 from " ~ consumed
         ~ " as consumed_loads where consumed_loads._loaded_at = current_loads._loaded_at)"
-        ~ " order by 1"
+        ~ (" or _loaded_at in (select _loaded_at from " ~ unchecked ~ ")" if unchecked is not none else "")
+        ~ ") order by 1"
     ).columns[0].values() -%}
     {%- set literals = [] -%}
     {%- for stamp in stamps -%}
@@ -78,6 +100,21 @@
         ~ (" or " ~ alias ~ "._loaded_at in (" ~ literals | join(", ") ~ ")" if literals else "")
         ~ ")"
     ) }}
+{%- endmacro %}
+
+
+{#- Post-hook of a model incremental by load, before `keep_consumed_loads`: the loads whose rows
+    this build wrote (every load in a first build or a full refresh; those an earlier build
+    wrote and no passing test has checked since among them), wait for the model's key test
+    (`unique_of_unchecked_loads`) as `<model>__unchecked`; on-run-end forgets them once it
+    passed (`forget_checked_parts`). -#}
+{% macro keep_unchecked_loads(source) -%}
+    {%- if target.type != 'spark' and execute -%}
+        {%- set written = unconsumed_loads(source, 'written_rows') -%}
+        create or replace table {{ inputs_relation('__unchecked') }} as
+        select distinct written_rows._loaded_at from {{ source }} as written_rows
+        where {{ written if written is not none else 'true' }}
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -247,7 +284,8 @@
 
 
 {#- on-run-end: a passing test of the parts a build recomputed (`unique_combination` with
-    `recomputed_only`) checked every part kept as unchecked, which it read: they are forgotten.
+    `recomputed_only`) or of the loads it wrote (`unique_of_unchecked_loads`) checked every part
+    or load kept as unchecked, which it read: they are forgotten.
     A failed, errored or skipped test, or a run that ended before it, leaves them for the next
     build to recompute and check. -#}
 {% macro forget_checked_parts(results) -%}
@@ -255,8 +293,10 @@
         {%- for result in results -%}
             {%- set node = result.node -%}
             {%- set metadata = node.test_metadata if node.resource_type == 'test' else none -%}
-            {%- if metadata and metadata.name == 'unique_combination'
-                and metadata.kwargs.get('recomputed_only') and result.status == 'pass' -%}
+            {%- if metadata and result.status == 'pass' and (
+                metadata.name == 'unique_of_unchecked_loads'
+                or (metadata.name == 'unique_combination' and metadata.kwargs.get('recomputed_only'))
+            ) -%}
                 {%- set model = graph.nodes.get(node.attached_node) -%}
                 {%- if model is not none -%}
                     {%- do run_query("drop table if exists " ~ api.Relation.create(

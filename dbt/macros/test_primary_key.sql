@@ -35,17 +35,7 @@
     {%- if not execute or flags.FULL_REFRESH or target.type == 'spark' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set nodes = graph.nodes.values()
-        | selectattr('resource_type', 'equalto', 'model')
-        | selectattr('name', 'equalto', consumer) | list -%}
-    {%- if nodes | length != 1 -%}
-        {{ exceptions.raise_compiler_error("no model " ~ consumer ~ " keeps the loads it consumed") }}
-    {%- endif -%}
-    {%- set kept = api.Relation.create(
-        database=nodes[0].database,
-        schema=nodes[0].schema,
-        identifier=nodes[0].alias ~ '__inputs'
-    ) -%}
+    {%- set kept = model_relation(consumer, '__inputs') -%}
     {%- set found = run_query(
         "select count(*) from information_schema.tables"
         ~ " where table_catalog = '" ~ kept.database ~ "'"

@@ -27,6 +27,8 @@ from support.cli import Run, run_cli
 COMPILED = "intermediate__invoices"
 # The invoice id's primary key, checked on the loads intermediate.invoices has not consumed.
 KEY_TEST = "primary_key_staging__app__invoices_invoice_id"
+# The surrogate key's uniqueness, checked on the invoices of the loads no passing test checked.
+SURROGATE_TEST = "unique_intermediate__invoices_invoice_key"
 
 
 def _slot(connection: duckdb.DuckDBPyConnection, kept: str = "invoices__inputs") -> str:
@@ -75,8 +77,27 @@ def _compiled(settings: Settings, node: str = f"model.jump_data_platform.{COMPIL
     return str(sql)
 
 
-def _compiled_key_test(settings: Settings) -> str:
-    return _compiled(settings, f"test.jump_data_platform.{KEY_TEST}")
+def _compiled_key_test(settings: Settings, test: str | None = None) -> str:
+    return _compiled(settings, f"test.jump_data_platform.{test or KEY_TEST}")
+
+
+def _unchecked(writer: Path) -> list[Any] | None:
+    """The loads whose invoices wait for the surrogate key's test; None when none do."""
+    with duckdb.connect(str(writer), read_only=True) as connection:
+        schema = _slot(connection)
+        found = connection.execute(
+            "select count(*) from information_schema.tables"
+            " where table_schema = ? and table_name = 'invoices__unchecked'",
+            [schema],
+        ).fetchone()
+        if not found or not found[0]:
+            return None
+        return [
+            stamp
+            for (stamp,) in connection.execute(
+                f"select _loaded_at from {schema}.invoices__unchecked order by all"
+            ).fetchall()
+        ]
 
 
 def _transform(folder: Path) -> None:
@@ -114,10 +135,14 @@ def test_a_build_reads_the_invoices_of_the_loads_it_has_not_consumed(built: Sett
 
     # The stamp is written into the query as a constant: DuckDB filters the table as it scans.
     assert "_loaded_at in (cast('2024-07-01 08:00:00' as timestamp))" in _compiled(built)
-    # The key is checked on the rows of that load only, each counted over every row.
+    # The keys are checked on the rows of that load only, each counted over every row.
     assert "new_rows._loaded_at in (cast('2024-07-01 08:00:00' as timestamp))" in (
         _compiled_key_test(built)
     )
+    assert "loaded._loaded_at in (cast('2024-07-01 08:00:00' as timestamp))" in (
+        _compiled_key_test(built, SURROGATE_TEST)
+    )
+    assert _unchecked(writer) is None  # the test passed: nothing waits for it
     after = _amounts(writer)
     assert after[3] == before[3] + 1
     assert set(after) == set(before) - {4}
@@ -161,6 +186,41 @@ def test_a_load_duplicating_an_invoice_id_or_without_one_fails_before_it_is_cons
     assert "new_rows._loaded_at in" in _compiled_key_test(built)
     # intermediate.invoices waits for the test: it consumed nothing.
     assert _consumed(writer) == consumed
+
+
+def test_invoices_a_build_left_unchecked_are_written_again_and_checked_by_the_next(
+    built: Settings,
+) -> None:
+    writer = built.writer_lakehouse_file
+    stamp = _stamps(writer)[0]
+    # What a build that wrote invoice 2 twice and ended before its key test leaves (killed, a
+    # `dbt run`, or the test failed): the two rows, and their load kept as unchecked.
+    with duckdb.connect(str(writer)) as connection:
+        table = f"{_slot(connection)}.invoices"
+        connection.execute(f"insert into {table} select * from {table} where invoice_id = 2")
+        connection.execute(
+            f"create table {table}__unchecked as select cast(? as timestamp) as _loaded_at",
+            [stamp],
+        )
+    before = _amounts(writer)
+    # A later load corrects invoice 3 only.
+    _edit(
+        writer,
+        "update sources.app__invoices set amount = amount + 1,"
+        " _loaded_at = '2024-07-01 08:00:00' where id = 3",
+    )
+    _transform(built.data_folder)
+
+    # The unchecked load's invoices were written again, with the new load's, and checked.
+    with duckdb.connect(str(writer), read_only=True) as connection:
+        assert connection.execute(
+            "select count(*) from intermediate.invoices where invoice_id = 2"
+        ).fetchone() == (1,)
+    assert _amounts(writer)[3] == before[3] + 1
+    sql = _compiled_key_test(built, SURROGATE_TEST)
+    assert "cast('2024-07-01 08:00:00' as timestamp)" in sql
+    assert f"cast('{stamp}' as timestamp)" in sql
+    assert _unchecked(writer) is None
 
 
 def test_a_full_refresh_checks_every_invoice_id(built: Settings) -> None:

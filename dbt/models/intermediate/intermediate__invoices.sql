@@ -15,6 +15,7 @@
         on_schema_change='fail',
         post_hook=[
             "{{ delete_gone_rows(ref('staging__app__invoices'), 'invoice_id') }}",
+            "{{ keep_unchecked_loads(ref('staging__app__invoices')) }}",
             "{{ keep_consumed_loads(ref('staging__app__invoices')) }}"
         ]
     )

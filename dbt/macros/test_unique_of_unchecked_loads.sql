@@ -1,0 +1,57 @@
+{#- Generic test of a model incremental by load (macros/kept_inputs.sql): no two rows share
+    `column_name`, counted over every row for the values found among the rows of the loads that
+    no passing run of this test has checked yet (`<model>__unchecked`, kept by the model's
+    post-hook `keep_unchecked_loads`, forgotten on-run-end once this test passed). The model's
+    rows of a load are those whose `key` is among the rows of `loads_of` (a model name) stamped
+    by it; rows without a stamp are rebuilt, hence checked, every time. Every row is checked in
+    a full refresh and on Spark. A failing row names the `key` values behind the duplicated
+    value (an App id, not a hash), and how many rows hold it. -#}
+{% test unique_of_unchecked_loads(model, column_name, loads_of, key) %}
+    {%- set unchecked = unchecked_loads_of(model) %}
+    select
+        string_agg(distinct cast({{ key }} as {{ dbt.type_string() }}), ', ') as {{ key }}s,
+        count(*) as row_count
+    from {{ model }}
+    where {{ column_name }} is not null
+    {%- if unchecked is not none %}
+        and {{ column_name }} in (
+            select written.{{ column_name }} from {{ model }} as written
+            where written.{{ key }} in (
+                select loaded.{{ key }} from {{ model_relation(loads_of) }} as loaded
+                where loaded._loaded_at is null or loaded._loaded_at in ({{ unchecked }})
+            )
+        )
+    {%- endif %}
+    group by {{ column_name }}
+    having count(*) > 1
+{% endtest %}
+
+
+{#- The stamps kept as unchecked beside `model` (a relation), as SQL constants; `null` when
+    there are none (the table is gone: its test passed since). None when every row is to be
+    checked: a full refresh, Spark. The catalog is asked: a post-hook wrote the table during
+    this build. -#}
+{% macro unchecked_loads_of(model) -%}
+    {%- if not execute or flags.FULL_REFRESH or target.type == 'spark' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set unchecked = inputs_relation('__unchecked', model=model) -%}
+    {%- set found = run_query(
+        "select count(*) from information_schema.tables"
+        ~ " where table_catalog = '" ~ unchecked.database ~ "'"
+        ~ " and table_schema = '" ~ unchecked.schema ~ "'"
+        ~ " and table_name = '" ~ unchecked.identifier ~ "'"
+    ) -%}
+    {%- if found.rows[0][0] == 0 -%}
+        {{ return("null") }}
+    {%- endif -%}
+    {%- set stamps = run_query(
+        "select cast(_loaded_at as varchar) from " ~ unchecked
+        ~ " where _loaded_at is not null order by 1"
+    ).columns[0].values() -%}
+    {%- set literals = [] -%}
+    {%- for stamp in stamps -%}
+        {%- do literals.append("cast('" ~ stamp ~ "' as timestamp)") -%}
+    {%- endfor -%}
+    {{ return(literals | join(", ") if literals else "null") }}
+{%- endmacro %}
