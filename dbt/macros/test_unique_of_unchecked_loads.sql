@@ -4,12 +4,12 @@
     post-hook `keep_unchecked_loads`, forgotten on-run-end once this test passed). The model's
     rows of a load are those whose `key` is among the rows of `loads_of` (a model name) stamped
     by it; rows without a stamp are rebuilt, hence checked, every time. Every row is checked in
-    a full refresh and on Spark. A failing row names the `key` values behind the duplicated
-    value (an App id, not a hash), and how many rows hold it. -#}
+    a full refresh and on Spark. A failing row names the duplicated value by its (lowest) `key`,
+    an App id rather than a hash, and how many rows hold it. -#}
 {% test unique_of_unchecked_loads(model, column_name, loads_of, key) %}
     {%- set unchecked = unchecked_loads_of(model) %}
     select
-        string_agg(distinct cast({{ key }} as {{ dbt.type_string() }}), ', ') as {{ key }}s,
+        min({{ key }}) as {{ key }},
         count(*) as row_count
     from {{ model }}
     where {{ column_name }} is not null

@@ -202,6 +202,10 @@ def test_invoices_a_build_left_unchecked_are_written_again_and_checked_by_the_ne
             f"create table {table}__unchecked as select cast(? as timestamp) as _loaded_at",
             [stamp],
         )
+    # The test as the first build compiled it (every load was new to it) finds the duplicate,
+    # named by the invoice's id rather than its hash.
+    with duckdb.connect(str(writer), read_only=True) as connection:
+        assert connection.execute(_compiled_key_test(built, SURROGATE_TEST)).fetchall() == [(2, 2)]
     before = _amounts(writer)
     # A later load corrects invoice 3 only.
     _edit(
