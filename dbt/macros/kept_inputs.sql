@@ -33,6 +33,31 @@
 {%- endmacro %}
 
 
+{#- Whether the catalog holds `relation` (with `column`, when given). The catalog is asked, not
+    dbt's relation cache, which need not hold a table a hook wrote or renamed during this build;
+    not adapter.get_columns_in_relation, whose DESCRIBE fails on a table that is not there. -#}
+{% macro in_catalog(relation, column=none) -%}
+    {%- set found = run_query(
+        "select count(*) from information_schema." ~ ("columns" if column else "tables")
+        ~ " where table_catalog = '" ~ relation.database ~ "'"
+        ~ " and table_schema = '" ~ relation.schema ~ "'"
+        ~ " and table_name = '" ~ relation.identifier ~ "'"
+        ~ (" and column_name = '" ~ column ~ "'" if column else "")
+    ) -%}
+    {{ return(found.rows[0][0] > 0) }}
+{%- endmacro %}
+
+
+{#- Load stamps (text, as DuckDB casts them) as SQL constants. -#}
+{% macro stamp_literals(stamps) -%}
+    {%- set literals = [] -%}
+    {%- for stamp in stamps -%}
+        {%- do literals.append("cast('" ~ stamp ~ "' as timestamp)") -%}
+    {%- endfor -%}
+    {{ return(literals) }}
+{%- endmacro %}
+
+
 {#- What the build before this one kept: none but in an incremental build that finds it. No
     `this` in a unit test: the rows given are the whole input. -#}
 {% macro previous_inputs() -%}
@@ -91,10 +116,7 @@
         ~ (" or _loaded_at in (select _loaded_at from " ~ unchecked ~ ")" if unchecked is not none else "")
         ~ ") order by 1"
     ).columns[0].values() -%}
-    {%- set literals = [] -%}
-    {%- for stamp in stamps -%}
-        {%- do literals.append("cast('" ~ stamp ~ "' as timestamp)") -%}
-    {%- endfor -%}
+    {%- set literals = stamp_literals(stamps) -%}
     {{ return(
         "(" ~ alias ~ "._loaded_at is null"
         ~ (" or " ~ alias ~ "._loaded_at in (" ~ literals | join(", ") ~ ")" if literals else "")

@@ -29,20 +29,13 @@
 
 {#- The predicate on the rows of `source` (read as `alias`) that the model named `consumer`
     has not consumed (macros/kept_inputs.sql), read from the stamps it keeps where this build
-    finds it; none in a full refresh, or when it keeps none. The catalog is asked, not dbt's
-    relation cache, which need not hold the consumer's slot. -#}
+    finds it; none in a full refresh, or when it keeps none. -#}
 {% macro loads_new_to(consumer, source, alias) -%}
     {%- if not execute or flags.FULL_REFRESH or target.type == 'spark' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set kept = model_relation(consumer, '__inputs') -%}
-    {%- set found = run_query(
-        "select count(*) from information_schema.tables"
-        ~ " where table_catalog = '" ~ kept.database ~ "'"
-        ~ " and table_schema = '" ~ kept.schema ~ "'"
-        ~ " and table_name = '" ~ kept.identifier ~ "'"
-    ) -%}
-    {%- if found.rows[0][0] == 0 -%}
+    {%- if not in_catalog(kept) -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return(loads_not_consumed_in(source, kept, alias)) }}

@@ -22,21 +22,14 @@
 
 
 {#- The query of the freelancers the last build of `model` recomputed, from the fingerprints it
-    kept (`<model>__inputs`); none when there are none to read. The catalog is asked, not dbt's
-    relation cache: a post-hook renamed the table during this build. -#}
+    kept (`<model>__inputs`); none when there are none to read (the catalog is asked: a
+    post-hook renamed the table during this build). -#}
 {% macro recomputed_freelancers(model) -%}
     {%- if not execute or target.type == 'spark' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set inputs = inputs_relation('__inputs', model=model) -%}
-    {#- Not adapter.get_columns_in_relation: its DESCRIBE fails on a table that is not there. -#}
-    {%- set found = run_query(
-        "select count(*) from information_schema.columns"
-        ~ " where table_catalog = '" ~ inputs.database ~ "'"
-        ~ " and table_schema = '" ~ inputs.schema ~ "'"
-        ~ " and table_name = '" ~ inputs.identifier ~ "' and column_name = 'recomputed'"
-    ) -%}
-    {%- if found.rows[0][0] == 0 -%}
+    {%- if not in_catalog(inputs, 'recomputed') -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return("select freelancer_id from " ~ inputs ~ " where recomputed") }}

@@ -29,29 +29,18 @@
 
 {#- The stamps kept as unchecked beside `model` (a relation), as SQL constants; `null` when
     there are none (the table is gone: its test passed since). None when every row is to be
-    checked: a full refresh, Spark. The catalog is asked: a post-hook wrote the table during
-    this build. -#}
+    checked: a full refresh, Spark. -#}
 {% macro unchecked_loads_of(model) -%}
     {%- if not execute or flags.FULL_REFRESH or target.type == 'spark' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set unchecked = inputs_relation('__unchecked', model=model) -%}
-    {%- set found = run_query(
-        "select count(*) from information_schema.tables"
-        ~ " where table_catalog = '" ~ unchecked.database ~ "'"
-        ~ " and table_schema = '" ~ unchecked.schema ~ "'"
-        ~ " and table_name = '" ~ unchecked.identifier ~ "'"
-    ) -%}
-    {%- if found.rows[0][0] == 0 -%}
+    {%- if not in_catalog(unchecked) -%}
         {{ return("null") }}
     {%- endif -%}
-    {%- set stamps = run_query(
+    {%- set literals = stamp_literals(run_query(
         "select cast(_loaded_at as varchar) from " ~ unchecked
         ~ " where _loaded_at is not null order by 1"
-    ).columns[0].values() -%}
-    {%- set literals = [] -%}
-    {%- for stamp in stamps -%}
-        {%- do literals.append("cast('" ~ stamp ~ "' as timestamp)") -%}
-    {%- endfor -%}
+    ).columns[0].values()) -%}
     {{ return(literals | join(", ") if literals else "null") }}
 {%- endmacro %}
