@@ -27,8 +27,14 @@
     {%- if nodes | length != 1 -%}
         {{ exceptions.raise_compiler_error("no model named " ~ name) }}
     {%- endif -%}
+    {{ return(node_relation(nodes[0], suffix)) }}
+{%- endmacro %}
+
+
+{#- The relation of a node of dbt's graph (with `suffix`: a table kept beside it). -#}
+{% macro node_relation(node, suffix='') -%}
     {{ return(api.Relation.create(
-        database=nodes[0].database, schema=nodes[0].schema, identifier=nodes[0].alias ~ suffix
+        database=node.database, schema=node.schema, identifier=node.alias ~ suffix
     )) }}
 {%- endmacro %}
 
@@ -96,7 +102,7 @@
 {% macro unconsumed_loads(source, alias) -%}
     {%- set consumed = previous_inputs() -%}
     {{ return(loads_not_consumed_in(
-        source, consumed, alias, unchecked=unchecked_parts() if consumed is not none else none
+        source, consumed, alias, unchecked=unchecked_relation() if consumed is not none else none
     )) }}
 {%- endmacro %}
 
@@ -109,17 +115,29 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set stamps = run_query(
-        "with current_loads as (select distinct _loaded_at from " ~ source ~ ")"
-        ~ " select cast(_loaded_at as varchar) from current_loads"
-        ~ " where _loaded_at is not null and (not exists (select 1 from " ~ consumed
-        ~ " as consumed_loads where consumed_loads._loaded_at = current_loads._loaded_at)"
-        ~ (" or _loaded_at in (select _loaded_at from " ~ unchecked ~ ")" if unchecked is not none else "")
-        ~ ") order by 1"
+        "select cast(_loaded_at as varchar) from ("
+        ~ unconsumed_stamps(source, consumed, unchecked) ~ ") order by 1"
     ).columns[0].values() -%}
     {%- set literals = stamp_literals(stamps) -%}
     {{ return(
         "(" ~ alias ~ "._loaded_at is null"
         ~ (" or " ~ alias ~ "._loaded_at in (" ~ literals | join(", ") ~ ")" if literals else "")
+        ~ ")"
+    ) }}
+{%- endmacro %}
+
+
+{#- The query of the stamps of `source` (a relation) not among those kept in `consumed`, or
+    among those kept in `unchecked` (relations; `unchecked` may be none). It reads the stamp
+    column only: the source's view computes nothing else. -#}
+{% macro unconsumed_stamps(source, consumed, unchecked=none) -%}
+    {{ return(
+        "with current_loads as (select distinct _loaded_at from " ~ source ~ ")"
+        ~ " select _loaded_at from current_loads"
+        ~ " where _loaded_at is not null and (not exists (select 1 from " ~ consumed
+        ~ " as consumed_loads where consumed_loads._loaded_at = current_loads._loaded_at)"
+        ~ (" or _loaded_at in (select _loaded_at from " ~ unchecked ~ ")"
+            if unchecked is not none else "")
         ~ ")"
     ) }}
 {%- endmacro %}
@@ -131,11 +149,14 @@
     (`unique_of_unchecked_loads`) as `<model>__unchecked`; on-run-end forgets them once it
     passed (`forget_checked_parts`). -#}
 {% macro keep_unchecked_loads(source) -%}
-    {%- if target.type != 'spark' and execute -%}
-        {%- set written = unconsumed_loads(source, 'written_rows') -%}
+    {%- if target.type != 'spark' -%}
+        {%- set consumed = previous_inputs() -%}
         create or replace table {{ inputs_relation('__unchecked') }} as
-        select distinct written_rows._loaded_at from {{ source }} as written_rows
-        where {{ written if written is not none else 'true' }}
+        {% if consumed is none -%}
+            select distinct _loaded_at from {{ source }}
+        {%- else -%}
+            {{ unconsumed_stamps(source, consumed, unchecked_relation()) }}
+        {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
@@ -218,7 +239,7 @@
 {% macro stage_part_inputs(key, inputs) -%}
     {%- if target.type != 'spark' -%}
         {%- set previous = previous_inputs() -%}
-        {%- set unchecked = unchecked_parts() if previous is not none else none -%}
+        {%- set unchecked = unchecked_relation() if previous is not none else none -%}
         create or replace table {{ inputs_relation('__inputs_next') }} as
         with current_inputs as (
             {{ inputs }}
@@ -243,9 +264,9 @@
 {%- endmacro %}
 
 
-{#- The parts an earlier build recomputed and no passing test has checked since: the model's
-    `<model>__unchecked`, or none. -#}
-{% macro unchecked_parts() -%}
+{#- What an earlier build wrote and no passing test has checked since (the parts it recomputed,
+    or the loads it consumed): the model's `<model>__unchecked`, or none. -#}
+{% macro unchecked_relation() -%}
     {%- set unchecked = inputs_relation('__unchecked') -%}
     {{ return(adapter.get_relation(
         database=unchecked.database, schema=unchecked.schema, identifier=unchecked.identifier
@@ -321,11 +342,9 @@
             ) -%}
                 {%- set model = graph.nodes.get(node.attached_node) -%}
                 {%- if model is not none -%}
-                    {%- do run_query("drop table if exists " ~ api.Relation.create(
-                        database=model.database,
-                        schema=model.schema,
-                        identifier=model.alias ~ '__unchecked'
-                    )) -%}
+                    {%- do run_query(
+                        "drop table if exists " ~ node_relation(model, '__unchecked')
+                    ) -%}
                 {%- endif -%}
             {%- endif -%}
         {%- endfor -%}
