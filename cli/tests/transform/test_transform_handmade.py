@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,7 @@ from jump.data_platform.transform.dbt_runner import (
     environment_variable,
 )
 from jump.data_platform.transform.selection import load_graph
-from support.cli import Run
+from support.cli import Run, run_cli
 
 D = Decimal
 
@@ -81,6 +82,32 @@ def test_run_results_are_in_the_data_folder(handmade_run: Run) -> None:
     assert results["args"]["which"] == "build"
     statuses = {result["status"] for result in results["results"]}
     assert statuses <= {"success", "pass", "warn"}
+
+
+def test_a_data_folder_copied_elsewhere_keeps_dbts_partial_parse(
+    handmade_run: Run, tmp_path: Path
+) -> None:
+    # dbt parses the whole project again (seconds) when its profile changed since the last
+    # parse; the lakehouse's path is the profile's. A data folder copied or moved elsewhere
+    # (a restored backup, each test's copy) keeps the parse it had.
+    folder = tmp_path / "moved"
+    shutil.copytree(handmade_run.data_folder, folder)
+    with duckdb.connect(str(Settings(data_folder=folder).writer_lakehouse_file)) as connection:
+        connection.execute(
+            "update sources.app__clients set name = 'Autre', _loaded_at = '2024-07-01 09:00:00'"
+            " where id = 1"
+        )
+    run = run_cli(folder, "--quiet", "transform")
+    assert run.exit_code == 0, run.stderr
+    parse = json.loads(
+        (Settings(data_folder=folder).dbt_target_folder / "perf_info.json").read_text()
+    )
+    assert parse["is_partial_parse_enabled"] and parse["parsed_path_count"] == 0
+    # The build wrote into the copy, not into the folder it was copied from.
+    with duckdb.connect(str(run.lakehouse), read_only=True) as connection:
+        assert connection.execute("select count(*) from _publish.publications").fetchone() == (2,)
+    with duckdb.connect(str(handmade_run.lakehouse), read_only=True) as connection:
+        assert connection.execute("select count(*) from _publish.publications").fetchone() == (1,)
 
 
 def test_lakehouse_is_released_after_the_run(handmade_run: Run) -> None:

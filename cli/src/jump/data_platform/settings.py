@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATA_FOLDER = Path("data")
+LAKEHOUSE_FILE_NAME = "lakehouse.duckdb"  # the readers' file and the writer's alike
 DEFAULT_RANDOM_SEED = 42
 # The seed is stored as a signed 64-bit integer (extract_metadata) and keys 64-bit random
 # streams: a larger one would silently give the data of a smaller one, so it is refused.
@@ -42,7 +43,7 @@ class Settings:
     def lakehouse_file(self) -> Path:
         """What readers open (query, export, status, report, any outside DuckDB client): the
         last publication, replaced whole by an atomic rename (docs/publishing.md)."""
-        return self.lakehouse_folder / "lakehouse.duckdb"
+        return self.lakehouse_folder / LAKEHOUSE_FILE_NAME
 
     @property
     def writer_folder(self) -> Path:
@@ -52,7 +53,7 @@ class Settings:
     @property
     def writer_lakehouse_file(self) -> Path:
         """What load, transform, snapshots and backfill write; never opened by a reader."""
-        return self.writer_folder / "lakehouse.duckdb"
+        return self.writer_folder / LAKEHOUSE_FILE_NAME
 
     @property
     def writer_lock_file(self) -> Path:

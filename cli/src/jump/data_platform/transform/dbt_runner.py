@@ -19,7 +19,7 @@ import duckdb
 from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import connect, open_lakehouse
 from jump.data_platform.reporting import redact_file, redact_row
-from jump.data_platform.settings import Settings
+from jump.data_platform.settings import LAKEHOUSE_FILE_NAME, Settings
 from jump.data_platform.storage import publish as storage_publish
 from jump.data_platform.storage.retention import expire_publications
 from jump.data_platform.storage.writer import writer_session
@@ -48,6 +48,10 @@ from jump.data_platform.transform.standing_warnings import save_warnings, standi
 logger = logging.getLogger("jump.data_platform")
 
 LAKEHOUSE_ENV_VAR = "DATA_PLATFORM_LAKEHOUSE"  # read by dbt/profiles.yml
+# The lakehouse a parse is told of, whatever the data folder: a parse opens no database. Its
+# folder does not exist, so nothing could create it; its file name is the lakehouse's, which
+# dbt-duckdb makes the database name of every relation it compiles.
+PARSE_LAKEHOUSE = f"parse-only/{LAKEHOUSE_FILE_NAME}"
 SAMPLE_ROWS = 5  # failing rows shown per warning or failing test
 
 
@@ -65,6 +69,13 @@ def environment_variables(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def parse_variables() -> dict[str, str]:
+    """The environment of every parse of the project the CLI runs, the same in every run and
+    every data folder: dbt's partial parse then stays valid. dbt parses the whole project again
+    (seconds) when its profile changed, and the lakehouse's path is the profile's."""
+    return {LAKEHOUSE_ENV_VAR: PARSE_LAKEHOUSE, **parse_environment()}
 
 
 def environment_variable(name: str, value: str) -> contextlib.AbstractContextManager[None]:
@@ -353,17 +364,16 @@ def _build(
 
     common = dbt_arguments(project_dir, settings.dbt_target_folder, settings.dbt_logs_folder)
     selected = bool(fingerprints)  # a selection ran and read the inputs as published
-    environment = {
-        LAKEHOUSE_ENV_VAR: str(settings.writer_lakehouse_file.resolve()),
-        **parse_environment(),
-    }
+    # Parse (partially: parse_variables), set where each model is built, and hand the manifest
+    # to the build, which opens the data folder's lakehouse.
+    parsing = parse_variables()
+    building = {**parsing, LAKEHOUSE_ENV_VAR: str(settings.writer_lakehouse_file.resolve())}
     try:
-        with redacting_dbt_files(settings), environment_variables(environment):
-            # Parse once, with the same environment every run (dbt's partial parse then stays
-            # valid), set where each model is built, and hand the manifest to the build.
-            # Only the build writes the artifacts (the manifest, run_results.json): each write
-            # of the manifest costs a tenth of a second.
-            parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
+        with redacting_dbt_files(settings):
+            with environment_variables(parsing):
+                # Only the build writes the artifacts (the manifest, run_results.json): each
+                # write of the manifest costs a tenth of a second.
+                parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
             check_invocation(parsed, "parse")
             assign_schemas(parsed.result, plan)
             graph = selection.graph_of_manifest(parsed.result, project)
@@ -376,16 +386,17 @@ def _build(
             # fail the same way every run, so they run with the pytest suite (and `dbt build` by
             # hand), not in every transform, as dbt advises for production runs.
             builder = dbtRunner(manifest=parsed.result, callbacks=[on_event] if on_event else [])
-            build: Any = builder.invoke(
-                [
-                    "build",
-                    *selection_arguments(plan, graph),
-                    "--exclude-resource-type",
-                    "unit_test",
-                    *(["--full-refresh"] if full_refresh else []),
-                    *common,
-                ]
-            )
+            with environment_variables(building):
+                build: Any = builder.invoke(
+                    [
+                        "build",
+                        *selection_arguments(plan, graph),
+                        "--exclude-resource-type",
+                        "unit_test",
+                        *(["--full-refresh"] if full_refresh else []),
+                        *common,
+                    ]
+                )
             check_invocation(build, "build")
     finally:
         close_duckdb()

@@ -18,7 +18,9 @@ from jump.data_platform.transform.dbt_runner import (
     close_duckdb,
     dbt_arguments,
     environment_variable,
+    environment_variables,
     one_line,
+    parse_variables,
 )
 
 
@@ -41,11 +43,11 @@ class Snapshotter:
     def __enter__(self) -> Snapshotter:
         from dbt.cli.main import dbtRunner  # dbt is slow to import: only when snapshotting
 
-        self._environment.__enter__()
-        parsed: Any = dbtRunner().invoke(["parse", *self._common, "--no-write-json"])
+        with environment_variables(parse_variables()):  # as transform parses: partially
+            parsed: Any = dbtRunner().invoke(["parse", *self._common, "--no-write-json"])
         if not parsed.success:
-            self._environment.__exit__(None, None, None)
             raise DataPlatformError(f"dbt parse failed: {one_line(parsed.exception)}")
+        self._environment.__enter__()
         self._runner = dbtRunner(manifest=parsed.result)
         self.source_tables = _snapshotted_tables(parsed.result)
         return self
