@@ -54,8 +54,13 @@
 {%- endmacro %}
 
 
-{#- Load stamps (text, as DuckDB casts them) as SQL constants. -#}
-{% macro stamp_literals(stamps) -%}
+{#- The load stamps `query` returns (a column `_loaded_at`), read now and written as SQL
+    constants, in order; none for a row without a stamp. -#}
+{% macro stamp_literals(query) -%}
+    {%- set stamps = run_query(
+        "select cast(_loaded_at as varchar) from (" ~ query ~ ")"
+        ~ " where _loaded_at is not null order by 1"
+    ).columns[0].values() -%}
     {%- set literals = [] -%}
     {%- for stamp in stamps -%}
         {%- do literals.append("cast('" ~ stamp ~ "' as timestamp)") -%}
@@ -114,11 +119,7 @@
     {%- if consumed is none or not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set stamps = run_query(
-        "select cast(_loaded_at as varchar) from ("
-        ~ unconsumed_stamps(source, consumed, unchecked) ~ ") order by 1"
-    ).columns[0].values() -%}
-    {%- set literals = stamp_literals(stamps) -%}
+    {%- set literals = stamp_literals(unconsumed_stamps(source, consumed, unchecked)) -%}
     {{ return(
         "(" ~ alias ~ "._loaded_at is null"
         ~ (" or " ~ alias ~ "._loaded_at in (" ~ literals | join(", ") ~ ")" if literals else "")

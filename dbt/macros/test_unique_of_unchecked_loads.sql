@@ -38,9 +38,6 @@
     {%- if not in_catalog(unchecked) -%}
         {{ return("null") }}
     {%- endif -%}
-    {%- set literals = stamp_literals(run_query(
-        "select cast(_loaded_at as varchar) from " ~ unchecked
-        ~ " where _loaded_at is not null order by 1"
-    ).columns[0].values()) -%}
+    {%- set literals = stamp_literals("select _loaded_at from " ~ unchecked) -%}
     {{ return(literals | join(", ") if literals else "null") }}
 {%- endmacro %}
