@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import lock_error, open_lakehouse
+from jump.data_platform.lakehouse import lock_error, open_lakehouse, table_exists, tables_of
 from jump.data_platform.load import sqlite_reader
 from jump.data_platform.load.loader import load_files
 from jump.data_platform.load.sqlite_reader import (
@@ -154,6 +154,25 @@ def test_the_lock_message_names_the_file_and_the_holder() -> None:
         "(PID 4242, /usr/bin/python3.11) (DuckDB allows one writer)"
     )
     assert lock_error(Path("x"), "IO Error: disk full") is None
+
+
+def test_the_tables_of_a_lakehouse_are_its_own_tables_read_at_once(tmp_path: Path) -> None:
+    with open_lakehouse(tmp_path / "other.duckdb") as other:
+        other.execute("create table main.elsewhere as select 1 as x")
+    with open_lakehouse(tmp_path / "lakehouse.duckdb") as connection:
+        connection.execute("create schema sources")
+        connection.execute('create table sources."Users" as select 1 as x')
+        connection.execute('create view sources.users_view as select * from sources."Users"')
+        connection.execute(f"attach '{tmp_path / 'other.duckdb'}' as other (read_only)")
+        found = tables_of(connection)
+        assert found == {("sources", "Users")}
+        # The same answer as asking of each relation in turn, which it replaces in loops.
+        for schema, name in [
+            ("sources", "Users"),
+            ("sources", "users_view"),
+            ("main", "elsewhere"),
+        ]:
+            assert table_exists(connection, f"{schema}.{name}") == ((schema, name) in found)
 
 
 def test_a_lakehouse_that_is_not_duckdb_is_a_one_line_error(tmp_path: Path) -> None:

@@ -208,6 +208,17 @@ def table_exists(connection: duckdb.DuckDBPyConnection, qualified_name: str) -> 
     return bool(found and found[0])
 
 
+def tables_of(connection: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """Every table of the connection's own database, as (schema, name): one question to DuckDB's
+    catalog for a loop that would ask `table_exists` of each table (about 2 ms a question at
+    scale 100)."""
+    rows = connection.execute(
+        "select schema_name, table_name from duckdb_tables()"
+        " where database_name = current_database()"
+    ).fetchall()
+    return {(str(schema), str(name)) for schema, name in rows}
+
+
 def quote_identifier(name: str) -> str:
     """A SQL identifier in double quotes, any embedded quote doubled."""
     return '"' + name.replace('"', '""') + '"'

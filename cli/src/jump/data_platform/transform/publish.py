@@ -261,10 +261,13 @@ def publish_layers(
                 " project varchar not null, inputs varchar not null,"
                 " published_at timestamp not null)"
             )
+            catalog = _Catalog.read(connection)
+            for layer in sorted({node.layer for node in built if node.layer in LAYERS}):
+                connection.execute(f"create schema if not exists {quote_identifier(layer)}")
             for node in built:
                 if node.layer in LAYERS:
-                    _repoint_model(connection, node)
-                    _retire(connection, node, nodes.get(node.name), previous.get(node.layer))
+                    _repoint_model(catalog, node)
+                    _retire(catalog, node, nodes.get(node.name), previous.get(node.layer))
                 connection.execute(f"delete from {MODELS_TABLE} where node = ?", [node.name])
                 connection.execute(
                     f"insert into {MODELS_TABLE} values (?, ?, ?, ?, ?, ?,"
@@ -280,7 +283,7 @@ def publish_layers(
                 )
             if plan.full:
                 for layer in plan.layers:
-                    _tidy_layer(connection, layer, [node for node in built if node.layer == layer])
+                    _tidy_layer(catalog, layer, [node for node in built if node.layer == layer])
             for layer in plan.layers:
                 connection.execute(f"delete from {STATE_TABLE} where layer = ?", [layer])
                 connection.execute(
@@ -301,8 +304,39 @@ def publish_layers(
             ) from error
 
 
+@dataclass
+class _Catalog:
+    """The relations of the lakehouse's own database as the publishing transaction changes
+    them, read once: a publication dropped or repointed 60 to 90 relations an hour, and asked
+    DuckDB's information schema about each first (about 3 ms a question at scale 100)."""
+
+    connection: duckdb.DuckDBPyConnection
+    kinds: dict[tuple[str, str], str]  # (schema, name) -> table_type: "BASE TABLE", "VIEW"
+
+    @classmethod
+    def read(cls, connection: duckdb.DuckDBPyConnection) -> _Catalog:
+        rows = connection.execute(
+            "select table_schema, table_name, table_type from information_schema.tables"
+            " where table_catalog = current_database()"
+        ).fetchall()
+        return cls(connection, {(str(schema), str(name)): str(kind) for schema, name, kind in rows})
+
+    def relations(self, schema: str) -> list[tuple[str, str]]:
+        """The names and kinds of `schema`'s relations."""
+        return sorted((name, kind) for (owner, name), kind in self.kinds.items() if owner == schema)
+
+    def drop(self, schema: str, name: str) -> None:
+        """Drop `schema.name`, a table or a view, if it exists."""
+        kind = self.kinds.pop((schema, name), None)
+        if kind is not None:
+            what = "view" if kind == "VIEW" else "table"
+            self.connection.execute(
+                f"drop {what} {quote_identifier(schema)}.{quote_identifier(name)}"
+            )
+
+
 def _retire(
-    connection: duckdb.DuckDBPyConnection,
+    catalog: _Catalog,
     node: BuiltNode,
     former: PublishedNode | None,
     layer: Publication | None,
@@ -313,34 +347,29 @@ def _retire(
     if node.materialized == "incremental":
         other = _other_slot(node.schema, node.layer)
         for suffix in ("", *INTERNAL_SUFFIXES):
-            _drop(connection, other, node.relation + suffix)
+            catalog.drop(other, node.relation + suffix)
         return
     retired = former.built_in if former else (layer.schema if layer else None)
     if retired not in (None, node.schema):
-        _drop(connection, str(retired), node.relation)
+        catalog.drop(str(retired), node.relation)
 
 
-def _repoint_model(connection: duckdb.DuckDBPyConnection, node: BuiltNode) -> None:
-    """In the open transaction: the published view of `node` reads the slot it was built in."""
-    published = quote_identifier(node.layer)
-    relation = quote_identifier(node.relation)
-    connection.execute(f"create schema if not exists {published}")
-    kind = connection.execute(
-        "select table_type from information_schema.tables where table_catalog ="
-        " current_database() and table_schema = ? and table_name = ?",
-        [node.layer, node.relation],
-    ).fetchone()
-    if kind is not None and kind[0] != "VIEW":  # a table of a lakehouse built before publishing
-        connection.execute(f"drop table {published}.{relation}")
-    connection.execute(
-        f"create or replace view {published}.{relation} as"
-        f" select * from {quote_identifier(node.schema)}.{relation}"
+def _repoint_model(catalog: _Catalog, node: BuiltNode) -> None:
+    """In the open transaction: the published view of `node` reads the slot it was built in
+    (its schema exists)."""
+    published = (node.layer, node.relation)
+    if (
+        catalog.kinds.get(published, "VIEW") != "VIEW"
+    ):  # a table of a lakehouse built before publishing
+        catalog.drop(*published)
+    catalog.connection.execute(
+        f"create or replace view {quote_identifier(node.layer)}.{quote_identifier(node.relation)}"
+        f" as select * from {quote_identifier(node.schema)}.{quote_identifier(node.relation)}"
     )
+    catalog.kinds[published] = "VIEW"
 
 
-def _tidy_layer(
-    connection: duckdb.DuckDBPyConnection, layer: str, built: Sequence[BuiltNode]
-) -> None:
+def _tidy_layer(catalog: _Catalog, layer: str, built: Sequence[BuiltNode]) -> None:
     """In the open transaction, after a full build of `layer`: its published schema holds
     exactly one view per model, and its slots only the models' tables (and an incremental
     model's state in its other slot)."""
@@ -352,39 +381,14 @@ def _tidy_layer(
         for suffix in (INPUTS_SUFFIX, UNCHECKED_SUFFIX)
     }
     names = {node.relation for node in built}
-    for name, kind in _relations(connection, layer):
+    for name, kind in catalog.relations(layer):
         if name not in names or kind != "VIEW":
-            _drop(connection, layer, name, kind)
+            catalog.drop(layer, name)
     for schema in (slot_schema(layer, slot) for slot in SLOTS):
-        for name, kind in _relations(connection, schema):
+        for name, _ in catalog.relations(schema):
             if (schema, name) not in owned:
-                _drop(connection, schema, name, kind)
+                catalog.drop(schema, name)
 
 
 def _other_slot(schema: str, layer: str) -> str:
     return next(s for s in (slot_schema(layer, slot) for slot in SLOTS) if s != schema)
-
-
-def _relations(connection: duckdb.DuckDBPyConnection, schema: str) -> list[tuple[str, str]]:
-    rows = connection.execute(
-        "select table_name, table_type from information_schema.tables"
-        " where table_catalog = current_database() and table_schema = ?",
-        [schema],
-    ).fetchall()
-    return [(str(name), str(kind)) for name, kind in rows]
-
-
-def _drop(
-    connection: duckdb.DuckDBPyConnection, schema: str, name: str, kind: str | None = None
-) -> None:
-    if kind is None:
-        row = connection.execute(
-            "select table_type from information_schema.tables where table_catalog ="
-            " current_database() and table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()
-        if row is None:
-            return
-        kind = str(row[0])
-    what = "view" if kind == "VIEW" else "table"
-    connection.execute(f"drop {what} {quote_identifier(schema)}.{quote_identifier(name)}")

@@ -44,7 +44,7 @@ import duckdb
 
 from jump.data_platform.atomic import atomic_path
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.lakehouse import quote_identifier, table_exists
+from jump.data_platform.lakehouse import quote_identifier, tables_of
 
 GRAPH_VERSION = 3
 # What the project's parse depends on (dbt's own folders; the artifacts live elsewhere).
@@ -235,11 +235,11 @@ def stale_sources(
     """The sources older than their `warn_after` (`now` and `_loaded_at` in naive UTC), with
     their age (None: the table has no row), as `dbt source freshness` finds them."""
     found: list[tuple[Source, dt.timedelta | None]] = []
+    tables = tables_of(connection)
     for source in sorted(graph.sources.values(), key=lambda s: s.display_name):
         if source.warn_after_seconds is None or not source.loaded_at_field:
             continue
-        relation = f"{source.schema}.{source.identifier}"
-        if not table_exists(connection, relation):
+        if (source.schema, source.identifier) not in tables:
             continue
         row = connection.execute(
             f"select max({quote_identifier(source.loaded_at_field)}) from"
@@ -280,7 +280,8 @@ def source_fingerprints(
 ) -> dict[str, str]:
     """Each source table's fingerprint, by unique id (see the module's docstring)."""
     last_change: dict[str, int] = {}
-    if table_exists(connection, "platform.loads"):
+    tables = tables_of(connection)
+    if ("platform", "loads") in tables:
         try:
             rows = connection.execute(
                 "select table_name, max(load_id) from platform.loads"
@@ -293,7 +294,7 @@ def source_fingerprints(
     fingerprints: dict[str, str] = {}
     for source in sources:
         relation = f"{source.schema}.{source.identifier}"
-        if not table_exists(connection, relation):
+        if (source.schema, source.identifier) not in tables:
             fingerprints[source.unique_id] = "absent"
         elif source.identifier in last_change and not source.identifier.endswith(METADATA_SUFFIX):
             # Its row count too (DuckDB knows it without a scan): a table emptied or filled
