@@ -314,28 +314,31 @@ def last_transform(record: Path) -> LastTransform | None:
 
 
 def _gather(connection: duckdb.DuckDBPyConnection, lakehouse: Path) -> ReportData:
-    marts = _tables(connection, "marts")
+    catalog = _Catalog.read(connection)
+    marts = catalog.tables("marts")
     missing = [name for name in REQUIRED_MARTS if name not in marts]
     if missing:
         raise DataPlatformError(
             f"lakehouse {lakehouse} has no marts.{missing[0]}: "
             "build the marts with `data-platform transform` first"
         )
-    freshness = _freshness(connection)
+    freshness = _freshness(connection, catalog)
     app = next((f for f in freshness if f.source == "app"), None)
     as_of = _parse_date(app.as_of) if app else _last_month(connection)
-    has_complete = "is_complete" in _columns(connection, "marts", "monthly_turnover")
+    has_complete = "is_complete" in catalog.columns_of("marts", "monthly_turnover")
     months = _months(connection, as_of, has_complete)
     last_complete = max((m.month for m in months if m.complete), default=None)
     window = _stagnation_window(last_complete)
-    stagnating, stagnating_count = _stagnating(connection, as_of, window) if window else ([], 0)
+    stagnating, stagnating_count = (
+        _stagnating(connection, catalog, as_of, window) if window else ([], 0)
+    )
     return ReportData(
         lakehouse=lakehouse,
         as_of=as_of,
         freshness=freshness,
         months=months,
         nps=_nps(connection),
-        nps_months=_nps_months(connection) if "nps_monthly" in marts else None,
+        nps_months=_nps_months(connection, catalog) if "nps_monthly" in marts else None,
         stagnating=stagnating,
         stagnating_count=stagnating_count,
         stagnation_window=window,
@@ -343,10 +346,10 @@ def _gather(connection: duckdb.DuckDBPyConnection, lakehouse: Path) -> ReportDat
         cohorts=_cohorts(connection),
         has_completeness_column=has_complete,
         anomalies=_anomalies(connection)
-        if _has(connection, "intermediate", "invoice_reference_anomalies")
+        if "invoice_reference_anomalies" in catalog.tables("intermediate")
         else [],
         reconciliation=_reconciliation(connection)
-        if _has(connection, "intermediate", "invoices")
+        if "invoices" in catalog.tables("intermediate")
         else None,
         restatements=_restatements_if_closed(connection) if "restatements" in marts else None,
     )
@@ -358,28 +361,30 @@ def _rows(
     return connection.execute(sql, parameters).fetchall()
 
 
-def _tables(connection: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
-    rows = _rows(
-        connection,
-        "select table_name from information_schema.tables "
-        "where table_catalog = current_database() and table_schema = ?",
-        [schema],
-    )
-    return {name for (name,) in rows}
+@dataclass(frozen=True)
+class _Catalog:
+    """The relations (tables and views) of the lakehouse and their columns, read at once: the
+    report asks about a dozen, and each question to DuckDB's information schema took about
+    4 ms at scale 100, as long as reading them all."""
 
+    columns: dict[tuple[str, str], set[str]]  # (schema, relation) -> its columns
 
-def _columns(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
-    rows = _rows(
-        connection,
-        "select column_name from information_schema.columns "
-        "where table_catalog = current_database() and table_schema = ? and table_name = ?",
-        [schema, table],
-    )
-    return {name for (name,) in rows}
+    @classmethod
+    def read(cls, connection: duckdb.DuckDBPyConnection) -> _Catalog:
+        columns: dict[tuple[str, str], set[str]] = {}
+        for schema, relation, column in _rows(
+            connection,
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where table_catalog = current_database()",
+        ):
+            columns.setdefault((str(schema), str(relation)), set()).add(str(column))
+        return cls(columns)
 
+    def tables(self, schema: str) -> set[str]:
+        return {relation for owner, relation in self.columns if owner == schema}
 
-def _has(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return table in _tables(connection, schema)
+    def columns_of(self, schema: str, relation: str) -> set[str]:
+        return self.columns.get((schema, relation), set())
 
 
 def _parse_date(text: str) -> dt.date:
@@ -393,13 +398,13 @@ def _last_month(connection: duckdb.DuckDBPyConnection) -> dt.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def _freshness(connection: duckdb.DuckDBPyConnection) -> list[Freshness]:
+def _freshness(connection: duckdb.DuckDBPyConnection, catalog: _Catalog) -> list[Freshness]:
     """Each application's as-of and load instant, from `sources.<app>__extract_metadata`."""
     result = []
-    for table in sorted(_tables(connection, "sources")):
+    for table in sorted(catalog.tables("sources")):
         if not table.endswith("__extract_metadata"):
             continue
-        columns = _columns(connection, "sources", table)
+        columns = catalog.columns_of("sources", table)
         if "as_of" not in columns:
             continue
         loaded = f"max({LOADED_AT})::timestamp" if LOADED_AT in columns else "null"
@@ -466,8 +471,8 @@ def _nps(connection: duckdb.DuckDBPyConnection) -> Nps:
 NPS_TRAILING_COLUMNS = ("answers_in_month", "nps_all_time", "is_observed", "is_complete")
 
 
-def _nps_months(connection: duckdb.DuckDBPyConnection) -> list[NpsMonth]:
-    columns = _columns(connection, "marts", "nps_monthly")
+def _nps_months(connection: duckdb.DuckDBPyConnection, catalog: _Catalog) -> list[NpsMonth]:
+    columns = catalog.columns_of("marts", "nps_monthly")
     extra = [name if name in columns else f"null as {name}" for name in NPS_TRAILING_COLUMNS]
     rows = _rows(
         connection,
@@ -495,13 +500,16 @@ def _stagnation_window(last_complete: dt.date | None) -> tuple[dt.date, dt.date]
 
 
 def _stagnating(
-    connection: duckdb.DuckDBPyConnection, as_of: dt.date, window: tuple[dt.date, dt.date]
+    connection: duckdb.DuckDBPyConnection,
+    catalog: _Catalog,
+    as_of: dt.date,
+    window: tuple[dt.date, dt.date],
 ) -> tuple[list[StagnatingFreelancer], int]:
-    """The first STAGNATION_LISTED freelancers under a contract in each month of `window` and at the as-of date, who
-    invoiced nothing since the window began (cumulative turnover flat); the rule of
-    dbt/analyses/stagnating_freelancers.sql, counted in complete months; and how many there
-    are in all."""
-    with_email = "email" in _columns(connection, "intermediate", "freelancers")
+    """The first STAGNATION_LISTED freelancers under a contract in each month of `window` and
+    at the as-of date, who invoiced nothing since the window began (cumulative turnover flat);
+    the rule of dbt/analyses/stagnating_freelancers.sql, counted in complete months; and how
+    many there are in all."""
+    with_email = "email" in catalog.columns_of("intermediate", "freelancers")
     email = "people.email" if with_email else "null as email"
     join = (
         "left join intermediate.freelancers as people "
@@ -512,18 +520,13 @@ def _stagnating(
     rows = _rows(
         connection,
         f"""
-        -- One pass over the mart: per freelancer, the window's months under a contract, what
-        -- was invoiced since the window began (the unfinished month included: an invoice this
-        -- month is not stagnation), and the contract running at the as-of date.
-        with freelancers as (
+        -- The rule reads the months since the window began (the unfinished month included: an
+        -- invoice this month is not stagnation); only the few freelancers it keeps are read
+        -- whole, for their cumulative turnover and last invoice. Grouping every row of the
+        -- mart by freelancer took twice as long at scale 100.
+        with stagnating as (
             select
                 freelancer_id,
-                any_value(last_name) as last_name,
-                any_value(first_name) as first_name,
-                count(distinct month) filter (where month between $first and $last) as months,
-                coalesce(sum(turnover) filter (where month >= $first), 0) as recent_turnover,
-                max(cumulative_turnover) as cumulative_turnover,
-                max(month) filter (where turnover <> 0) as last_invoice_month,
                 any_value(entity) filter (where running) as entity,
                 any_value(job_contract_start_date) filter (where running) as contract_start
             from (
@@ -533,16 +536,32 @@ def _stagnating(
                     and (job_contract_end_date is null or job_contract_end_date >= $as_of::date)
                         as running
                 from marts.freelancer_cumulative_turnover
+                where month >= $first
             )
+            group by freelancer_id
+            having
+                count(distinct month) filter (where month <= $last) = $months
+                and sum(turnover) = 0
+                and bool_or(running)
+        ),
+        freelancers as (
+            select
+                freelancer_id,
+                any_value(last_name) as last_name,
+                any_value(first_name) as first_name,
+                max(cumulative_turnover) as cumulative_turnover,
+                max(month) filter (where turnover <> 0) as last_invoice_month
+            from marts.freelancer_cumulative_turnover
+            where freelancer_id in (select freelancer_id from stagnating)
             group by freelancer_id
         )
         select
             freelancers.freelancer_id, freelancers.last_name, freelancers.first_name, {email},
-            entity, contract_start, cumulative_turnover, last_invoice_month,
-            count(*) over () as how_many
+            stagnating.entity, stagnating.contract_start, cumulative_turnover,
+            last_invoice_month, count(*) over () as how_many
         from freelancers
+        join stagnating on stagnating.freelancer_id = freelancers.freelancer_id
         {join}
-        where contract_start is not null and months = $months and recent_turnover = 0
         order by
             cumulative_turnover desc, freelancers.last_name, freelancers.first_name,
             freelancers.freelancer_id
