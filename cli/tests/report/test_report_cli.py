@@ -7,6 +7,7 @@ import shutil
 import webbrowser
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -242,6 +243,54 @@ def test_a_long_stagnation_list_is_cut_and_says_so(
     html = render_page(cut)
     assert html.count("data-freelancer-id=") == 5
     assert " (the 5 with the highest cumulative turnover are listed)." in html
+
+
+def test_the_stagnation_list_is_the_rule_applied_to_every_row_of_the_mart(
+    scale_one_run: Run,
+) -> None:
+    # The report's query reads whole only the freelancers the window keeps: the same list as
+    # the rule applied in Python to every row of the mart.
+    data = gather_report_data(scale_one_run.settings)
+    assert data.stagnation_window is not None
+    window_start, window_end = data.stagnation_window
+    running_month = data.as_of.replace(day=1)
+    people: dict[int, dict[str, Any]] = {}
+    with duckdb.connect(str(scale_one_run.lakehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select freelancer_id, month, turnover, cumulative_turnover, job_contract_end_date,"
+            " job_contract_start_date, entity, last_name, first_name"
+            " from marts.freelancer_cumulative_turnover"
+        ).fetchall()
+    for freelancer, month, turnover, cumulative, end, start, entity, last_name, first_name in rows:
+        person = people.setdefault(
+            freelancer,
+            {"months": set(), "recent": Decimal(0), "cumulative": cumulative, "name": ("", "")},
+        )
+        person["cumulative"] = max(person["cumulative"], cumulative)
+        person["name"] = (last_name or "", first_name or "")
+        if window_start <= month <= window_end:
+            person["months"].add(month)
+        if month >= window_start:
+            person["recent"] += turnover
+        if month == running_month and (end is None or end >= data.as_of):
+            person["running"] = (start, entity)
+    expected = sorted(
+        (-person["cumulative"], *person["name"], freelancer, *person["running"])
+        for freelancer, person in people.items()
+        if "running" in person and len(person["months"]) == 3 and person["recent"] == 0
+    )
+    assert data.stagnating_count == len(expected) > 5
+    assert [
+        (
+            -p.cumulative_turnover,
+            p.last_name,
+            p.first_name,
+            p.freelancer_id,
+            p.contract_start,
+            p.entity,
+        )
+        for p in data.stagnating
+    ] == expected[: len(data.stagnating)]
 
 
 def test_empty_marts_give_a_page_of_zeros(copy_of_handmade: Path) -> None:
