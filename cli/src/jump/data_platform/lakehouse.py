@@ -208,15 +208,20 @@ def table_exists(connection: duckdb.DuckDBPyConnection, qualified_name: str) -> 
     return bool(found and found[0])
 
 
-def tables_of(connection: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    """Every table of the connection's own database, as (schema, name): one question to DuckDB's
-    catalog for a loop that would ask `table_exists` of each table (about 2 ms a question at
-    scale 100)."""
+def relation_kinds(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """Every table and view of the connection's own database, (schema, name) -> its
+    `table_type` ("BASE TABLE", "VIEW"): one question to DuckDB's catalog for a loop that would
+    ask about each relation in turn (2 to 3 ms a question at scale 100)."""
     rows = connection.execute(
-        "select schema_name, table_name from duckdb_tables()"
-        " where database_name = current_database()"
+        "select table_schema, table_name, table_type from information_schema.tables"
+        " where table_catalog = current_database()"
     ).fetchall()
-    return {(str(schema), str(name)) for schema, name in rows}
+    return {(str(schema), str(name)): str(kind) for schema, name, kind in rows}
+
+
+def tables_of(connection: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """Every table (not view) of the connection's own database, as (schema, name)."""
+    return {relation for relation, kind in relation_kinds(connection).items() if kind != "VIEW"}
 
 
 def quote_identifier(name: str) -> str:

@@ -29,7 +29,12 @@ from pathlib import Path
 import duckdb
 
 from jump.data_platform.errors import DataPlatformError, first_line
-from jump.data_platform.lakehouse import open_lakehouse, quote_identifier, table_exists
+from jump.data_platform.lakehouse import (
+    open_lakehouse,
+    quote_identifier,
+    relation_kinds,
+    table_exists,
+)
 from jump.data_platform.storage.publish import STATE_SCHEMA, record_publication
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.selection import BuiltState
@@ -315,11 +320,7 @@ class _Catalog:
 
     @classmethod
     def read(cls, connection: duckdb.DuckDBPyConnection) -> _Catalog:
-        rows = connection.execute(
-            "select table_schema, table_name, table_type from information_schema.tables"
-            " where table_catalog = current_database()"
-        ).fetchall()
-        return cls(connection, {(str(schema), str(name)): str(kind) for schema, name, kind in rows})
+        return cls(connection, relation_kinds(connection))
 
     def relations(self, schema: str) -> list[tuple[str, str]]:
         """The names and kinds of `schema`'s relations."""
@@ -358,9 +359,8 @@ def _repoint_model(catalog: _Catalog, node: BuiltNode) -> None:
     """In the open transaction: the published view of `node` reads the slot it was built in
     (its schema exists)."""
     published = (node.layer, node.relation)
-    if (
-        catalog.kinds.get(published, "VIEW") != "VIEW"
-    ):  # a table of a lakehouse built before publishing
+    # A table where the view goes: a lakehouse built before publishing.
+    if catalog.kinds.get(published, "VIEW") != "VIEW":
         catalog.drop(*published)
     catalog.connection.execute(
         f"create or replace view {quote_identifier(node.layer)}.{quote_identifier(node.relation)}"
