@@ -1,8 +1,10 @@
 """`data-platform docs --serve`: the local server, on a stand-in site (generation is tested
-end to end in test_tools_pipeline.py)."""
+end to end in test_tools_pipeline.py); the generation's parse, on the hand-made lakehouse."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from jump.data_platform.cli.main import main
+from jump.data_platform.settings import Settings
+from support.cli import Run
 
 ENTRY_POINT = Path(sys.executable).parent / "data-platform"
 
@@ -144,3 +148,27 @@ def test_generate_while_another_process_reads_the_lakehouse(
     )
     assert err.count("\n") == 1
     assert not (folder / "docs").exists()
+
+
+def test_generation_reuses_the_transforms_parse_and_documents_what_readers_see(
+    handmade_run: Run, tmp_path: Path
+) -> None:
+    """dbt parses the whole project again (seconds) unless it finds a parse of the same project
+    and profile: docs start from the transform's, and document each model where it is read."""
+    folder = tmp_path / "data"
+    shutil.copytree(handmade_run.data_folder, folder)
+    log = Settings(data_folder=folder).dbt_logs_folder / "dbt.log"
+    start = log.stat().st_size
+    assert main(["--data-folder", str(folder), "--quiet", "docs"]) == 0
+    generation = log.read_text(encoding="utf-8")[start:]
+    assert "Running with dbt" in generation and "Catalog written" in generation
+    assert "Unable to do partial parsing" not in generation
+    manifest = json.loads((folder / "docs" / "manifest.json").read_text(encoding="utf-8"))
+    built = {
+        key: node["schema"]
+        for key, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "snapshot")
+    }
+    catalog = json.loads((folder / "docs" / "catalog.json").read_text(encoding="utf-8"))
+    assert {key: node["metadata"]["schema"] for key, node in catalog["nodes"].items()} == built
+    assert set(built.values()) == {"staging", "intermediate", "marts", "snapshots"}

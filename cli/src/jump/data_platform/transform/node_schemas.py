@@ -56,3 +56,9 @@ def assign_schemas(manifest: Any, plan: BuildPlan) -> None:
             raise DataPlatformError(f"no schema to build {node.name} into: the plan names none")
     # The `graph` of dbt's Jinja context is a copy of the nodes made at parse time.
     manifest.build_flat_graph()
+
+
+def assign_published_schemas(manifest: Any) -> None:
+    """Set on every model and snapshot the schema readers see it in: its layer's (the views of
+    the published slot), as generate_schema_name gives without the transform's environment."""
+    assign_schemas(manifest, BuildPlan(layers=(), schemas={}, defaults={}))
