@@ -24,13 +24,11 @@ from jump.data_platform.lakehouse import connect, lock_error
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_runner import (
     LAKEHOUSE_ENV_VAR,
-    check_invocation,
     close_duckdb,
     dbt_arguments,
     environment_variable,
-    environment_variables,
     one_line,
-    parse_variables,
+    parse_project,
     redacting_dbt_files,
 )
 from jump.data_platform.transform.node_schemas import assign_published_schemas
@@ -75,12 +73,10 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
     try:
         _seed_partial_parse(settings, scratch / "target")
         with redacting_dbt_files(settings):
-            with environment_variables(parse_variables()):
-                parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
-            check_invocation(parsed, "docs generate")
-            assign_published_schemas(parsed.result)
+            manifest = parse_project(common, "docs generate")
+            assign_published_schemas(manifest)
             with environment_variable(LAKEHOUSE_ENV_VAR, str(lakehouse)):
-                result = dbtRunner(manifest=parsed.result).invoke(
+                result = dbtRunner(manifest=manifest).invoke(
                     [
                         "docs",
                         "generate",

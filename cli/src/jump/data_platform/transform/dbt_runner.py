@@ -138,6 +138,19 @@ def check_invocation(result: Any, what: str) -> None:
         raise DataPlatformError(f"dbt {what} failed: {one_line(result.exception)}")
 
 
+def parse_project(common: Sequence[str], what: str = "parse") -> Any:
+    """dbt's manifest of the project, parsed as every command parses it (parse_variables), so
+    that the last parse's file serves it: only the files changed since are parsed again. The
+    commands then run dbt with it (`dbtRunner(manifest=...)`) in their own environment. The
+    parse writes no artifacts: a write of the manifest costs a tenth of a second."""
+    from dbt.cli.main import dbtRunner  # dbt is slow to import: only when a command runs dbt
+
+    with environment_variables(parse_variables()):
+        parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
+    check_invocation(parsed, what)
+    return parsed.result
+
+
 def record_build(results: Sequence[Any], run: TransformRun) -> list[Any]:
     """Count the build's nodes into `run`; return the data tests whose failing rows are worth
     showing."""
@@ -356,8 +369,9 @@ def _build(
 
     dbt's artifacts and logs go to the data folder so that the project folder may be
     read-only. When dbt returns, its worker threads are done: `build` records a failing node
-    as a result and joins its thread pool before writing `run_results.json`. (Only `compile` and `docs generate` stop at the first error and leave
-    threads running: `docs` runs dbt single-threaded.)
+    as a result and joins its thread pool before writing `run_results.json`. (Only `compile`
+    and `docs generate` stop at the first error and leave threads running: `docs` runs dbt
+    single-threaded.)
     """
     wait_for_dbt_import()  # a command line that transforms started importing dbt at once
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when transforming
@@ -366,17 +380,15 @@ def _build(
     selected = bool(fingerprints)  # a selection ran and read the inputs as published
     # Parse (partially: parse_variables), set where each model is built, and hand the manifest
     # to the build, which opens the data folder's lakehouse.
-    parsing = parse_variables()
-    building = {**parsing, LAKEHOUSE_ENV_VAR: str(settings.writer_lakehouse_file.resolve())}
+    building = {
+        **parse_variables(),
+        LAKEHOUSE_ENV_VAR: str(settings.writer_lakehouse_file.resolve()),
+    }
     try:
         with redacting_dbt_files(settings):
-            with environment_variables(parsing):
-                # Only the build writes the artifacts (the manifest, run_results.json): each
-                # write of the manifest costs a tenth of a second.
-                parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
-            check_invocation(parsed, "parse")
-            assign_schemas(parsed.result, plan)
-            graph = selection.graph_of_manifest(parsed.result, project)
+            manifest = parse_project(common)
+            assign_schemas(manifest, plan)
+            graph = selection.graph_of_manifest(manifest, project)
             selection.save_graph(settings.dbt_graph_file, graph)
             with open_lakehouse(settings.writer_lakehouse_file, read_only=True) as reading:
                 if not fingerprints:  # no selection ran: the sources as this build reads them
@@ -385,7 +397,7 @@ def _build(
             # Unit tests check the project's SQL against fixed rows, not the data: they pass or
             # fail the same way every run, so they run with the pytest suite (and `dbt build` by
             # hand), not in every transform, as dbt advises for production runs.
-            builder = dbtRunner(manifest=parsed.result, callbacks=[on_event] if on_event else [])
+            builder = dbtRunner(manifest=manifest, callbacks=[on_event] if on_event else [])
             with environment_variables(building):
                 build: Any = builder.invoke(
                     [

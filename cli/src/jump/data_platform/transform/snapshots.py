@@ -18,9 +18,8 @@ from jump.data_platform.transform.dbt_runner import (
     close_duckdb,
     dbt_arguments,
     environment_variable,
-    environment_variables,
     one_line,
-    parse_variables,
+    parse_project,
 )
 
 
@@ -43,13 +42,10 @@ class Snapshotter:
     def __enter__(self) -> Snapshotter:
         from dbt.cli.main import dbtRunner  # dbt is slow to import: only when snapshotting
 
-        with environment_variables(parse_variables()):  # as transform parses: partially
-            parsed: Any = dbtRunner().invoke(["parse", *self._common, "--no-write-json"])
-        if not parsed.success:
-            raise DataPlatformError(f"dbt parse failed: {one_line(parsed.exception)}")
+        manifest = parse_project(self._common)  # as transform parses: partially
         self._environment.__enter__()
-        self._runner = dbtRunner(manifest=parsed.result)
-        self.source_tables = _snapshotted_tables(parsed.result)
+        self._runner = dbtRunner(manifest=manifest)
+        self.source_tables = _snapshotted_tables(manifest)
         return self
 
     def take(self) -> None:
