@@ -24,6 +24,9 @@ TRANSFORM_ARGS ?=
 BENCH_ARGS ?=
 # pytest's worker processes (pytest-xdist): one per core by default, 0 for pytest's own process.
 TEST_WORKERS ?= auto
+# dbt's threads in each fast test's transform: two workers on two cores, each dbt on two threads
+# (15 s less CPU than dbt's four, docs/benchmarks.md). The slow suites run the default, 4.
+TEST_DBT_THREADS ?= 2
 SCHEDULE_ARGS ?=
 # Extra options of `docker build` (CI uses them to pass its network settings).
 BUILD_ARGS ?=
@@ -94,7 +97,8 @@ test: $(STAMP) ## Run the checks and every fast test side by side (pytest -m "no
 	@$(MAKE) $(SIDE_BY_SIDE) $(LINT_CHECKS) test-fast
 
 test-fast: $(STAMP) ## Run every fast test only, without the checks.
-	cd cli && $(BIN)/pytest -m "not slow and not browser" -n $(TEST_WORKERS)
+	cd cli && DATA_PLATFORM_DBT_THREADS=$(TEST_DBT_THREADS) \
+		$(BIN)/pytest -m "not slow and not browser" -n $(TEST_WORKERS)
 
 test-slow: $(STAMP) ## Run the slow end-to-end suites (kills, long histories, real processes).
 	cd cli && $(BIN)/pytest -m slow -n $(TEST_WORKERS)

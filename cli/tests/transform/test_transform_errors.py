@@ -68,6 +68,22 @@ def handmade_folder_at(folder: Path) -> Path:
     return build_lakehouse(Settings(data_folder=folder).lakehouse_file)
 
 
+@pytest.mark.parametrize("threads", ["0", "four", "-2", ""])
+def test_a_bad_number_of_dbt_threads_is_one_line_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: str
+) -> None:
+    handmade_folder_at(tmp_path)
+    settings = Settings(data_folder=tmp_path)
+    monkeypatch.setenv("DATA_PLATFORM_DBT_THREADS", threads)
+    run = run_cli(tmp_path, "transform")
+    assert run.exit_code == 1
+    assert run.stderr.strip().splitlines() == [
+        "Error: DATA_PLATFORM_DBT_THREADS must be a whole number of dbt threads, 1 or more, "
+        f"not {threads!r}"
+    ]
+    assert not settings.last_transform_file.exists()  # no transform started
+
+
 @pytest.mark.slow
 def test_failing_error_test_exits_1_and_names_it(tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = handmade_folder(tmp_path_factory, "overlap")

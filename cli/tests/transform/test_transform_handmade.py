@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from datetime import date
@@ -36,6 +37,14 @@ def test_succeeds_with_a_summary(handmade_run: Run) -> None:
     assert handmade_run.exit_code == 0, handmade_run.stderr
     assert "models built" in handmade_run.stderr
     assert "Error" not in handmade_run.stderr
+
+
+def test_dbt_runs_the_threads_the_environment_says(handmade_run: Run) -> None:
+    """`DATA_PLATFORM_DBT_THREADS` (4 when unset) reaches dbt's profile: `make test-fast` sets
+    2, two pytest workers sharing two cores."""
+    threads = os.environ.get("DATA_PLATFORM_DBT_THREADS", "4")
+    log = (handmade_run.settings.dbt_logs_folder / "dbt.log").read_text(encoding="utf-8")
+    assert f"Concurrency: {threads} threads (target='lakehouse')" in log
 
 
 def test_reference_gap_warns_and_names_the_missing_reference(handmade_run: Run) -> None:

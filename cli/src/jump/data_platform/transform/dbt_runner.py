@@ -48,6 +48,7 @@ from jump.data_platform.transform.standing_warnings import save_warnings, standi
 logger = logging.getLogger("jump.data_platform")
 
 LAKEHOUSE_ENV_VAR = "DATA_PLATFORM_LAKEHOUSE"  # read by dbt/profiles.yml
+THREADS_ENV_VAR = "DATA_PLATFORM_DBT_THREADS"  # read by dbt/profiles.yml: dbt's worker threads
 # The lakehouse a parse is told of, whatever the data folder: a parse opens no database. Its
 # folder does not exist, so nothing could create it; its file name is the lakehouse's, which
 # dbt-duckdb makes the database name of every relation it compiles.
@@ -130,6 +131,16 @@ def one_line(message: object) -> str:
     """
     lines = (" ".join(line.split()) for line in str(message or "").splitlines())
     return ": ".join(line for line in lines if line and set(line) != {"^"})
+
+
+def check_threads() -> None:
+    """dbt's threads, when set, are a whole number of at least 1: said in one line naming the
+    variable before dbt runs (dbt says "max_workers must be greater than 0")."""
+    value = os.environ.get(THREADS_ENV_VAR)
+    if value is not None and not (value.strip().isdigit() and int(value) >= 1):
+        raise DataPlatformError(
+            f"{THREADS_ENV_VAR} must be a whole number of dbt threads, 1 or more, not {value!r}"
+        )
 
 
 def check_invocation(result: Any, what: str) -> None:
@@ -247,6 +258,7 @@ def run_transform(
     under a lock that a killed run releases: `status` tells a run that failed or was killed.
     Every DuckDB handle is closed on return.
     """
+    check_threads()
     lakehouse = settings.writer_lakehouse_file.resolve()
     with (
         writer_session(settings, "transform") as writer,
