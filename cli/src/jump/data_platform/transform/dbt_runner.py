@@ -156,6 +156,7 @@ def parse_project(common: Sequence[str], what: str = "parse") -> Any:
     parse writes no artifacts: a write of the manifest costs a tenth of a second."""
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when a command runs dbt
 
+    check_threads()  # the backfill's snapshots and the docs read the profile too
     with environment_variables(parse_variables()):
         parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
     check_invocation(parsed, what)
