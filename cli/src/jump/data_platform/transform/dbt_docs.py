@@ -110,9 +110,10 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
 def _seed_partial_parse(settings: Settings, target: Path) -> None:
     """The last transform's parse, where this parse looks for it. dbt parses everything again
     when the copy is missing, damaged or of another project or dbt version."""
+    saved = settings.dbt_partial_parse_file
     target.mkdir(parents=True)
-    if settings.dbt_partial_parse_file.is_file():
-        shutil.copyfile(settings.dbt_partial_parse_file, target / "partial_parse.msgpack")
+    if saved.is_file():
+        shutil.copyfile(saved, target / saved.name)
 
 
 def _failure(catalog: Any) -> str:
