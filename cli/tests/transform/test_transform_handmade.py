@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from jinja2.bccache import bc_magic
 
 from jump.data_platform.settings import Settings
 from jump.data_platform.transform.dbt_project import find_dbt_project
@@ -45,6 +47,18 @@ def test_dbt_runs_the_threads_the_environment_says(handmade_run: Run) -> None:
     threads = os.environ.get("DATA_PLATFORM_DBT_THREADS", "4")
     log = (handmade_run.settings.dbt_logs_folder / "dbt.log").read_text(encoding="utf-8")
     assert f"Concurrency: {threads} threads (target='lakehouse')" in log
+
+
+def test_the_transform_keeps_the_templates_dbt_compiled_for_the_next_process(
+    handmade_run: Run,
+) -> None:
+    """transform/compiled_templates.py: the nodes' SQL of the build (and the macros, which
+    dbt compiles once a process: the pytest worker may have compiled them for another test)."""
+    saved = handmade_run.settings.dbt_compiled_templates_file
+    templates = marshal.loads(saved.read_bytes())
+    results = json.loads(handmade_run.settings.run_results_file.read_text(encoding="utf-8"))
+    assert len(templates) >= len(results["results"]) > 20
+    assert all(data.startswith(bc_magic) for data in templates.values())
 
 
 def test_reference_gap_warns_and_names_the_missing_reference(handmade_run: Run) -> None:

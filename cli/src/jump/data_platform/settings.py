@@ -175,6 +175,12 @@ class Settings:
         return self.dbt_target_folder / "partial_parse.msgpack"
 
     @property
+    def dbt_compiled_templates_file(self) -> Path:
+        """The Python code of dbt's Jinja templates, reused by the next process that renders
+        them (transform/compiled_templates.py)."""
+        return self.dbt_target_folder / "compiled_templates.marshal"
+
+    @property
     def dbt_graph_file(self) -> Path:
         """The dbt project's graph as its last parse saw it (transform/selection.py)."""
         return self.dbt_folder / "graph.json"

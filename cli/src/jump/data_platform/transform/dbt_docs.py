@@ -22,6 +22,7 @@ from typing import Any
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.lakehouse import connect, lock_error
 from jump.data_platform.settings import Settings
+from jump.data_platform.transform.compiled_templates import compiled_templates
 from jump.data_platform.transform.dbt_runner import (
     LAKEHOUSE_ENV_VAR,
     close_duckdb,
@@ -72,7 +73,10 @@ def generate_docs(settings: Settings, project_dir: Path) -> DocsSite:
     common = dbt_arguments(project_dir, scratch / "target", settings.dbt_logs_folder)
     try:
         _seed_partial_parse(settings, scratch / "target")
-        with redacting_dbt_files(settings):
+        with (
+            redacting_dbt_files(settings),
+            compiled_templates(settings.dbt_compiled_templates_file),
+        ):
             manifest = parse_project(common, "docs generate")
             assign_published_schemas(manifest)
             with environment_variable(LAKEHOUSE_ENV_VAR, str(lakehouse)):

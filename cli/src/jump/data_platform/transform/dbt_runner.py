@@ -24,6 +24,7 @@ from jump.data_platform.storage import publish as storage_publish
 from jump.data_platform.storage.retention import expire_publications
 from jump.data_platform.storage.writer import writer_session
 from jump.data_platform.transform import publish, selection
+from jump.data_platform.transform.compiled_templates import compiled_templates
 from jump.data_platform.transform.dbt_import import start_importing_dbt, wait_for_dbt_import
 from jump.data_platform.transform.layers import LAYERS
 from jump.data_platform.transform.node_schemas import assign_schemas, parse_environment
@@ -398,7 +399,10 @@ def _build(
         LAKEHOUSE_ENV_VAR: str(settings.writer_lakehouse_file.resolve()),
     }
     try:
-        with redacting_dbt_files(settings):
+        with (
+            redacting_dbt_files(settings),
+            compiled_templates(settings.dbt_compiled_templates_file),
+        ):
             manifest = parse_project(common)
             assign_schemas(manifest, plan)
             graph = selection.graph_of_manifest(manifest, project)

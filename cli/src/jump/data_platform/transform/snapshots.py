@@ -6,6 +6,7 @@ one parsed manifest serves every step (`dbtRunner(manifest=...)`).
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.settings import Settings
 from jump.data_platform.storage.writer import mark_written
+from jump.data_platform.transform.compiled_templates import compiled_templates
 from jump.data_platform.transform.dbt_runner import (
     LAKEHOUSE_ENV_VAR,
     close_duckdb,
@@ -32,6 +34,7 @@ class Snapshotter:
             project_dir, settings.dbt_target_folder, settings.dbt_logs_folder
         )
         self._runner: Any = None
+        self._open = ExitStack()  # what __enter__ opened: the templates' cache, the variable
         # The `sources` tables the snapshots read (`app__users`...): when none changed, a
         # snapshot would record nothing.
         self.source_tables: frozenset[str] = frozenset()
@@ -42,10 +45,13 @@ class Snapshotter:
     def __enter__(self) -> Snapshotter:
         from dbt.cli.main import dbtRunner  # dbt is slow to import: only when snapshotting
 
-        manifest = parse_project(self._common)  # as transform parses: partially
-        self._environment.__enter__()
-        self._runner = dbtRunner(manifest=manifest)
-        self.source_tables = _snapshotted_tables(manifest)
+        with ExitStack() as stack:
+            stack.enter_context(compiled_templates(self._settings.dbt_compiled_templates_file))
+            manifest = parse_project(self._common)  # as transform parses: partially
+            stack.enter_context(self._environment)
+            self._runner = dbtRunner(manifest=manifest)
+            self.source_tables = _snapshotted_tables(manifest)
+            self._open = stack.pop_all()
         return self
 
     def take(self) -> None:
@@ -72,7 +78,7 @@ class Snapshotter:
         traceback: TracebackType | None,
     ) -> None:
         close_duckdb()
-        self._environment.__exit__(kind, error, traceback)
+        self._open.__exit__(kind, error, traceback)
 
 
 def _snapshotted_tables(manifest: Any) -> frozenset[str]:
