@@ -55,7 +55,11 @@ class TemplateFile(BytecodeCache):
             data = self._used.get(bucket.key) or self._saved.get(bucket.key)
         if data is None:
             return
-        bucket.bytecode_from_string(data)  # resets itself on a wrong magic or checksum
+        try:
+            bucket.bytecode_from_string(data)  # resets itself on a wrong magic or checksum
+        except Exception:  # a damaged entry (Jinja unpickles its checksum): compiled again
+            bucket.reset()
+            return
         if bucket.code is not None:
             with self._lock:
                 self._used[bucket.key] = data
