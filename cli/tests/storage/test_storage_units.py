@@ -83,6 +83,54 @@ def test_release_replaces_the_readers_file_under_an_open_reader(tmp_path: Path) 
         assert connection.execute("select v from t").fetchone() == (2,)
 
 
+KILLED_WRITER = r"""
+import os, sys
+import duckdb
+
+connection = duckdb.connect(sys.argv[1])
+connection.execute("create or replace table t as select 3 as v")
+os._exit(0)  # killed: no close, so no checkpoint, and the log stays beside the file
+"""
+
+
+def test_a_log_a_killed_writer_left_is_folded_in_before_readers_get_the_file(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_folder=tmp_path)
+    _writer_file(settings, 1)
+    subprocess.run(
+        [sys.executable, "-c", KILLED_WRITER, str(settings.writer_lakehouse_file)], check=True
+    )
+    log = settings.writer_folder / "lakehouse.duckdb.wal"
+    assert log.exists()
+    with writer_session(settings, "load") as session:
+        publish.release(session)
+    assert not log.exists()
+    with duckdb.connect(str(settings.lakehouse_file), read_only=True) as connection:
+        assert connection.execute("select v from t").fetchone() == (3,)
+
+
+def test_a_closed_writers_file_is_released_without_opening_it_for_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB checkpointed it and removed its log when its last connection closed."""
+    settings = Settings(data_folder=tmp_path)
+    _writer_file(settings, 1)
+    opened = []
+    open_lakehouse = publish.open_lakehouse
+
+    def recording(path: Path, read_only: bool = False, **options: Path | None) -> object:
+        opened.append((path, read_only))
+        return open_lakehouse(path, read_only=read_only, **options)
+
+    monkeypatch.setattr(publish, "open_lakehouse", recording)
+    with writer_session(settings, "load") as session:
+        publish.release(session)
+    assert (settings.writer_lakehouse_file, False) not in opened
+    with duckdb.connect(str(settings.lakehouse_file), read_only=True) as connection:
+        assert connection.execute("select v from t").fetchone() == (1,)
+
+
 def test_retention_keeps_recent_daily_forever_and_the_newest() -> None:
     now = dt.datetime(2026, 12, 1, 12)
     published = {

@@ -347,9 +347,18 @@ def release(session: _Session) -> None:
 
 def _checkpoint(writer: Path) -> None:
     """Fold the write-ahead log into the file. DuckDB refuses a checkpoint while another
-    connection has a transaction open, so it comes before the archive opens the file."""
+    connection has a transaction open, so it comes before the archive opens the file. DuckDB
+    checkpoints and removes the log when its last connection closes: a log is left only by a
+    writer that was killed, and without one there is nothing to fold (opening the file for
+    writing took 13 to 17 ms of every scheduled hour at scale 100)."""
+    if not _log_of(writer).exists():
+        return
     with open_lakehouse(writer) as connection:
         connection.execute("checkpoint")
+
+
+def _log_of(lakehouse: Path) -> Path:
+    return lakehouse.with_name(lakehouse.name + ".wal")
 
 
 def _replace_readers_file(session: _Session) -> None:
@@ -357,7 +366,7 @@ def _replace_readers_file(session: _Session) -> None:
     It only reads the writer's file: the archive may read it meanwhile."""
     settings = session.settings
     writer, target = settings.writer_lakehouse_file, settings.lakehouse_file
-    if writer.with_name(writer.name + ".wal").exists():
+    if _log_of(writer).exists():
         raise DataPlatformError(
             f"cannot publish {writer}: its write-ahead log was not checkpointed"
         )
@@ -429,7 +438,7 @@ def readers_publication_id(settings: Settings) -> int | None:
 
 def _discard_log(database: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
-        database.with_name(database.name + ".wal").unlink()
+        _log_of(database).unlink()
 
 
 def _fsync(path: Path) -> None:
