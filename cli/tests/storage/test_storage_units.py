@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from jump.data_platform import lakehouse
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.settings import Settings
 from jump.data_platform.storage import publish
@@ -124,6 +125,7 @@ def test_a_closed_writers_file_is_released_without_opening_it_for_writing(
         return open_lakehouse(path, read_only=read_only, **options)
 
     monkeypatch.setattr(publish, "open_lakehouse", recording)
+    monkeypatch.setattr(lakehouse, "open_lakehouse", recording)  # lakehouse.fold_log's
     with writer_session(settings, "load") as session:
         publish.release(session)
     assert (settings.writer_lakehouse_file, False) not in opened

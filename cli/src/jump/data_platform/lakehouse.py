@@ -164,6 +164,22 @@ def open_lakehouse(
         connection.close()
 
 
+def log_file(path: Path) -> Path:
+    """DuckDB's write-ahead log of the database file `path`."""
+    return path.with_name(path.name + ".wal")
+
+
+def fold_log(path: Path) -> None:
+    """Fold into the file `path` the write-ahead log beside it, if any. DuckDB checkpoints and
+    removes the log when a file's last connection closes: one is left only by a writer that
+    was killed (or an outside client still writing), and without one there is nothing to do
+    (opening the file for writing took 13 to 17 ms of every scheduled hour at scale 100)."""
+    if not log_file(path).exists():
+        return
+    with open_lakehouse(path) as connection:
+        connection.execute("checkpoint")
+
+
 def sql_error(path: Path, error: duckdb.Error) -> DataPlatformError:
     """One line for a failed statement, saying plainly when it tried to write."""
     message = first_line(error)

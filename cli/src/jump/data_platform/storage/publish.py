@@ -31,6 +31,8 @@ import duckdb
 from jump.data_platform.atomic import create_folder, remove_leftovers
 from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import (
+    fold_log,
+    log_file,
     open_lakehouse,
     quote_identifier,
     quote_literal,
@@ -325,7 +327,9 @@ def hand_over(
     finishes whichever a kill interrupted."""
     if session.background is not None:  # the archive of a publication before this one
         session.background.result()
-    _checkpoint(session.settings.writer_lakehouse_file)  # before any other connection opens it
+    # DuckDB refuses a checkpoint while another connection has a transaction open: the log is
+    # folded in before the archive opens the file.
+    fold_log(session.settings.writer_lakehouse_file)
 
     def keep() -> None:
         archive(session.settings, publication_id)
@@ -341,24 +345,8 @@ def hand_over(
 def release(session: _Session) -> None:
     """Make the writer's file, as it is now, the file readers open: copied beside it, fsynced,
     renamed over it. Only a closed, checkpointed file is copied (no write-ahead log)."""
-    _checkpoint(session.settings.writer_lakehouse_file)
+    fold_log(session.settings.writer_lakehouse_file)
     _replace_readers_file(session)
-
-
-def _checkpoint(writer: Path) -> None:
-    """Fold the write-ahead log into the file. DuckDB refuses a checkpoint while another
-    connection has a transaction open, so it comes before the archive opens the file. DuckDB
-    checkpoints and removes the log when its last connection closes: a log is left only by a
-    writer that was killed, and without one there is nothing to fold (opening the file for
-    writing took 13 to 17 ms of every scheduled hour at scale 100)."""
-    if not _log_of(writer).exists():
-        return
-    with open_lakehouse(writer) as connection:
-        connection.execute("checkpoint")
-
-
-def _log_of(lakehouse: Path) -> Path:
-    return lakehouse.with_name(lakehouse.name + ".wal")
 
 
 def _replace_readers_file(session: _Session) -> None:
@@ -366,7 +354,7 @@ def _replace_readers_file(session: _Session) -> None:
     It only reads the writer's file: the archive may read it meanwhile."""
     settings = session.settings
     writer, target = settings.writer_lakehouse_file, settings.lakehouse_file
-    if _log_of(writer).exists():
+    if log_file(writer).exists():
         raise DataPlatformError(
             f"cannot publish {writer}: its write-ahead log was not checkpointed"
         )
@@ -438,7 +426,7 @@ def readers_publication_id(settings: Settings) -> int | None:
 
 def _discard_log(database: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
-        _log_of(database).unlink()
+        log_file(database).unlink()
 
 
 def _fsync(path: Path) -> None:

@@ -26,7 +26,7 @@ from typing import IO
 
 from jump.data_platform.atomic import create_folder
 from jump.data_platform.file_identity import file_identity
-from jump.data_platform.lakehouse import LakehouseLockedError, open_lakehouse
+from jump.data_platform.lakehouse import LakehouseLockedError, fold_log
 from jump.data_platform.settings import Settings
 from jump.data_platform.storage import publish
 
@@ -239,10 +239,7 @@ def writer_lakehouse(settings: Settings) -> Path:
     readers' one): the writer starts from a copy of what readers have."""
     writer, readers = settings.writer_lakehouse_file, settings.lakehouse_file
     if not writer.exists() and readers.is_file():
-        if readers.with_name(readers.name + ".wal").exists():
-            # That lakehouse was written in place: its last commits may be in its log only.
-            with open_lakehouse(readers) as connection:
-                connection.execute("checkpoint")
+        fold_log(readers)  # written in place: its last commits may be in its log only
         create_folder(writer.parent)
         temporary = writer.with_name(f".{writer.name}.{os.getpid()}.tmp")
         shutil.copyfile(readers, temporary)
