@@ -23,7 +23,7 @@ from jump.data_platform.settings import LAKEHOUSE_FILE_NAME, Settings
 from jump.data_platform.storage import publish as storage_publish
 from jump.data_platform.storage.retention import expire_publications
 from jump.data_platform.storage.writer import writer_session
-from jump.data_platform.transform import publish, selection
+from jump.data_platform.transform import dbt_events, publish, selection
 from jump.data_platform.transform.compiled_templates import compiled_templates
 from jump.data_platform.transform.dbt_import import start_importing_dbt, wait_for_dbt_import
 from jump.data_platform.transform.layers import LAYERS
@@ -157,6 +157,7 @@ def parse_project(common: Sequence[str], what: str = "parse") -> Any:
     parse writes no artifacts: a write of the manifest costs a tenth of a second."""
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when a command runs dbt
 
+    dbt_events.install()  # every command that runs dbt parses first
     check_threads()  # the backfill's snapshots and the docs read the profile too
     with environment_variables(parse_variables()):
         parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
