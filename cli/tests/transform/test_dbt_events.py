@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import inspect
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 

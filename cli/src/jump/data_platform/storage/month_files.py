@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from jump.data_platform.lakehouse import quote_literal
+from jump.data_platform.storage.parquet import PARQUET_OPTIONS
 
 MONTH_FILES = "month_files"  # the manifest's key
 COLUMNS = "columns"  # in a mart's figures: its columns and their types
@@ -88,7 +89,7 @@ def write_months(
     connection.execute(
         f"copy (select * from {relation} where month in ({months}))"
         f" to {quote_literal(str(partitions))}"
-        " (format parquet, compression zstd, partition_by (month), write_partition_columns true)"
+        f" ({PARQUET_OPTIONS}, partition_by (month), write_partition_columns true)"
     )
     for partition in partitions.iterdir():
         month = partition.name.removeprefix("month=")

@@ -41,6 +41,7 @@ from jump.data_platform.lakehouse import (
 from jump.data_platform.load.history import LOADS_TABLE
 from jump.data_platform.settings import Settings
 from jump.data_platform.storage import month_files
+from jump.data_platform.storage.parquet import PARQUET_OPTIONS
 
 if TYPE_CHECKING:
     from jump.data_platform.storage.writer import _Session
@@ -240,7 +241,7 @@ def archive(settings: Settings, publication_id: int) -> Path:
                     continue
                 target = quote_literal(str(scratch / file_name))
                 connection.execute(
-                    f"copy (select * from {relation}) to {target} (format parquet, compression zstd)"
+                    f"copy (select * from {relation}) to {target} ({PARQUET_OPTIONS})"
                 )
         manifest = {**record, month_files.MONTH_FILES: by_month} if by_month else record
         (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
