@@ -157,7 +157,7 @@ def parse_project(common: Sequence[str], what: str = "parse") -> Any:
     parse writes no artifacts: a write of the manifest costs a tenth of a second."""
     from dbt.cli.main import dbtRunner  # dbt is slow to import: only when a command runs dbt
 
-    dbt_events.install()  # every command that runs dbt parses first
+    dbt_events.install()  # transform, docs and the backfill's snapshots all parse first
     check_threads()  # the backfill's snapshots and the docs read the profile too
     with environment_variables(parse_variables()):
         parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
