@@ -16,6 +16,7 @@ and the readers' file is replaced whole by a copy of the writer's.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -366,9 +367,9 @@ def _replace_readers_file(session: _Session) -> None:
         _fsync(temporary)
         # A log beside the readers' file was written by an outside client that opened it for
         # writing: DuckDB would replay it onto the new file. Readers' files are never written.
-        log_file(target).unlink(missing_ok=True)
+        _discard_log(target)
         temporary.replace(target)
-        log_file(target).unlink(missing_ok=True)
+        _discard_log(target)
         _fsync(target.parent)
     except OSError as error:
         raise DataPlatformError(
@@ -422,6 +423,11 @@ def readers_publication_id(settings: Settings) -> int | None:
             return current_publication_id(connection)
     except DataPlatformError:
         return None
+
+
+def _discard_log(database: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        log_file(database).unlink()
 
 
 def _fsync(path: Path) -> None:
