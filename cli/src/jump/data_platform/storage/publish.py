@@ -426,6 +426,8 @@ def readers_publication_id(settings: Settings) -> int | None:
 
 
 def _discard_log(database: Path) -> None:
+    """Remove a log beside `database`. Also the seam where the slow kill test stops a release
+    mid-way, between the copy and the rename (tests/transform/test_transform_publish.py)."""
     with contextlib.suppress(FileNotFoundError):
         log_file(database).unlink()
 
