@@ -160,7 +160,7 @@ def _written_whole(
 ) -> dict[str, int]:
     """Cut the source's whole tables and write them, or, with `changes_only`, what changed in
     them (_brought_forward); returns the rows per table. The tables are freed on return,
-    before the next source is simulated: the App's take 0.4 GB at scale 1000."""
+    before the next source is simulated: the App's take 0.3 GB at scale 1000."""
     _, schema, indexes = SIMULATORS[source]
     tables = simulation.tables(source)
     if not (changes_only and _brought_forward(path, source, simulation, tables)):
