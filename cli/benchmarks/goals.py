@@ -1,8 +1,9 @@
 """Issue 24's goals, each against what one `make bench` run measured: met or missed.
 
 The step benchmarks at scale 100 give the transform's and the load's ratios to their floors and
-the peak memory; `history_bench` (run by `make bench` when it reaches scale 100) gives the full
-build chained, the hourly App refresh as three CLI calls and as the scheduler runs it.
+the steps' peak memory; `history_bench` (run by `make bench` when it reaches scale 100) gives
+the full build chained (its time and peak memory), the hourly App refresh as three CLI calls and
+as the scheduler runs it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class GoalResult:
 
 TRANSFORM_FLOOR = Goal("`transform --full-refresh` against the plain-SQL floor", 2.0, "x")
 LOAD_SCANNER = Goal("full `load` against DuckDB's SQLite scanner", 1.2, "x")
-PEAK_MEMORY = Goal("peak memory of a step (1.2 GiB)", 1.2 * 1024, "MiB")
+PEAK_MEMORY = Goal("peak memory of a step or the chained build (1.2 GiB)", 1.2 * 1024, "MiB")
 FULL_BUILD = Goal("full build, chained in one command", 15.0, "s")
 THREE_CALLS = Goal("hourly App refresh as three CLI calls", 8.0, "s")
 SCHEDULED_HOUR = Goal("hourly App refresh inside the scheduler", 3.0, "s")
@@ -57,6 +58,8 @@ HISTORY_KEYS = {
     NOTHING_CHANGED: "scheduled_nothing_changed_seconds",
 }
 
+CHAINED_PEAK_KEY = "full_rebuild_one_process_peak_mib"
+
 
 def evaluate(
     steps: Mapping[Goal, float], history: Mapping[str, float | int] | None
@@ -67,7 +70,10 @@ def evaluate(
     for goal, key in HISTORY_KEYS.items():
         value = history.get(key) if history else None
         results.append(GoalResult(goal, None if value is None else float(value)))
-    results.append(GoalResult(PEAK_MEMORY, steps.get(PEAK_MEMORY)))
+    # The chained build (as `make` runs it) holds whatever one step leaves to the next.
+    peaks = [steps.get(PEAK_MEMORY), history.get(CHAINED_PEAK_KEY) if history else None]
+    measured = [float(peak) for peak in peaks if peak is not None]
+    results.append(GoalResult(PEAK_MEMORY, max(measured) if measured else None))
     return results
 
 

@@ -15,7 +15,7 @@ from jump.data_platform.cli.options import (
     sources_option,
 )
 from jump.data_platform.sources.as_of import now, parse_as_of
-from jump.data_platform.sources.extract import extract_sources
+from jump.data_platform.sources.extract import extract_sources, release_history
 
 
 class AsOf(click.ParamType):  # type: ignore[type-arg]
@@ -48,7 +48,7 @@ class AsOf(click.ParamType):  # type: ignore[type-arg]
 )
 @scale_option(
     f"Volume multiplier, 1 to {MAX_SCALE:,}: 1 is about 1,200 freelancers, 330 clients, "
-    "14,000 invoices by 2026-11; 1,000 needs about 2.5 GiB of memory."
+    "14,000 invoices by 2026-11; 1,000 needs about 3 GiB of memory."
 )
 @click.option(
     "--full-refresh",
@@ -67,14 +67,18 @@ def extract(
     """Simulate the applications and write them as SQLite files in <data-folder>/sources.
     A file holding an earlier instant of the same history (seed, scale) is brought forward:
     only the rows that changed since are written."""
-    results = extract_sources(
-        run.settings,
-        selected_sources(sources),
-        as_of or now(),
-        scale,
-        reporter=run.reporter,
-        changes_only=not full_refresh,
-    )
+    try:
+        results = extract_sources(
+            run.settings,
+            selected_sources(sources),
+            as_of or now(),
+            scale,
+            reporter=run.reporter,
+            changes_only=not full_refresh,
+        )
+    finally:
+        # Kept for the scheduler's next hourly extract; a command extracts once.
+        release_history()
     run.reporter.table(
         "Extracted",
         ["file", "table", "rows"],

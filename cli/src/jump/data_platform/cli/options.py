@@ -20,7 +20,7 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 # The simulated company opens on its first day; 2099 bounds a history that grows without end.
 EARLIEST_AS_OF = FIRST_DAY
 LATEST_AS_OF = date(2099, 12, 31)
-# Measured up to scale 1,000 (2.5 GiB at its peak, docs/benchmarks.md); memory grows with the
+# Measured up to scale 1,000 (2.9 GiB at its peak, docs/benchmarks.md); memory grows with the
 # scale, so far beyond it a run would only exhaust the machine.
 MAX_SCALE = 10_000
 

@@ -78,6 +78,13 @@ class _LastHistory:
         return cls.history
 
 
+def release_history() -> None:
+    """Drop the month's history this process keeps for its next extract: a command that
+    extracts once (`data-platform extract load transform`) would otherwise hold it through the
+    steps that follow (0.2 GB at scale 100, about 2 GB at scale 1000)."""
+    _LastHistory.history = None
+
+
 class Simulation:
     """The applications of one company (seed, scale) as they stand at one as-of instant."""
 
