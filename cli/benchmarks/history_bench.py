@@ -31,14 +31,14 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.measure import CLI, run_process
+from benchmarks.measure import CLI, run_step
 
 AS_OF = "2026-11-26T10:00"  # nearly three years of history
 NEXT_HOUR = "2026-11-26T11:00"
 
 
 def step(folder: Path, *arguments: str) -> float:
-    return run_process([*CLI, "--quiet", "--data-folder", str(folder), *arguments]).seconds
+    return run_step(folder, *arguments).seconds
 
 
 def changed_rows(folder: Path) -> tuple[int, int]:
@@ -134,13 +134,10 @@ def measure_history(scale_number: int, hours: int = 4) -> dict[str, float | int]
         )
         # A full rebuild as one chained command (one process, as `make` runs it): its time,
         # and its peak memory, which holds whatever one step leaves to the next.
-        chained = run_process(
-            [
-                *CLI,
-                *("--quiet", "--data-folder", str(folder)),
-                *("extract", "--as-of", AS_OF, "--scale", scale, "--full-refresh"),
-                *("load", "--full-refresh", "transform", "--full-refresh"),
-            ]
+        chained = run_step(
+            folder,
+            *("extract", "--as-of", AS_OF, "--scale", scale, "--full-refresh"),
+            *("load", "--full-refresh", "transform", "--full-refresh"),
         )
         results["full_rebuild_one_process_seconds"] = chained.seconds
         results["full_rebuild_one_process_peak_mib"] = chained.peak_mib
