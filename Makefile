@@ -115,7 +115,7 @@ bench: $(STAMP) ## Measure each step at growing scales, then issue 24's goals (B
 bench-history: $(STAMP) ## Measure an hourly refresh against a full rebuild, and a year of backfill.
 	cd cli && $(BIN)/python -m benchmarks.history_bench $(HISTORY_BENCH_ARGS)
 
-bench-month: $(STAMP) ## Measure a month of scheduled refreshes at scale 100 (about an hour).
+bench-month: $(STAMP) ## Measure a month of scheduled refreshes at scale 100 (20 to 60 min).
 	cd cli && $(BIN)/python -m benchmarks.month_bench $(MONTH_BENCH_ARGS)
 
 # ---- with Docker -----------------------------------------------------------------------------

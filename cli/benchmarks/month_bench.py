@@ -2,7 +2,9 @@
 every hour (at minute 5), the CRM every day at 06:00, after a full build. Prints one JSON line
 per day (its refreshes' seconds by kind, the files' sizes against the sources), then the
 month's summary: what an hourly refresh costs when something changed and when nothing did, and
-how the lakehouse file grew.
+how the lakehouse file grew. The App refreshes that changed rows are also told apart by whether
+a user changed (`by_users`): the hours of sign-ups (weekdays, 8:00 to 12:00) rebuild the users'
+models and the NPS, the others do not.
 
     cd cli && ../.venv/bin/python -m benchmarks.month_bench --scale 100 --days 30
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from benchmarks.history_bench import sizes
 from jump.data_platform import pipeline
+from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.settings import Settings
 
 START = datetime(2026, 10, 1)  # a month with a close of the month before, at its start
@@ -40,6 +43,26 @@ def refreshes(days: int) -> list[tuple[datetime, str]]:
 def kind(source: str, outcome: pipeline.RefreshOutcome) -> str:
     """`app`, `crm`, or either `..., nothing changed` (nothing was published)."""
     return f"{source}, nothing changed" if outcome.up_to_date else source
+
+
+def users_changed(settings: Settings) -> bool:
+    """Whether the last load changed a row of the App's users (read from the readers' file,
+    which the refresh has just published)."""
+    with open_lakehouse(settings.lakehouse_file, read_only=True) as connection:
+        row = connection.execute(
+            "select count(*) from platform.loads"
+            " where load_id = (select max(load_id) from platform.loads)"
+            " and table_name = 'app__users'"
+            " and rows_inserted + rows_updated + rows_deleted > 0"
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def by_users(source: str, outcome: pipeline.RefreshOutcome, settings: Settings) -> str | None:
+    """For an App refresh that published: `app, a user changed` or `app, no user changed`."""
+    if source != "app" or outcome.up_to_date:
+        return None
+    return "app, a user changed" if users_changed(settings) else "app, no user changed"
 
 
 def summary(seconds: dict[str, list[float]]) -> dict[str, dict[str, float]]:
@@ -69,17 +92,21 @@ def main() -> None:
     print(json.dumps({"full_build_seconds": first.seconds, **sizes(folder)}), flush=True)
     month: dict[str, list[float]] = defaultdict(list)
     day: dict[str, list[float]] = defaultdict(list)
+    users: dict[str, list[float]] = defaultdict(list)
     for instant, source in refreshes(arguments.days):
         outcome = pipeline.refresh(settings, [source], instant, options=options)
         if not outcome.succeeded:
             raise SystemExit(f"refresh of {source} at {instant}: {outcome.describe()}")
         month[kind(source, outcome)].append(outcome.seconds)
         day[kind(source, outcome)].append(outcome.seconds)
+        if (split := by_users(source, outcome, settings)) is not None:
+            users[split].append(outcome.seconds)
         if instant.hour == 23 and source == "app":
             line = {"day": instant.date().isoformat(), **summary(day), **sizes(folder)}
             print(json.dumps(line), flush=True)
             day.clear()
-    print(json.dumps({"month": summary(month), **sizes(folder)}, indent=1), flush=True)
+    month_line = {"month": summary(month), "by_users": summary(users), **sizes(folder)}
+    print(json.dumps(month_line, indent=1), flush=True)
 
 
 if __name__ == "__main__":
