@@ -251,7 +251,7 @@ def test_dbt_unit_tests_pass(handmade_run: Run, tmp_path: Path) -> None:
         for node in result.result.results
         if node.node.resource_type == "unit_test"  # not the project's on-run-end hook
     }
-    assert len(statuses) == 17, statuses  # every `unit_tests:` entry of the project
+    assert len(statuses) == 19, statuses  # every `unit_tests:` entry of the project
     assert set(statuses.values()) == {"pass"}, statuses
 
 
@@ -279,8 +279,9 @@ def test_the_declared_fingerprints_name_every_reader(handmade_run: Run) -> None:
 def test_the_declared_reads_are_all_a_model_takes_of_its_view(handmade_run: Run) -> None:
     """A model's `meta.reads` says what it takes of a staging view: the calendar, the months of
     the first and last invoices; the cohorts, each user's first contract start; the invoices,
-    each contract's freelancer and entity. A change to what it reads must be checked against
-    the declaration, which this test then names."""
+    each contract's freelancer and entity; the CRM matching, the users who had signed up by the
+    CRM's extraction. A change to what it reads must be checked against the declaration, which
+    this test then names."""
     graph = load_graph(handmade_run.data_folder / "dbt" / "graph.json", None)
     assert graph is not None
     reads = {
@@ -292,6 +293,7 @@ def test_the_declared_reads_are_all_a_model_takes_of_its_view(handmade_run: Run)
         "intermediate__months": ["staging__app__invoices"],
         "intermediate__freelancer_cohorts": ["staging__app__job_contracts"],
         "intermediate__invoices": ["staging__app__job_contracts"],
+        "intermediate__freelancer_matches": ["staging__app__users"],
     }
     models = find_dbt_project() / "models" / "intermediate"
     sql = (models / "intermediate__months.sql").read_text()
@@ -301,14 +303,19 @@ def test_the_declared_reads_are_all_a_model_takes_of_its_view(handmade_run: Run)
     # What the cohorts and the invoices take of the contracts' view: the view's columns named
     # in the one CTE that reads it.
     settings = Settings(data_folder=handmade_run.data_folder)
-    with duckdb.connect(str(settings.lakehouse_file), read_only=True) as connection:
-        columns = {
-            name
-            for (name,) in connection.execute(
-                "select column_name from information_schema.columns"
-                " where table_schema = 'staging' and table_name = 'app__job_contracts'"
-            ).fetchall()
-        }
+
+    def columns_of(view: str) -> set[str]:
+        with duckdb.connect(str(settings.lakehouse_file), read_only=True) as connection:
+            return {
+                name
+                for (name,) in connection.execute(
+                    "select column_name from information_schema.columns"
+                    " where table_schema = 'staging' and table_name = ?",
+                    [view],
+                ).fetchall()
+            }
+
+    columns = columns_of("app__job_contracts")
 
     def taken_of_contracts(model: str, cte: str) -> list[str]:
         sql = (models / f"{model}.sql").read_text()
@@ -330,3 +337,19 @@ def test_the_declared_reads_are_all_a_model_takes_of_its_view(handmade_run: Run)
         "user_id",
         "entity",
     }
+    # The matching: the users' keys and names, of those signed up by the CRM's extraction, in
+    # the one CTE that reads them, as its declaration says.
+    sql = (models / "intermediate__freelancer_matches.sql").read_text()
+    assert sql.count("staging__app__users") == 1
+    (users,) = re.findall(r"\nwith users as \((.*?)\n\)", sql, flags=re.DOTALL)
+    code = re.sub(r"--[^\n]*", "", users)
+    (matches,) = (node for node in graph.nodes.values() if node.name.endswith("matches"))
+    ((_, declared),) = matches.reads
+    # The same cut in both: signed up by the CRM's latest extraction instant.
+    cut = "coalesce(created_at<=(selectmax(crm_extraction.extracted_at)from"
+    assert cut in re.sub(r"\s", "", code)
+    assert cut in re.sub(r"\s", "", declared)
+    users_columns = columns_of("app__users")
+    of_users = {"user_id", "email", "last_name_normalized", "first_name_normalized", "created_at"}
+    assert {word for word in re.findall(r"\w+", code) if word in users_columns} == of_users
+    assert {word for word in re.findall(r"\w+", declared) if word in users_columns} == of_users

@@ -1,8 +1,9 @@
 """A transform that rebuilds part of the graph publishes what a full build publishes.
 
-A lakehouse is built, then refreshed seven times: an App extract an hour later that changed no
+A lakehouse is built, then refreshed eight times: an App extract an hour later that changed no
 row, the CRM alone changed, an App invoice changed, an App contract ended, a contract moved
-before its user's first, the first month's invoices deleted, nothing changed. Each refresh rebuilds only what reads what changed (dbt's
+before its user's first, the first month's invoices deleted, a sign-up after the CRM's
+extraction, nothing changed. Each refresh rebuilds only what reads what changed (dbt's
 run_results.json says which nodes ran), and its marts and intermediate tables equal, row for row, those of a
 `transform --full-refresh` of the same lakehouse right after (every model rebuilt whole from
 the same sources and snapshots). dbt parses the project once: the slots are set on its parse."""
@@ -138,6 +139,18 @@ def test_a_partial_refresh_publishes_what_a_full_build_does(tmp_path: Path) -> N
     rebuilt = _refresh_equals_a_full_build(settings)
     assert {"intermediate__months", "marts__nps_monthly", "marts__monthly_turnover"} <= rebuilt
     assert "marts__nps" not in rebuilt
+
+    # A freelancer signs up at 23:00, after the CRM's extraction (22:00): the users' models are
+    # rebuilt, not the CRM matching nor the NPS; the next CRM extraction will match them.
+    _edit(
+        settings.sources_folder / "app.sqlite",
+        "insert into users (id, first_name, last_name, email, created_at, updated_at)"
+        " select max(id) + 1, 'Luc', 'Petit', 'luc.petit.new@example.com',"
+        " '2025-06-30 23:00:00', '2025-06-30 23:00:00' from users",
+    )
+    rebuilt = _refresh_equals_a_full_build(settings)
+    assert rebuilt >= {"staging__app__users", *COHORT_MODELS}
+    assert not rebuilt & NPS_MODELS
 
     publications = len(list(settings.publications_folder.iterdir()))
     run = run_cli(tmp_path, "load", "transform")

@@ -292,7 +292,9 @@ def test_a_declared_read_runs_on_the_view_where_it_is(tmp_path: Path) -> None:
     }
 
 
-def _manifest(materialized: str, view_parents: list[str]) -> SimpleNamespace:
+def _manifest(
+    materialized: str, view_parents: list[str], query: str = MONTHS_READ
+) -> SimpleNamespace:
     """A parsed dbt manifest as graph_of_manifest reads it: a view and a model reading it."""
 
     def node(name: str, parents: list[str], materialized: str, meta: dict[str, object]) -> object:
@@ -314,7 +316,7 @@ def _manifest(materialized: str, view_parents: list[str]) -> SimpleNamespace:
         "intermediate__months",
         ["model.p.staging__invoices"],
         "table",
-        {"reads": {"staging__invoices": MONTHS_READ}},
+        {"reads": {"staging__invoices": query}},
     )
     source = SimpleNamespace(
         source_name="app", name="invoices", schema="sources", identifier="app__invoices", meta={}
@@ -331,3 +333,45 @@ def test_a_declared_read_is_of_a_view_of_sources_only() -> None:
     assert months.reads == (("model.p.staging__invoices", MONTHS_READ),)
     with pytest.raises(DataPlatformError, match="intermediate__months declares what it reads"):
         graph_of_manifest(_manifest("table", [APP_INVOICES.unique_id]), "p")
+
+
+def test_a_declared_read_names_only_views_of_sources_it_reads() -> None:
+    # `{staging__invoices}` names its own view again: allowed; a view it does not read is not.
+    again = f"{MONTHS_READ} where issue_date <= (select max(issue_date) from {{staging__invoices}})"
+    graph = graph_of_manifest(_manifest("view", [APP_INVOICES.unique_id], again), "p")
+    assert graph.nodes["model.p.intermediate__months"].reads[0][1] == again
+    unread = f"{MONTHS_READ} where issue_date <= (select max(day) from {{staging__calendar}})"
+    with pytest.raises(DataPlatformError, match="reads of staging__calendar"):
+        graph_of_manifest(_manifest("view", [APP_INVOICES.unique_id], unread), "p")
+
+
+CUT_READ = (
+    "select issue_date from {relation}"
+    " where issue_date <= (select max(extracted_on) from {staging__customers})"
+)
+
+
+def test_a_declared_read_may_name_another_view_the_model_reads(tmp_path: Path) -> None:
+    """The CRM matching's form: what a model takes of one view depends on another view it
+    reads (the users signed up by the CRM's extraction); both are read where they are."""
+    graph = _graph()
+    months = graph.nodes["model.p.intermediate__months"]
+    reads = (("model.p.staging__invoices", CUT_READ),)
+    parents = (*months.parents, "model.p.staging__customers")
+    months = Node(**{**vars(months), "parents": parents, "reads": reads})
+    graph = Graph(graph.project, {**graph.nodes, months.unique_id: months}, graph.sources)
+    read = read_id("model.p.intermediate__months", "model.p.staging__invoices")
+    connection = duckdb.connect(str(tmp_path / "lakehouse.duckdb"))
+    for schema, cut in (("staging", "2024-01-31"), ("staging_b", "2024-01-01")):
+        connection.execute(f"create schema {schema}")
+        connection.execute(
+            f"create view {schema}.invoices as"
+            " select * from (values (date '2024-01-05'), (date '2023-12-01')) as t(issue_date)"
+        )
+        connection.execute(f"create view {schema}.customers as select date '{cut}' as extracted_on")
+    assert read_fingerprints(connection, graph)[read].startswith("rows 2 hash ")
+    # Only the customers' view differs in staging_b, and the read follows it there.
+    elsewhere = read_fingerprints(connection, graph, lambda layer, name: "staging_b")[read]
+    assert elsewhere.startswith("rows 1 hash ")
+    # The customers' view is still an input of its own: a change to it rebuilds the calendar.
+    assert CRM_CUSTOMERS.unique_id in graph.upstream_sources(months.unique_id)

@@ -4,8 +4,28 @@
 -- It reads the users and the CRM only: the survey answers (and so the NPS) read this model, not
 -- intermediate.freelancers, so that an App refresh in which no user changed (new invoices and
 -- contracts only) rebuilds no NPS model.
+--
+-- Both sides are taken at the same instant: the users who had signed up by the CRM's extraction
+-- (the CRM is extracted daily, the App hourly). A user who signs up later cannot be in that
+-- CRM extract yet, so could only be matched to a homonym; they wait for the next CRM
+-- extraction. So an App refresh that brings new sign-ups rebuilds no NPS model either: the
+-- model declares that it takes of the users only those (meta.reads in its yml).
 with users as (
-    select * from {{ ref('staging__app__users') }}
+    select
+        user_id,
+        email,
+        last_name_normalized,
+        first_name_normalized
+    from {{ ref('staging__app__users') }}
+    -- No CRM extraction known, or no sign-up time: the user is not left out.
+    where
+        coalesce(
+            created_at <= (
+                select max(crm_extraction.extracted_at)
+                from {{ ref('staging__crm__extract_metadata') }} as crm_extraction
+            ),
+            true
+        )
 ),
 
 customers as (

@@ -24,7 +24,9 @@ name and a query, `{relation}` naming the view as published): the calendar reads
 months of the first and the last invoice. The query's rows then stand for that view, for the
 model and everything downstream of it, in place of the view's sources: an hour of new invoices
 within the same months rebuilds the view (and its tests) but not the calendar, nor the NPS
-models that read the calendar. Such a view must read sources only.
+models that read the calendar. Such a view must read sources only. The query may name another
+such view the model reads, by its model name in braces (`{staging__crm__extract_metadata}`):
+the CRM matching takes only the users who had signed up by the CRM's extraction instant.
 
 The graph comes from dbt's last parse of the same project (`dbt/graph.json` in the data
 folder). Without it (a first transform, a changed project), every node is rebuilt.
@@ -35,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,12 +201,13 @@ def graph_of_manifest(manifest: Any, project: str) -> Graph:
 
 
 def _declared_reads(manifest: Any, node: Any) -> tuple[tuple[str, str], ...]:
-    """A node's `meta.reads`, by parent unique id. Each named parent must be a view of sources
-    only, so that the query's rows say all the node takes from it."""
+    """A node's `meta.reads`, by parent unique id. Each named parent, and each view its query
+    names in braces, must be a view of sources only that the node reads, so that the query's
+    rows say all the node takes from it."""
     declared = (node.config.meta or {}).get("reads") or {}
     parents = {manifest.nodes[p].name: p for p in node.depends_on.nodes if p in manifest.nodes}
-    reads: list[tuple[str, str]] = []
-    for name, query in sorted(declared.items()):
+
+    def view_of_sources(name: str) -> Any:
         parent = manifest.nodes.get(parents.get(name, ""))
         if (
             parent is None
@@ -214,8 +218,20 @@ def _declared_reads(manifest: Any, node: Any) -> tuple[tuple[str, str], ...]:
                 f"dbt model {node.name} declares what it reads of {name} (meta.reads in"
                 f" {node.original_file_path}), which is not a view of sources it reads"
             )
+        return parent
+
+    reads: list[tuple[str, str]] = []
+    for name, query in sorted(declared.items()):
+        parent = view_of_sources(name)
+        for other in _named_views(str(query)):
+            view_of_sources(other)
         reads.append((parent.unique_id, str(query)))
     return tuple(reads)
+
+
+def _named_views(query: str) -> set[str]:
+    """The views a declared read's query names in braces, besides `{relation}` (its own)."""
+    return {field for _, field, _, _ in string.Formatter().parse(query) if field} - {"relation"}
 
 
 _PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -326,17 +342,25 @@ def read_fingerprints(
     graph: Graph,
     schema_for: Callable[[str, str], str] | None = None,
 ) -> dict[str, str]:
-    """What each node declares it reads of a view: the rows of its query on the view, in the
-    schema `schema_for(layer, relation)` names (default: the published one); `absent` when the
-    query cannot run (no such view yet)."""
+    """What each node declares it reads of a view: the rows of its query on the view (and on
+    any other view it names), in the schema `schema_for(layer, relation)` names (default: the
+    published one); `absent` when the query cannot run (no such view yet)."""
+
+    def relation_of(view: Node) -> str:
+        schema = schema_for(view.layer, view.relation) if schema_for else view.layer
+        return f"{quote_identifier(schema)}.{quote_identifier(view.relation)}"
+
     fingerprints: dict[str, str] = {}
     for unique_id, node in graph.nodes.items():
         for parent, query in node.reads:
-            view = graph.nodes[parent]
-            schema = schema_for(view.layer, view.relation) if schema_for else view.layer
-            relation = f"{quote_identifier(schema)}.{quote_identifier(view.relation)}"
+            views = {
+                graph.nodes[other].name: relation_of(graph.nodes[other])
+                for other in node.parents
+                if other in graph.nodes
+            }
+            statement = query.format(**views, relation=relation_of(graph.nodes[parent]))
             try:
-                content = _content(connection, f"({query.format(relation=relation)})")
+                content = _content(connection, f"({statement})")
             except duckdb.Error:
                 content = "absent"
             fingerprints[read_id(unique_id, parent)] = content
