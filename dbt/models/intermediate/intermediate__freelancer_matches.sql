@@ -6,10 +6,11 @@
 -- contracts only) rebuilds no NPS model.
 --
 -- Both sides are taken at the same instant: the users who had signed up by the CRM's extraction
--- (the CRM is extracted daily, the App hourly). A user who signs up later cannot be in that
--- CRM extract yet, so could only be matched to a homonym; they wait for the next CRM
--- extraction. So an App refresh that brings new sign-ups rebuilds no NPS model either: the
--- model declares that it takes of the users only those (meta.reads in its yml).
+-- (the CRM is extracted daily, the App hourly). Freelancers enter the CRM after signing up,
+-- so a user who signs up later has no record of their own in that extract, and could be
+-- matched only to a homonym or a prospect; they wait for the next CRM extraction. So an App
+-- refresh that brings new sign-ups rebuilds no NPS model either: the model declares that it
+-- takes of the users only those (meta.reads in its yml).
 with users as (
     select
         user_id,
