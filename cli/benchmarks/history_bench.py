@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.measure import CLI, run_step
+from jump.data_platform.settings import Settings
 
 AS_OF = "2026-11-26T10:00"  # nearly three years of history
 NEXT_HOUR = "2026-11-26T11:00"
@@ -41,14 +42,22 @@ def step(folder: Path, *arguments: str) -> float:
     return run_step(folder, *arguments).seconds
 
 
-def changed_rows(folder: Path) -> tuple[int, int]:
-    lakehouse = folder / "lakehouse" / "lakehouse.duckdb"
+def last_load(folder: Path) -> dict[str, tuple[int, int]]:
+    """What the lakehouse's last load did to each table: (rows it changed, rows it holds), read
+    from the readers' file."""
+    lakehouse = Settings(data_folder=folder).lakehouse_file
     with duckdb.connect(str(lakehouse), read_only=True) as connection:
-        row = connection.execute(
-            "select sum(rows_inserted + rows_updated + rows_deleted), sum(rows_total) "
+        rows = connection.execute(
+            "select table_name, rows_inserted + rows_updated + rows_deleted, rows_total "
             "from platform.loads where load_id = (select max(load_id) from platform.loads)"
-        ).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+        ).fetchall()
+    return {str(table): (int(changed), int(total)) for table, changed, total in rows}
+
+
+def changed_rows(folder: Path) -> tuple[int, int]:
+    """Rows the last load changed, and rows it holds, over every table."""
+    tables = last_load(folder).values()
+    return sum(changed for changed, _ in tables), sum(total for _, total in tables)
 
 
 def scheduled_hourly(folder: Path, scale: int, count: int) -> dict[str, float]:

@@ -19,9 +19,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from benchmarks.history_bench import sizes
+from benchmarks.history_bench import last_load, sizes
 from jump.data_platform import pipeline
-from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.settings import Settings
 
 START = datetime(2026, 10, 1)  # a month with a close of the month before, at its start
@@ -45,24 +44,13 @@ def kind(source: str, outcome: pipeline.RefreshOutcome) -> str:
     return f"{source}, nothing changed" if outcome.up_to_date else source
 
 
-def users_changed(settings: Settings) -> bool:
-    """Whether the last load changed a row of the App's users (read from the readers' file,
-    which the refresh has just published)."""
-    with open_lakehouse(settings.lakehouse_file, read_only=True) as connection:
-        row = connection.execute(
-            "select count(*) from platform.loads"
-            " where load_id = (select max(load_id) from platform.loads)"
-            " and table_name = 'app__users'"
-            " and rows_inserted + rows_updated + rows_deleted > 0"
-        ).fetchone()
-    return bool(row and row[0])
-
-
 def by_users(source: str, outcome: pipeline.RefreshOutcome, settings: Settings) -> str | None:
-    """For an App refresh that published: `app, a user changed` or `app, no user changed`."""
+    """For an App refresh that published: `app, a user changed` or `app, no user changed`, as
+    its load (in the readers' file it has just published) says."""
     if source != "app" or outcome.up_to_date:
         return None
-    return "app, a user changed" if users_changed(settings) else "app, no user changed"
+    changed, _ = last_load(settings.data_folder).get("app__users", (0, 0))
+    return "app, a user changed" if changed else "app, no user changed"
 
 
 def summary(seconds: dict[str, list[float]]) -> dict[str, dict[str, float]]:

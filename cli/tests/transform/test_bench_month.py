@@ -28,9 +28,9 @@ def readers_file(folder: Path, loads: list[tuple[int, str, int, int, int]]) -> S
         connection.execute("create schema platform")
         connection.execute(
             "create table platform.loads (load_id bigint, table_name varchar,"
-            " rows_inserted bigint, rows_updated bigint, rows_deleted bigint)"
+            " rows_inserted bigint, rows_updated bigint, rows_deleted bigint, rows_total bigint)"
         )
-        connection.executemany("insert into platform.loads values (?, ?, ?, ?, ?)", loads)
+        connection.executemany("insert into platform.loads values (?, ?, ?, ?, ?, 100)", loads)
     return settings
 
 

@@ -9,15 +9,13 @@ build: test_transform_partial.py."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 
 from jump.data_platform.settings import Settings
-from support.cli import Run, run_cli
+from support.cli import run_cli
 from support.dbt_results import rebuilt_models
 
 READERS = {
@@ -25,14 +23,6 @@ READERS = {
     "intermediate__freelancers",
     "intermediate__invoices",
 }
-
-
-@pytest.fixture
-def built(handmade_run: Run, tmp_path: Path) -> Settings:
-    """A copy of the hand-made lakehouse after its first transform."""
-    folder = tmp_path / "built"
-    shutil.copytree(handmade_run.data_folder, folder)
-    return Settings(data_folder=folder)
 
 
 def _transform(folder: Path) -> None:

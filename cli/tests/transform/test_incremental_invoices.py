@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 from jump.data_platform.settings import Settings
-from support.cli import Run, run_cli
+from support.cli import run_cli
 
 COMPILED = "intermediate__invoices"
 # The invoice id's primary key, checked on the loads intermediate.invoices has not consumed.
@@ -109,15 +109,6 @@ def _edit(writer: Path, *statements: str) -> None:
     with duckdb.connect(str(writer)) as connection:
         for statement in statements:
             connection.execute(statement)
-
-
-@pytest.fixture
-def built(handmade_run: Run, tmp_path: Path) -> Settings:
-    """A copy of the hand-made lakehouse after its first transform."""
-    assert handmade_run.exit_code == 0, handmade_run.stderr
-    folder = tmp_path / "built"
-    shutil.copytree(handmade_run.data_folder, folder)
-    return Settings(data_folder=folder)
 
 
 def test_a_build_reads_the_invoices_of_the_loads_it_has_not_consumed(built: Settings) -> None:

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 
 from jump.data_platform.settings import Settings
-from support.cli import Run, run_cli
+from support.cli import run_cli
 from support.dbt_results import rebuilt_models
 
 NPS_MODELS = {
@@ -38,14 +37,6 @@ CRM_EXTRACTED_AGAIN = (
     " set as_of = '2024-06-16', extracted_at = '2024-06-16 23:59:59'"
 )
 COMPARED = ("intermediate.freelancer_matches", "marts.nps", "marts.nps_monthly")
-
-
-@pytest.fixture
-def built(handmade_run: Run, tmp_path: Path) -> Settings:
-    """A copy of the hand-made lakehouse after its first transform."""
-    folder = tmp_path / "built"
-    shutil.copytree(handmade_run.data_folder, folder)
-    return Settings(data_folder=folder)
 
 
 def _transform(folder: Path, *options: str) -> None:
