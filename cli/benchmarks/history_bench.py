@@ -33,6 +33,7 @@ import duckdb
 
 from benchmarks.measure import CLI, run_step
 from jump.data_platform.settings import Settings
+from jump.data_platform.storage.spare import spare_of
 
 AS_OF = "2026-11-26T10:00"  # nearly three years of history
 NEXT_HOUR = "2026-11-26T11:00"
@@ -91,16 +92,20 @@ def scheduled_hourly(folder: Path, scale: int, count: int) -> dict[str, float]:
 
 
 def sizes(folder: Path) -> dict[str, float]:
-    """The sources' and the lakehouse files' sizes (MiB), and the ratio of each file to the
-    sources."""
+    """The sources' and the lakehouse files' sizes (MiB), and the ratio of the readers' and the
+    writer's file to the sources; the spare (storage/spare.py) is one more file of about the
+    readers' size once two publications were released."""
     mib = 1024 * 1024
     sources = sum(path.stat().st_size for path in (folder / "sources").glob("*.sqlite")) / mib
-    readers = (folder / "lakehouse" / "lakehouse.duckdb").stat().st_size / mib
+    readers_file = folder / "lakehouse" / "lakehouse.duckdb"
+    readers = readers_file.stat().st_size / mib
     writer = (folder / "lakehouse" / ".writer" / "lakehouse.duckdb").stat().st_size / mib
+    spare_file = spare_of(readers_file)
     return {
         "sources_mib": sources,
         "readers_lakehouse_mib": readers,
         "writer_lakehouse_mib": writer,
+        "spare_lakehouse_mib": spare_file.stat().st_size / mib if spare_file.is_file() else 0.0,
         "readers_lakehouse_per_sources": readers / sources,
         "writer_lakehouse_per_sources": writer / sources,
     }

@@ -1,11 +1,12 @@
 """Publications: each successful publish gets an id and a record, its marts are kept as Parquet,
-and the readers' file is replaced whole by a copy of the writer's.
+and the readers' file is replaced whole by a copy of the writer's (written where it changed).
 
 - `record_publication` runs inside the transform's publishing transaction (transform/publish.py):
   a publication exists exactly when its views were committed.
-- `release` checkpoints the writer's file, copies it beside the readers' file, fsyncs, and
-  renames it over `lakehouse.duckdb`: a reader that has the old file open keeps it (its inode)
-  and never blocks the writer; the next reader opens the new one.
+- `release` checkpoints the writer's file, copies it beside the readers' file (into the spare
+  the last release retired, where nobody reads it: only the chunks that differ; storage/spare.py),
+  fsyncs, and renames it over `lakehouse.duckdb`: a reader that has the old file open keeps it
+  (its inode) and never blocks the writer; the next reader opens the new one.
 - `archive` writes the marts of that publication to `publications/<id>/` (Parquet and a
   manifest), under a temporary name renamed into place.
 - `hand_over`, after each publish, releases while it archives in the background: the copy of
@@ -40,7 +41,7 @@ from jump.data_platform.lakehouse import (
 )
 from jump.data_platform.load.history import LOADS_TABLE
 from jump.data_platform.settings import Settings
-from jump.data_platform.storage import month_files
+from jump.data_platform.storage import month_files, spare
 from jump.data_platform.storage.parquet import PARQUET_OPTIONS
 
 if TYPE_CHECKING:
@@ -351,8 +352,10 @@ def release(session: _Session) -> None:
 
 
 def _replace_readers_file(session: _Session) -> None:
-    """Copy the checkpointed writer's file beside the readers' file, fsync, rename over it.
-    It only reads the writer's file: the archive may read it meanwhile."""
+    """Make the readers' file a copy of the checkpointed writer's file, atomically: the spare
+    (storage/spare.py) brought up to it where nobody has the spare open, a whole copy otherwise;
+    fsynced, then renamed over the readers' file, whose file becomes the next spare. It only
+    reads the writer's file: the archive may read it meanwhile."""
     settings = session.settings
     writer, target = settings.writer_lakehouse_file, settings.lakehouse_file
     if log_file(writer).exists():
@@ -362,14 +365,28 @@ def _replace_readers_file(session: _Session) -> None:
     create_folder(target.parent)
     remove_leftovers(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    # The file readers are about to leave, under a second name until it is the spare.
+    retired = target.with_name(f".{target.name}.{os.getpid()}.tmp.retired")
+    spare_file = spare.spare_of(target)
     try:
-        _copy(writer, temporary)
-        _fsync(temporary)
+        with spare.claimed(spare_file) as descriptor:
+            if descriptor is None:
+                _copy(writer, temporary)
+                _fsync(temporary)
+                staged = temporary
+            else:
+                spare.bring_up_to(writer, descriptor)
+                staged = spare_file
         # A log beside the readers' file was written by an outside client that opened it for
         # writing: DuckDB would replay it onto the new file. Readers' files are never written.
         _discard_log(target)
-        temporary.replace(target)
+        if target.is_file():
+            retired.unlink(missing_ok=True)
+            os.link(target, retired)
+        staged.replace(target)
         _discard_log(target)
+        if retired.is_file():
+            retired.replace(spare_file)
         _fsync(target.parent)
     except OSError as error:
         raise DataPlatformError(
@@ -377,6 +394,7 @@ def _replace_readers_file(session: _Session) -> None:
         ) from error
     finally:
         temporary.unlink(missing_ok=True)
+        retired.unlink(missing_ok=True)
     session.dirty = False
 
 
