@@ -20,8 +20,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import shutil
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -46,6 +48,8 @@ from jump.data_platform.storage.parquet import PARQUET_OPTIONS
 
 if TYPE_CHECKING:
     from jump.data_platform.storage.writer import _Session
+
+logger = logging.getLogger("jump.data_platform")
 
 STATE_SCHEMA = "_publish"
 PUBLICATIONS_TABLE = f"{STATE_SCHEMA}.publications"
@@ -370,13 +374,15 @@ def _replace_readers_file(session: _Session) -> None:
     spare_file = spare.spare_of(target)
     try:
         with spare.claimed(spare_file) as descriptor:
+            started = time.perf_counter()
             if descriptor is None:
                 _copy(writer, temporary)
                 _fsync(temporary)
-                staged = temporary
+                staged, how = temporary, "copied whole"
             else:
-                spare.bring_up_to(writer, descriptor)
-                staged = spare_file
+                written = spare.bring_up_to(writer, descriptor)
+                staged, how = spare_file, f"{written / 2**20:.1f} MiB of the spare rewritten"
+            logger.info("readers' file staged in %.3f s: %s", time.perf_counter() - started, how)
         # A log beside the readers' file was written by an outside client that opened it for
         # writing: DuckDB would replay it onto the new file. Readers' files are never written.
         _discard_log(target)
