@@ -1,5 +1,6 @@
-"""The month of scheduled refreshes (benchmarks/month_bench.py): its fire times, and how it tells
-an App refresh that changed a user (the hours of sign-ups) from one that did not."""
+"""The month of scheduled refreshes (benchmarks/month_bench.py): its fire times, how it tells
+an App refresh that changed a user (the hours of sign-ups) from one that did not, and the files' sizes
+it prints."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from benchmarks.history_bench import sizes
 from benchmarks.month_bench import by_users, refreshes, summary
 
 from jump.data_platform.pipeline import RefreshOutcome
 from jump.data_platform.settings import Settings
+from jump.data_platform.storage.spare import spare_of
 
 PUBLISHED = RefreshOutcome(sources=("app",), status="succeeded", steps=(), seconds=2.0)
 NOTHING_NEW = RefreshOutcome(
@@ -71,3 +74,16 @@ def test_the_scheduler_fires_the_app_every_hour_and_the_crm_every_morning() -> N
 def test_the_summary_gives_count_median_slowest_tenth_and_max() -> None:
     seconds = {"app": [float(second) for second in range(1, 11)]}
     assert summary(seconds) == {"app": {"count": 10, "median": 5.5, "p90": 10.0, "max": 10.0}}
+
+
+def test_the_sizes_count_the_spare_once_there_is_one(tmp_path: Path) -> None:
+    settings = readers_file(tmp_path, [(1, "app__users", 100, 0, 0)])
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "app.sqlite").write_bytes(b"\0" * 2**20)
+    settings.writer_folder.mkdir(parents=True)
+    settings.writer_lakehouse_file.write_bytes(b"\0" * 2**21)
+    assert sizes(tmp_path)["spare_lakehouse_mib"] == 0
+    spare_of(settings.lakehouse_file).write_bytes(b"\0" * 3 * 2**20)
+    measured = sizes(tmp_path)
+    assert measured["spare_lakehouse_mib"] == 3
+    assert measured["writer_lakehouse_per_sources"] == 2
