@@ -172,3 +172,36 @@ def test_a_spare_a_killed_writer_left_half_written_is_repaired(tmp_path: Path) -
     _publish(settings, 3)
     assert settings.lakehouse_file.read_bytes() == settings.writer_lakehouse_file.read_bytes()
     assert _read(settings.lakehouse_file) == 3
+
+
+def test_without_hard_links_or_a_writable_spare_every_publication_copies_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_folder=tmp_path)
+    copies = _copies_whole(monkeypatch)
+
+    def no_hard_links(source: object, target: object) -> None:
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(publish.os, "link", no_hard_links)
+    for value in (1, 2, 3):
+        _publish(settings, value)
+    assert len(copies) == 3
+    assert not spare.spare_of(settings.lakehouse_file).exists()
+    assert _read(settings.lakehouse_file) == 3
+    monkeypatch.undo()
+
+    copies = _copies_whole(monkeypatch)
+    _publish(settings, 4)  # links again: file 3 is the spare
+    opened = spare.os.open
+
+    def read_only_spare(path: object, flags: int, *args: int) -> int:
+        if str(path).endswith(".spare"):
+            raise PermissionError(13, "Permission denied")
+        return opened(path, flags, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(spare.os, "open", read_only_spare)
+    _publish(settings, 5)
+    assert len(copies) == 2  # copied whole, then the spare replaced by the retired file
+    assert _read(settings.lakehouse_file) == 5
+    assert _read(spare.spare_of(settings.lakehouse_file)) == 4

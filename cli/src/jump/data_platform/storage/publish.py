@@ -386,9 +386,7 @@ def _replace_readers_file(session: _Session) -> None:
         # A log beside the readers' file was written by an outside client that opened it for
         # writing: DuckDB would replay it onto the new file. Readers' files are never written.
         _discard_log(target)
-        if target.is_file():
-            retired.unlink(missing_ok=True)
-            os.link(target, retired)
+        _retire(target, retired)
         staged.replace(target)
         _discard_log(target)
         if retired.is_file():
@@ -402,6 +400,15 @@ def _replace_readers_file(session: _Session) -> None:
         temporary.unlink(missing_ok=True)
         retired.unlink(missing_ok=True)
     session.dirty = False
+
+
+def _retire(readers_file: Path, retired: Path) -> None:
+    """Give the readers' file a second name, so that it outlives its replacement as the next
+    spare. Without one (no file yet, or a file system without hard links) there is no spare:
+    the next publication copies whole."""
+    retired.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the rename that follows reports a real fault
+        os.link(readers_file, retired)
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -44,7 +44,11 @@ def claimed(path: Path) -> Iterator[int | None]:
     if _OFD_SETLK is None or not path.is_file():
         yield None
         return
-    descriptor = os.open(path, os.O_RDWR)
+    try:
+        descriptor = os.open(path, os.O_RDWR)
+    except OSError:  # made read-only, or gone meanwhile: copy whole, and replace it after
+        yield None
+        return
     try:
         # struct flock: type, whence, start, length (0: to the end), pid (0 for these locks).
         lock = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
