@@ -3,8 +3,6 @@ into it only the chunks that changed, unless a reader still has it open (storage
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -13,6 +11,7 @@ import pytest
 from jump.data_platform.settings import Settings
 from jump.data_platform.storage import publish, spare
 from jump.data_platform.storage.writer import writer_session
+from support.processes import holding
 
 CHUNK = spare.CHUNK_BYTES
 
@@ -71,20 +70,10 @@ def test_a_spare_is_claimed_only_when_no_duckdb_connection_has_it_open(tmp_path:
         assert descriptor is None
     assert reader.execute("select v from t").fetchone() == (1,)  # its lock was not released
     reader.close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_READER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "1\n"
+    with holding(HOLD_READER, str(path)) as (_, line):
+        assert line == "1\n"
         with spare.claimed(path) as descriptor:
             assert descriptor is None  # another process reads it
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
     with spare.claimed(path) as descriptor:
         assert descriptor is not None
         with pytest.raises(duckdb.IOException, match="lock"):  # nobody opens it meanwhile

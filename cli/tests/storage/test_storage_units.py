@@ -19,6 +19,7 @@ from jump.data_platform.storage import publish
 from jump.data_platform.storage.retention import Retention, expire_publications, to_expire
 from jump.data_platform.storage.versions import open_publication, parse_selector
 from jump.data_platform.storage.writer import WriterBusyError, read_writer, writer_session
+from support.processes import holding
 
 HOLD_WRITER = r"""
 import sys, time
@@ -34,14 +35,8 @@ with writer_session(Settings(data_folder=Path(sys.argv[1])), "transform"):
 
 def test_a_second_writer_is_refused_naming_the_first(tmp_path: Path) -> None:
     settings = Settings(data_folder=tmp_path)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_WRITER, str(tmp_path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    with holding(HOLD_WRITER, str(tmp_path)) as (holder, line):
+        assert line == "holding\n"
         record = read_writer(settings)
         assert record is not None and record.pid == holder.pid and record.step == "transform"
         with pytest.raises(WriterBusyError) as refused, writer_session(settings, "load"):
@@ -49,10 +44,6 @@ def test_a_second_writer_is_refused_naming_the_first(tmp_path: Path) -> None:
         message = str(refused.value)
         assert f"(PID {holder.pid}), step transform since " in message
         assert "\n" not in message
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
     assert read_writer(settings) is None  # the lock went with its process
     with writer_session(settings, "load"):
         pass

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ENTRY_POINT = Path(sys.executable).parent / "data-platform"
@@ -23,6 +24,25 @@ def start(data: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@contextlib.contextmanager
+def holding(script: str, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A Python process running `script` (which prints one line once it holds what it holds,
+    then waits for its standard input to close): the process and that line. It ends on exit."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        yield holder, holder.stdout.readline()
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
 
 
 def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
