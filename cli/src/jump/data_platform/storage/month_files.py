@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,20 @@ COLUMNS = "columns"  # in a mart's figures: its columns and their types
 _PARTITIONS = ".partitions"  # where DuckDB writes the months before they are named
 
 
-def kept_month_figures(
-    connection: duckdb.DuckDBPyConnection, relation: str
-) -> dict[str, Any] | None:
-    """The mart's columns, and each month's row count and checksum (as mart_figures), when it
-    is kept by month: a `month` DATE column, never NULL, and more rows than months. None
-    otherwise. One scan of the mart answers both."""
+@dataclass(frozen=True)
+class MonthScan:
+    """One scan of a mart with a `month` DATE column: its figures by month when it is kept by
+    month (else None), and its row count and checksum in all (as the publication records them:
+    the sum of the months', modulo 2^64)."""
+
+    figures: dict[str, Any] | None
+    rows: int
+    checksum: int
+
+
+def scan_months(connection: duckdb.DuckDBPyConnection, relation: str) -> MonthScan | None:
+    """The mart's month figures and totals (MonthScan); None when it has no `month` DATE
+    column."""
     columns = connection.execute(f"describe {relation}").fetchall()
     if {name: kind for name, kind, *_ in columns}.get("month") != "DATE":
         return None
@@ -43,11 +52,23 @@ def kept_month_figures(
         f"select month, count(*), coalesce(sum(hash(t)) % 18446744073709551616, 0)::ubigint"
         f" from {relation} as t group by month"
     ).fetchall()
-    if any(month is None for month, *_ in rows) or sum(count for _, count, _ in rows) <= len(rows):
-        return None
+    total = sum(count for _, count, _ in rows)
+    checksum = sum(int(value) for _, _, value in rows) % 18446744073709551616
+    if any(month is None for month, *_ in rows) or total <= len(rows):
+        return MonthScan(None, total, checksum)
     figures: dict[str, Any] = {COLUMNS: [f"{name} {kind}" for name, kind, *_ in columns]}
-    figures.update({_month(month): f"{count} {checksum}" for month, count, checksum in rows})
-    return figures
+    figures.update({_month(month): f"{count} {value}" for month, count, value in rows})
+    return MonthScan(figures, total, checksum)
+
+
+def kept_month_figures(
+    connection: duckdb.DuckDBPyConnection, relation: str
+) -> dict[str, Any] | None:
+    """The mart's columns, and each month's row count and checksum (as mart_figures), when it
+    is kept by month: a `month` DATE column, never NULL, and more rows than months. None
+    otherwise. One scan of the mart answers both."""
+    scan = scan_months(connection, relation)
+    return scan.figures if scan is not None else None
 
 
 def kept_by_month(connection: duckdb.DuckDBPyConnection, relation: str) -> bool:

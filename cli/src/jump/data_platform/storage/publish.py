@@ -51,6 +51,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("jump.data_platform")
 
+# The month figures of the marts as this process's last `record_publication` scanned them, by
+# (publication id, published_at): the archive of that very publication takes them instead of
+# scanning the marts again (0.08 to 0.14 s an hour at scale 100). A transaction rolled back
+# leaves an entry no committed publication matches (another published_at).
+_recorded_months: dict[tuple[int, str], dict[str, dict[str, Any]]] = {}
+
 STATE_SCHEMA = "_publish"
 PUBLICATIONS_TABLE = f"{STATE_SCHEMA}.publications"
 PUBLISHED_SCHEMA = "marts"  # what a publication keeps, and `--published-at` reads
@@ -129,16 +135,32 @@ def kept_relations(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str
 def mart_figures(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     """Each mart's row count and a content checksum that ignores row order (the sum of each
     row's hash, modulo 2^64)."""
+    return _scanned_marts(connection)[0]
+
+
+def _scanned_marts(
+    connection: duckdb.DuckDBPyConnection,
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """mart_figures, and the month figures of the marts kept by month, from one scan of each
+    mart: the totals of a mart with a `month` column are its months' sums."""
     figures: dict[str, dict[str, Any]] = {}
+    months: dict[str, dict[str, Any]] = {}
     for name in _mart_names(connection):
         relation = f"{quote_identifier(PUBLISHED_SCHEMA)}.{quote_identifier(name)}"
-        row = connection.execute(
-            f"select count(*), coalesce(sum(hash(t)) % 18446744073709551616, 0)::ubigint"
-            f" from {relation} as t"
-        ).fetchone()
-        assert row is not None
-        figures[name] = {"rows": int(row[0]), "checksum": f"{int(row[1]):016x}"}
-    return figures
+        scan = month_files.scan_months(connection, relation)
+        if scan is not None:
+            count, checksum = scan.rows, scan.checksum
+            if scan.figures is not None:
+                months[name] = scan.figures
+        else:
+            row = connection.execute(
+                f"select count(*), coalesce(sum(hash(t)) % 18446744073709551616, 0)::ubigint"
+                f" from {relation} as t"
+            ).fetchone()
+            assert row is not None
+            count, checksum = int(row[0]), int(row[1])
+        figures[name] = {"rows": count, "checksum": f"{checksum:016x}"}
+    return figures, months
 
 
 def _sources(connection: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], list[int]]:
@@ -165,6 +187,7 @@ def record_publication(
     connection.execute(_CREATE)
     publication_id = (current_publication_id(connection) or 0) + 1
     sources, loads = _sources(connection)
+    figures, months = _scanned_marts(connection)
     connection.execute(
         f"insert into {PUBLICATIONS_TABLE} (publication_id, published_at, transform_started_at,"
         " layers, sources, load_ids, marts, tests)"
@@ -175,10 +198,13 @@ def record_publication(
             json.dumps(layers),
             json.dumps(sources),
             json.dumps(loads),
-            json.dumps(mart_figures(connection)),
+            json.dumps(figures),
             json.dumps(dict(tests)),
         ],
     )
+    published_at = publication_record(connection, publication_id)["published_at"]
+    _recorded_months.clear()  # only the last: its archive follows at once, in this process
+    _recorded_months[(publication_id, published_at)] = months
     return publication_id
 
 
@@ -221,17 +247,20 @@ def archive(settings: Settings, publication_id: int) -> Path:
         # Read-write: a reading connection may write no file (lakehouse.py's sandbox).
         with open_lakehouse(settings.writer_lakehouse_file) as connection:
             record = publication_record(connection, publication_id)
+            recorded = _recorded_months.pop((publication_id, record["published_at"]), None)
             previous = _previous_kept(settings, publication_id)
             unchanged = _unchanged_marts(record, previous)
             by_month: dict[str, Any] = {}
             for schema, name in kept_relations(connection):
                 file_name = f"{schema}.{name}.parquet"
                 relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
-                figures = (
-                    month_files.kept_month_figures(connection, relation)
-                    if schema == PUBLISHED_SCHEMA
-                    else None
-                )
+                figures = None
+                if schema == PUBLISHED_SCHEMA:
+                    figures = (
+                        recorded.get(name)
+                        if recorded is not None
+                        else month_files.kept_month_figures(connection, relation)
+                    )
                 if figures is not None:
                     by_month[name] = figures
                     earlier = _earlier_months(previous, f"{schema}.{name}", name)
