@@ -29,6 +29,10 @@ from jump.data_platform.storage.parquet import PARQUET_OPTIONS
 MONTH_FILES = "month_files"  # the manifest's key
 COLUMNS = "columns"  # in a mart's figures: its columns and their types
 _PARTITIONS = ".partitions"  # where DuckDB writes the months before they are named
+# A content checksum that ignores row order: the sum of the rows' hashes, modulo 2^64 (of the
+# rows of `t`). A mart's is the sum of its months', modulo the same.
+CHECKSUM_MODULUS = 2**64
+CHECKSUM_SQL = f"coalesce(sum(hash(t)) % {CHECKSUM_MODULUS}, 0)::ubigint"
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,10 @@ def scan_months(connection: duckdb.DuckDBPyConnection, relation: str) -> MonthSc
     if {name: kind for name, kind, *_ in columns}.get("month") != "DATE":
         return None
     rows = connection.execute(
-        f"select month, count(*), coalesce(sum(hash(t)) % 18446744073709551616, 0)::ubigint"
-        f" from {relation} as t group by month"
+        f"select month, count(*), {CHECKSUM_SQL} from {relation} as t group by month"
     ).fetchall()
     total = sum(count for _, count, _ in rows)
-    checksum = sum(int(value) for _, _, value in rows) % 18446744073709551616
+    checksum = sum(int(value) for _, _, value in rows) % CHECKSUM_MODULUS
     if any(month is None for month, *_ in rows) or total <= len(rows):
         return MonthScan(None, total, checksum)
     figures: dict[str, Any] = {COLUMNS: [f"{name} {kind}" for name, kind, *_ in columns]}

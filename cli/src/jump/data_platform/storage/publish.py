@@ -154,8 +154,7 @@ def _scanned_marts(
                 months[name] = scan.figures
         else:
             row = connection.execute(
-                f"select count(*), coalesce(sum(hash(t)) % 18446744073709551616, 0)::ubigint"
-                f" from {relation} as t"
+                f"select count(*), {month_files.CHECKSUM_SQL} from {relation} as t"
             ).fetchone()
             assert row is not None
             count, checksum = int(row[0]), int(row[1])
@@ -188,10 +187,10 @@ def record_publication(
     publication_id = (current_publication_id(connection) or 0) + 1
     sources, loads = _sources(connection)
     figures, months = _scanned_marts(connection)
-    connection.execute(
+    inserted = connection.execute(
         f"insert into {PUBLICATIONS_TABLE} (publication_id, published_at, transform_started_at,"
         " layers, sources, load_ids, marts, tests)"
-        " values (?, now() at time zone 'UTC', ?, ?, ?, ?, ?, ?)",
+        " values (?, now() at time zone 'UTC', ?, ?, ?, ?, ?, ?) returning published_at",
         [
             publication_id,
             transform_started_at,
@@ -201,10 +200,11 @@ def record_publication(
             json.dumps(figures),
             json.dumps(dict(tests)),
         ],
-    )
-    published_at = publication_record(connection, publication_id)["published_at"]
+    ).fetchone()
+    assert inserted is not None
     _recorded_months.clear()  # only the last: its archive follows at once, in this process
-    _recorded_months[(publication_id, published_at)] = months
+    # Keyed as publication_record gives it.
+    _recorded_months[(publication_id, inserted[0].isoformat())] = months
     return publication_id
 
 

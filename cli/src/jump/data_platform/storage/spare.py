@@ -41,25 +41,31 @@ def claimed(path: Path) -> Iterator[int | None]:
     """`path` opened for writing under an exclusive lock, its descriptor; None when there is no
     such file or someone has it open (then nothing was changed). Closed, and so unlocked, on
     exit."""
+    descriptor = _open_locked(path)
+    try:
+        yield descriptor
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
+
+
+# struct flock: type, whence, start, length (0: to the end), pid (0 for these locks).
+_WRITE_LOCK = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+
+
+def _open_locked(path: Path) -> int | None:
     if _OFD_SETLK is None or not path.is_file():
-        yield None
-        return
+        return None
     try:
         descriptor = os.open(path, os.O_RDWR)
     except OSError:  # made read-only, or gone meanwhile: copy whole, and replace it after
-        yield None
-        return
+        return None
     try:
-        # struct flock: type, whence, start, length (0: to the end), pid (0 for these locks).
-        lock = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
-        try:
-            fcntl.fcntl(descriptor, _OFD_SETLK, lock)
-        except OSError:  # held: a reader still has this publication open
-            yield None
-            return
-        yield descriptor
-    finally:
+        fcntl.fcntl(descriptor, _OFD_SETLK, _WRITE_LOCK)
+    except OSError:  # held: a reader still has this publication open
         os.close(descriptor)
+        return None
+    return descriptor
 
 
 def bring_up_to(source: Path, descriptor: int) -> int:
