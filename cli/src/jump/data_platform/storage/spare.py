@@ -28,6 +28,11 @@ from pathlib import Path
 # Compared and rewritten in chunks of DuckDB's block size: an hour at scale 100 rewrites about 70
 # of the file's 1,000 chunks.
 CHUNK_BYTES = 256 * 1024
+# Read 16 chunks (4 MiB) at a time: each read lets another thread take Python's lock, for up to
+# its switch interval, and a command that transforms next imports dbt in one meanwhile
+# (transform/dbt_import.py). Comparing the 264 MB file at scale 100 beside a busy thread took
+# 8.5 s read chunk by chunk, 0.68 s by 4 MiB, 0.23 s by 16 MiB; alone, 0.029, 0.035 and 0.068 s.
+_READ_BYTES = 16 * CHUNK_BYTES
 _OFD_SETLK = getattr(fcntl, "F_OFD_SETLK", None)  # Linux only: elsewhere, no spare is written
 
 
@@ -76,20 +81,28 @@ def bring_up_to(source: Path, descriptor: int) -> int:
         size = os.fstat(reading.fileno()).st_size
         offset = 0
         while offset < size:
-            wanted = os.pread(reading.fileno(), CHUNK_BYTES, offset)
+            wanted = os.pread(reading.fileno(), _READ_BYTES, offset)
             if not wanted:  # the source shrank while read: never, the writer holds its lock
                 break
-            if os.pread(descriptor, len(wanted), offset) != wanted:
-                _write_all(descriptor, wanted, offset)
-                written += len(wanted)
+            held = os.pread(descriptor, len(wanted), offset)
+            if held != wanted:
+                written += _write_differing(descriptor, wanted, held, offset)
             offset += len(wanted)
     os.ftruncate(descriptor, offset)
     os.fsync(descriptor)
     return written
 
 
-def _write_all(descriptor: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        done = os.pwrite(descriptor, view, offset)
-        view, offset = view[done:], offset + done
+def _write_differing(descriptor: int, wanted: bytes, held: bytes, offset: int) -> int:
+    """Write the chunks of `wanted` that `held` (read at the same offset) lacks; their bytes."""
+    written = 0
+    for start in range(0, len(wanted), CHUNK_BYTES):
+        chunk = wanted[start : start + CHUNK_BYTES]
+        if chunk != held[start : start + CHUNK_BYTES]:
+            view = memoryview(chunk)
+            at = offset + start
+            while view:
+                done = os.pwrite(descriptor, view, at)
+                view, at = view[done:], at + done
+            written += len(chunk)
+    return written
