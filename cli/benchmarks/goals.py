@@ -97,7 +97,9 @@ def markdown(results: list[GoalResult], history: Mapping[str, float | int] | Non
             f"{history['scheduled_hourly_extract_seconds']:.2f} s, load "
             f"{history['scheduled_hourly_load_seconds']:.2f} s, transform "
             f"{history['scheduled_hourly_transform_seconds']:.2f} s, report "
-            f"{history['scheduled_hourly_report_seconds']:.2f} s. The lakehouse after its mix "
+            f"{history['scheduled_hourly_report_seconds']:.2f} s; then, while it waits for the "
+            f"next hour, the heap settled in {history['scheduled_hourly_settle_seconds']:.2f} s "
+            "(`heap.py`). The lakehouse after its mix "
             f"of full rebuilds and refreshes: {history['writer_lakehouse_per_sources']:.2f} x "
             "its sources (the goal of 1.5 x is for a month of hourly refreshes: `make "
             "bench-month`).",

@@ -85,7 +85,7 @@ def scheduled_hourly(folder: Path, scale: int, count: int) -> dict[str, float]:
     *runs, unchanged = [json.loads(line) for line in output.splitlines()][1:]
     results = {
         f"scheduled_hourly_{key}_seconds": sum(run.get(key, 0.0) for run in runs) / len(runs)
-        for key in ("seconds", "extract", "load", "transform", "report")
+        for key in ("seconds", "extract", "load", "transform", "report", "settle")
     }
     results["scheduled_nothing_changed_seconds"] = unchanged["seconds"]
     return results

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,14 @@ from support.cli import Run, run_cli
 from support.constants import AS_OF
 from support.shared_builds import built_once
 from transform.handmade_lakehouse import build_lakehouse
+
+
+@pytest.fixture(autouse=True)
+def unfrozen_heap() -> Iterator[None]:
+    """Return to the garbage collector whatever a test froze (the scheduler settles the heap
+    after each run, heap.py): the next test's garbage cycles are collected as usual."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(scope="session")

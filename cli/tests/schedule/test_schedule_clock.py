@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import threading
 from collections.abc import Iterator
@@ -88,6 +89,18 @@ def test_first_start_runs_both_jobs_then_hourly_and_daily(harness: Harness) -> N
     assert harness.refresh.calls[5:] == [(("crm",), paris(2, 6, 0))]
     harness.at(paris(2, 6, 5))
     assert harness.refresh.calls[6:] == [(("app",), paris(2, 6, 5))]
+
+
+def test_the_heap_is_settled_after_each_scheduled_run_not_between_fire_times(
+    harness: Harness,
+) -> None:
+    harness.at(paris(1, 8, 30))
+    assert gc.get_freeze_count() > 0  # the two runs due at start, then the heap settled (heap.py)
+    gc.unfreeze()
+    harness.at(paris(1, 8, 45))  # nothing due
+    assert gc.get_freeze_count() == 0
+    harness.at(paris(1, 9, 5))
+    assert gc.get_freeze_count() > 0
 
 
 def test_a_slow_run_makes_the_missed_ones_coalesce_into_one(harness: Harness) -> None:

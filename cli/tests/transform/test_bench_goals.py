@@ -23,6 +23,7 @@ HISTORY: dict[str, float | int] = {
     "scheduled_hourly_load_seconds": 0.13,
     "scheduled_hourly_transform_seconds": 4.70,
     "scheduled_hourly_report_seconds": 0.44,
+    "scheduled_hourly_settle_seconds": 0.12,
     "scheduled_nothing_changed_seconds": 0.23,
     "writer_lakehouse_per_sources": 1.64,
 }
@@ -88,6 +89,7 @@ def test_the_docs_table_ends_with_the_goals_of_the_run() -> None:
     assert page.rstrip().endswith(text.rstrip())
     assert "changed 1,032 App rows in 1,742,654" in text
     assert "1.64 x its sources" in text
+    assert "the heap settled in 0.12 s" in text
 
 
 def test_memory_reads_in_whole_mebibytes() -> None:

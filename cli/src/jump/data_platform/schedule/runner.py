@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from jump.data_platform import heap
 from jump.data_platform.alerts.config import load_config
 from jump.data_platform.close.scheduled import scheduled_close
 from jump.data_platform.pipeline import RefreshOptions, RefreshOutcome, Stop, refresh
@@ -101,6 +102,10 @@ class JobRunner:
         self.keep_runs = DEFAULT_KEEP_RUNS
         # Read at start: a bad configuration is one line before anything runs (docs/alerts.md).
         self.alerts = load_config(settings)
+        # Whether a run ends by settling Python's heap (heap.py): in the long-running scheduler,
+        # whose process keeps dbt's parsed project from one refresh to the next. Done before the
+        # run's line and its missed fire times are looked at, so that no fire time passes unseen.
+        self.settle_heap = False
         # The jobs whose skipped fire time (still running) was already said: once per run.
         self.skip_reported: set[str] = set()
 
@@ -147,6 +152,8 @@ class JobRunner:
             )
             line = f"schedule: {name} refresh ({', '.join(outcome.sources)}) {outcome.describe()}"
         state = self.store.update(lambda state: self._record(state, name, record, outcome))
+        if self.settle_heap:
+            logger.debug("schedule: %s: heap settled in %.3f s", name, heap.settle())
         if outcome.lock_waits:
             line += f"; waited {outcome.lock_waits} time(s) for the lakehouse's lock"
         if outcome.status == "failed":

@@ -73,6 +73,7 @@ def configure_scheduler(
             **extra,
         )
 
+    runner.settle_heap = True
     next_runs = _NextRuns(scheduler)
     runner.on_missed = lambda name: next_runs.move(name, runner.clock())
     runner.on_retry = next_runs.move
