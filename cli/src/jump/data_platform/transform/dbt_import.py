@@ -15,6 +15,8 @@ from __future__ import annotations
 import importlib
 import threading
 
+from jump.data_platform import heap
+
 # What `dbt build` on DuckDB imports before its first node: the runner, the adapter, the
 # parser and the build task (the last two are imported lazily by dbt itself).
 DBT_MODULES = ("dbt.cli.main", "dbt.adapters.duckdb", "dbt.parser.manifest", "dbt.task.build")
@@ -42,3 +44,4 @@ def _import_dbt() -> None:
             importlib.import_module(name)
         except Exception:  # the transform imports it again, and its error says why
             return
+    heap.freeze()

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from jump.data_platform import heap
 from jump.data_platform.errors import DataPlatformError, first_line
 from jump.data_platform.lakehouse import connect, open_lakehouse
 from jump.data_platform.reporting import redact_file, redact_row
@@ -162,6 +163,7 @@ def parse_project(common: Sequence[str], what: str = "parse") -> Any:
     with environment_variables(parse_variables()):
         parsed: Any = dbtRunner().invoke(["parse", *common, "--no-write-json"])
     check_invocation(parsed, what)
+    heap.freeze()
     return parsed.result
 
 
