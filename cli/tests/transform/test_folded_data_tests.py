@@ -17,6 +17,7 @@ from support.cli import Run
 
 PRIMARY_KEY = "primary_key_staging__app__users_user_id"
 USER_COLUMNS = "user_has_names_email_and_sign_up_time"
+USER_EMAIL = "user_email_is_unique"
 # Every App id and calendar month is a primary key: one node each, not a unique and a not_null.
 KEYED = {
     "staging__app__users": "user_id",
@@ -70,6 +71,7 @@ def test_the_clean_build_passes_both(damaged: tuple[Path, dict[str, str]]) -> No
     writer, tests = damaged
     assert _failing(writer, tests[PRIMARY_KEY]) == []
     assert _failing(writer, tests[USER_COLUMNS]) == []
+    assert _failing(writer, tests[USER_EMAIL]) == []
 
 
 def test_a_primary_key_fails_on_a_duplicated_id_and_on_a_missing_one(
@@ -94,3 +96,20 @@ def test_null_columns_fail_naming_the_user_and_each_null_column(
         "update sources.app__users set email = null, created_at = null where id = 2",
         "update sources.app__users set first_name = null where id = 3",
     ) == [(2, "email, created_at"), (3, "first_name")]
+
+
+def test_a_shared_email_fails_naming_the_users_not_the_email(
+    damaged: tuple[Path, dict[str, str]],
+) -> None:
+    writer, tests = damaged
+    (email,) = _failing(writer, "select email from sources.app__users where id = 1")[0]
+    assert _failing(
+        writer,
+        tests[USER_EMAIL],
+        # Three users share one email (written differently: the test compares it normalised),
+        # two share another; a user without an email shares nothing.
+        f"update sources.app__users set email = upper('{email}') where id = 3",
+        f"update sources.app__users set email = ' {email}' where id = 2",
+        "update sources.app__users set email = 'shared@example.org' where id in (4, 5)",
+        "update sources.app__users set email = null where id = 6",
+    ) == [("1, 2, 3", 3), ("4, 5", 2)]
