@@ -14,7 +14,8 @@ collection: a transform of an hourly refresh at scale 100 ran three to five of t
 
 A frozen object is still freed as soon as its last reference goes; one caught in a reference
 cycle is freed by the next `settle`, which first returns the frozen objects to the collector
-(in a one-shot command, by the process's end).
+(in a one-shot command, by the process's end, whose own last collection is skipped:
+`skip_final_collection`).
 """
 
 from __future__ import annotations
@@ -36,4 +37,14 @@ def freeze() -> None:
     """Freeze what is alive now (dbt's modules once imported, its manifest once parsed): objects
     the process keeps until it ends or until the next `settle`, which later collections need
     not walk."""
+    gc.freeze()
+
+
+def skip_final_collection() -> None:
+    """Spare the interpreter's last searches for garbage cycles, for the very end of the
+    process only. After a transform the heap holds dbt's parsed project and its results:
+    finalising it, Python searched them for cycles for 0.55 to 0.65 s of a 9 to 13 s hourly
+    transform at scale 100, to free memory the process's exit returns anyway. Frozen objects
+    are still released when their last reference goes; what the CLI writes is flushed and
+    closed before this point (files are written whole and renamed, connections closed)."""
     gc.freeze()

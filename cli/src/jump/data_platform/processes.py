@@ -1,5 +1,6 @@
 """The end of the CLI's process: the helper processes its libraries start, ended before the
-command returns, and the interpreter's last collection of garbage cycles spared.
+command returns (the interpreter's last collection of garbage cycles is spared by
+heap.skip_final_collection).
 
 dbt creates its locks from multiprocessing's spawn context, which starts the resource tracker:
 a child Python process that lives until its parent exits, then ends on its own. Left to that,
@@ -10,7 +11,6 @@ stays as a zombie. Ending it here, and waiting for it, leaves no process behind.
 from __future__ import annotations
 
 import contextlib
-import gc
 import sys
 
 
@@ -36,13 +36,3 @@ def stop_helper_processes() -> None:
         if util is not None:
             util._exit_function()
         tracker._stop()
-
-
-def skip_final_collection() -> None:
-    """Spare the interpreter's last searches for garbage cycles, for the very end of the
-    process only. After a transform the heap holds dbt's parsed project and its results:
-    finalising it, Python searched them for cycles for 0.55 to 0.65 s of a 9 to 13 s hourly
-    transform at scale 100, to free memory the process's exit returns anyway. Frozen objects
-    are still released when their last reference goes; what the CLI writes is flushed and
-    closed before this point (files are written whole and renamed, connections closed)."""
-    gc.freeze()

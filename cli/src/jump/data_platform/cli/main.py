@@ -12,7 +12,8 @@ from jump.data_platform import __version__
 from jump.data_platform.cli.context import RunContext
 from jump.data_platform.cli.interrupt import StepGroup
 from jump.data_platform.errors import DataPlatformError
-from jump.data_platform.processes import skip_final_collection, stop_helper_processes
+from jump.data_platform.heap import skip_final_collection
+from jump.data_platform.processes import stop_helper_processes
 from jump.data_platform.reporting import (
     DEFAULT_KEEP_LOGS,
     KEEP_LOGS_ENV_VAR,
