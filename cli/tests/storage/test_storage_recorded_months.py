@@ -43,7 +43,7 @@ def _marts(connection: duckdb.DuckDBPyConnection, shift: int = 0) -> None:
 def test_the_totals_from_the_months_are_those_of_one_scan_of_the_whole() -> None:
     with duckdb.connect(":memory:") as connection:
         _marts(connection)
-        figures = publish.mart_figures(connection)
+        figures, _ = publish.scanned_marts(connection)
         for name in ("by_month", "undated", "monthly", "nps"):
             row = connection.execute(PLAIN.format(name=name)).fetchone()
             assert row is not None

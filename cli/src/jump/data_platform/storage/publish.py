@@ -132,17 +132,12 @@ def kept_relations(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str
     return [(str(schema), str(name)) for schema, name in rows]
 
 
-def mart_figures(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
-    """Each mart's row count and a content checksum that ignores row order (the sum of each
-    row's hash, modulo 2^64)."""
-    return _scanned_marts(connection)[0]
-
-
-def _scanned_marts(
+def scanned_marts(
     connection: duckdb.DuckDBPyConnection,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """mart_figures, and the month figures of the marts kept by month, from one scan of each
-    mart: the totals of a mart with a `month` column are its months' sums."""
+    """Each mart's row count and a content checksum that ignores row order (the sum of each
+    row's hash, modulo 2^64), and the month figures of the marts kept by month, from one scan
+    of each mart: the totals of a mart with a `month` column are its months' sums."""
     figures: dict[str, dict[str, Any]] = {}
     months: dict[str, dict[str, Any]] = {}
     for name in _mart_names(connection):
@@ -186,7 +181,7 @@ def record_publication(
     connection.execute(_CREATE)
     publication_id = (current_publication_id(connection) or 0) + 1
     sources, loads = _sources(connection)
-    figures, months = _scanned_marts(connection)
+    figures, months = scanned_marts(connection)
     inserted = connection.execute(
         f"insert into {PUBLICATIONS_TABLE} (publication_id, published_at, transform_started_at,"
         " layers, sources, load_ids, marts, tests)"
