@@ -94,3 +94,32 @@ def test_the_archive_takes_the_month_figures_its_record_scanned(
         assert _month_figures(settings, second) == {
             "by_month": month_files.kept_month_figures(connection, "marts.by_month")
         }
+
+
+def test_the_archive_flushes_what_it_wrote_not_what_it_shares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file the archive writes is flushed to disk before its folder is renamed into
+    place; a file shared with the previous kept publication (a hard link) was flushed by that
+    publication's archive, and only the folder holding its new name is flushed again."""
+    settings = Settings(data_folder=tmp_path)
+    files: list[str] = []  # the names of the files flushed, and of the folders
+    folders: list[str] = []
+    flush = publish._fsync
+
+    def flushing(path: Path) -> None:
+        (files if path.is_file() else folders).append(path.name)
+        flush(path)
+
+    monkeypatch.setattr(publish, "_fsync", flushing)
+    first = publish.archive(settings, _record(settings, shift=0))
+    written = sorted(path.name for path in first.rglob("*.parquet"))
+    assert len(written) > 4
+    assert sorted(files) == sorted([*written, publish.MANIFEST])
+
+    files.clear()
+    folders.clear()
+    second = publish.archive(settings, _record(settings, shift=0))  # the same marts
+    assert all(path.stat().st_nlink == 2 for path in second.rglob("*.parquet"))
+    assert files == [publish.MANIFEST]
+    assert {"marts.by_month", settings.publications_folder.name} <= set(folders)

@@ -496,9 +496,12 @@ def _fsync(path: Path) -> None:
 
 
 def _fsync_tree(folder: Path) -> None:
+    """Flush what an archive wrote in `folder`: its files, then the folders' entries. A file
+    with another link is shared with an earlier kept publication, whose archive flushed it
+    before renaming its folder into place: only its new name, in the folder, needs flushing."""
     for path in folder.iterdir():
         if path.is_dir():
             _fsync_tree(path)
-        else:
+        elif path.stat().st_nlink == 1:
             _fsync(path)
     _fsync(folder)
