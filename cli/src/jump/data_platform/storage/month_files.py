@@ -74,19 +74,6 @@ def kept_month_figures(
     return scan.figures if scan is not None else None
 
 
-def kept_by_month(connection: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    """Whether the mart has a `month` DATE column, never NULL, and more rows than months."""
-    return kept_month_figures(connection, relation) is not None
-
-
-def month_figures(connection: duckdb.DuckDBPyConnection, relation: str) -> dict[str, Any]:
-    """The figures of a mart kept by month (kept_month_figures)."""
-    figures = kept_month_figures(connection, relation)
-    if figures is None:
-        raise ValueError(f"{relation} is not kept by month")
-    return figures
-
-
 def write_months(
     connection: duckdb.DuckDBPyConnection,
     relation: str,
@@ -123,5 +110,5 @@ def write_months(
 
 
 def _month(value: object) -> str:
-    assert isinstance(value, dt.date)  # kept_by_month: a DATE, never NULL
+    assert isinstance(value, dt.date)  # scan_months keeps a DATE, never NULL
     return value.isoformat()
