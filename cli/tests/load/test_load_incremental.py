@@ -14,14 +14,27 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+from jump.data_platform.lakehouse import open_lakehouse
 from jump.data_platform.load import incremental as incremental_module
-from jump.data_platform.load.history import FULL, INCREMENTAL, is_older, read_recent_loads
+from jump.data_platform.load.history import (
+    FULL,
+    INCREMENTAL,
+    LoadRecord,
+    is_older,
+    recent_loads,
+)
 from jump.data_platform.load.loader import load_sources
 from jump.data_platform.settings import Settings
 from jump.data_platform.sources.extract import extract_sources
 from jump.data_platform.sources.written_files import LastWritten, delta_file
 from load.load_support import expected_lakehouse, lakehouse_tables, write_sources
 from support.cli import run_cli
+
+
+def _read_recent_loads(lakehouse: Path, limit: int = 5) -> list[LoadRecord]:
+    with open_lakehouse(lakehouse, read_only=True) as connection:
+        return recent_loads(connection, limit)
+
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -95,7 +108,7 @@ def test_each_load_is_recorded_and_status_shows_the_last_ones(tmp_path: Path) ->
     _change_app(tmp_path)
     assert run_cli(tmp_path, "--quiet", "load", "--sources", "app").exit_code == 0
 
-    loads = read_recent_loads(Settings(data_folder=tmp_path).lakehouse_file)
+    loads = _read_recent_loads(Settings(data_folder=tmp_path).lakehouse_file)
     assert [(load.load_id, load.source) for load in loads] == [(2, "app"), (1, "app"), (1, "crm")]
     assert loads[0].mode == "mixed"  # incremental tables, and extract_metadata replaced
     assert (loads[0].inserted, loads[0].updated, loads[0].deleted) == (3, 1, 3)
@@ -123,7 +136,7 @@ def test_an_older_extract_is_refused_in_one_line_unless_full_refresh(tmp_path: P
 
     replaced = run_cli(tmp_path, "--quiet", "load", "--full-refresh")
     assert replaced.exit_code == 0, replaced.stderr
-    loads = read_recent_loads(replaced.lakehouse, limit=1)
+    loads = _read_recent_loads(replaced.lakehouse, limit=1)
     assert {load.mode for load in loads} == {FULL}
 
 
@@ -163,7 +176,7 @@ def test_incremental_load_equals_a_full_load_after_random_as_of_steps(tmp_path: 
     full = Settings(data_folder=incremental.data_folder, random_seed=5)
     load_sources(full, ["app", "crm"], full_refresh=True)
     assert lakehouse_tables(full.lakehouse_file) == loaded
-    changes = read_recent_loads(incremental.lakehouse_file, limit=10)
+    changes = _read_recent_loads(incremental.lakehouse_file, limit=10)
     assert any(load.mode != FULL for load in changes)
 
 
@@ -197,7 +210,7 @@ def test_a_load_of_what_this_process_extracted_applies_the_ids_it_changed(
         load_sources(settings, ["app", "crm"])
         assert lakehouse_tables(settings.lakehouse_file) == expected_lakehouse(settings.data_folder)
     assert scanned == []
-    changes = read_recent_loads(settings.lakehouse_file, limit=10)
+    changes = _read_recent_loads(settings.lakehouse_file, limit=10)
     assert sum(load.inserted + load.updated + load.deleted for load in changes[:-2]) > 0
 
 
@@ -263,7 +276,7 @@ def test_a_file_unchanged_since_its_last_load_is_not_read_again(tmp_path: Path) 
     load_sources(settings, ["app", "crm"], on_write=lambda: writes.append("first"))
     again = load_sources(settings, ["app", "crm"], on_write=lambda: writes.append("again"))
     assert (again.tables, again.unchanged, again.load_id) == ((), ("app", "crm"), 1)
-    assert {load.load_id for load in read_recent_loads(settings.lakehouse_file)} == {1}
+    assert {load.load_id for load in _read_recent_loads(settings.lakehouse_file)} == {1}
 
     _change_app(tmp_path)  # written by the application: its times move
     third = load_sources(settings, ["app", "crm"], on_write=lambda: writes.append("third"))

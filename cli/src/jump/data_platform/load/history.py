@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from jump.data_platform.lakehouse import open_lakehouse, table_exists
+from jump.data_platform.lakehouse import table_exists
 
 PLATFORM_SCHEMA = "platform"
 LOADS_TABLE = f"{PLATFORM_SCHEMA}.loads"
@@ -148,11 +147,6 @@ def recent_loads(connection: duckdb.DuckDBPyConnection, limit: int = 5) -> list[
         )
         for load_id, loaded_at, source, as_of, mode, inserted, updated, deleted, total, seconds in rows
     ]
-
-
-def read_recent_loads(lakehouse: Path, limit: int = 5) -> list[LoadRecord]:
-    with open_lakehouse(lakehouse, read_only=True) as connection:
-        return recent_loads(connection, limit)
 
 
 def as_of_instant(text: str) -> datetime:
