@@ -67,9 +67,9 @@ def scan_months(connection: duckdb.DuckDBPyConnection, relation: str) -> MonthSc
 def kept_month_figures(
     connection: duckdb.DuckDBPyConnection, relation: str
 ) -> dict[str, Any] | None:
-    """The mart's columns, and each month's row count and checksum (as publish.scanned_marts), when it
-    is kept by month: a `month` DATE column, never NULL, and more rows than months. None
-    otherwise. One scan of the mart answers both."""
+    """The mart's columns, and each month's row count and checksum (as publish.scanned_marts),
+    when it is kept by month: a `month` DATE column, never NULL, and more rows than months.
+    None otherwise. One scan of the mart answers both."""
     scan = scan_months(connection, relation)
     return scan.figures if scan is not None else None
 
