@@ -14,6 +14,7 @@ from jump.data_platform.settings import Settings
 from support.cli import run_cli
 from support.disks import tiny_disk
 from support.processes import digest, start, temporaries, wait_for
+from support.sqlite_rows import rows
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +31,8 @@ def test_ctrl_c_during_extract(tmp_path: Path) -> None:
     assert process.returncode == 130
     assert err.strip().splitlines() == [
         "Error: interrupted during extract: the source files are as they were "
-        "(a file is renamed into place only when complete)"
+        "(a file is renamed into place only when complete, or brought forward in one SQLite "
+        "transaction)"
     ]
     assert digest(app) == before
     assert temporaries(app.parent) == []
@@ -102,6 +104,37 @@ def test_a_killed_extract_leaves_nothing_after_the_next_run(tmp_path: Path) -> N
         ".app.sqlite.changes.json",
         "app.sqlite",
     ]
+
+
+def test_an_extract_killed_bringing_a_file_forward_is_rolled_back(tmp_path: Path) -> None:
+    """SIGKILL while `extract` writes two years of rows into the App's file, once SQLite has
+    spilled some into the file (it grew): its journal stays beside it. `load` rolls the write
+    back and loads the file as it was; the next `extract` brings it forward to a file equal to
+    a whole extract."""
+    data = tmp_path / "data"
+    early = ("--sources", "app", "--scale", "20", "--as-of", "2024-06-30")
+    late = ("--sources", "app", "--scale", "20", "--as-of", "2026-06-30")
+    assert run_cli(data, "-q", "extract", *early).exit_code == 0
+    app = Settings(data_folder=data).source_file("app")
+    journal = app.with_name(app.name + "-journal")
+    committed = digest(app)
+    size = app.stat().st_size
+    process = start(data, "extract", *late)
+    wait_for(lambda: journal.exists() and app.stat().st_size > size, process)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    assert journal.exists() and digest(app) != committed  # half-written, with its journal
+    assert run_cli(data, "-q", "load", "--sources", "app").exit_code == 0
+    assert not journal.exists() and digest(app) == committed
+    with duckdb.connect(str(Settings(data_folder=data).lakehouse_file), read_only=True) as db:
+        [(as_of,)] = db.execute("select as_of from sources.app__extract_metadata").fetchall()
+    assert str(as_of).startswith("2024-06-30")
+    assert run_cli(data, "-q", "extract", *late).exit_code == 0
+    assert run_cli(tmp_path / "whole", "-q", "extract", *late).exit_code == 0
+    whole = Settings(data_folder=tmp_path / "whole").source_file("app")
+    for table in ("users", "job_contracts", "clients", "invoices"):
+        query = f"SELECT * FROM {table} ORDER BY id"
+        assert rows(app, query) == rows(whole, query), table
 
 
 def test_a_running_writers_temporary_file_is_left_alone(tmp_path: Path) -> None:

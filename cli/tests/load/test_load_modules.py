@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from jump.data_platform.errors import DataPlatformError
@@ -202,3 +206,63 @@ def test_generated_columns_are_copied(tmp_path: Path) -> None:
     data = read_one(file)
     assert data.column_names == ["id", "amount", "doubled"]
     assert data.column("doubled").to_pylist() == [2.5, None]
+
+
+# A writer killed inside its transaction: the rows changed, the cache spilled into the file (its
+# original pages in the journal beside it), then SIGKILL before the commit.
+_KILLED_WRITER = """
+import os, signal, sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("PRAGMA cache_size = 1")
+connection.execute("BEGIN")
+connection.execute("UPDATE test SET value = -value")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_write_killed_in_its_transaction_is_rolled_back_before_reading(tmp_path: Path) -> None:
+    """SQLite leaves a killed writer's changes in the file and the pages they replaced in its
+    journal: the reader rolls them back (SQLite's recovery; a read-only connection cannot)
+    and reads the rows as they were committed."""
+    path = tmp_path / "killed.sqlite"
+    sqlite_file(
+        path,
+        "CREATE TABLE test (id INTEGER PRIMARY KEY, value INTEGER, padding TEXT)",
+        series(5000) + "INSERT INTO test SELECT value, value, printf('%0500d', 0) FROM series",
+    )
+    committed = path.read_bytes()
+    killed = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(path)], check=False)
+    journal = path.with_name(path.name + "-journal")
+    assert killed.returncode == -signal.SIGKILL
+    assert journal.is_file() and path.read_bytes() != committed  # half-written, as SQLite left it
+    table = read_one(SqliteFile(path))
+    assert table.num_rows == 5000 and pc.min(table["value"]).as_py() == 1
+    assert not journal.exists() and path.read_bytes() == committed
+
+
+_COMMITTING_WRITER = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN EXCLUSIVE")
+connection.execute("UPDATE test SET value = 2")
+print("holding", flush=True)
+time.sleep(0.5)
+connection.execute("COMMIT")
+"""
+
+
+def test_a_reader_waits_for_a_writer_committing_in_another_process(tmp_path: Path) -> None:
+    """An extract brings the file forward in place while a load in another process reads it:
+    the reader waits for the commit's lock (up to BUSY_TIMEOUT_MS) instead of failing."""
+    path = tmp_path / "busy.sqlite"
+    file = sqlite_file(
+        path,
+        "CREATE TABLE test (id INTEGER PRIMARY KEY, value INTEGER)",
+        "INSERT INTO test VALUES (1, 1)",
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _COMMITTING_WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None and writer.stdout.readline() == "holding\n"
+    assert read_one(file)["value"].to_pylist() == [2]
+    assert writer.wait(timeout=30) == 0

@@ -16,9 +16,13 @@ import duckdb
 from jump.data_platform.errors import DataPlatformError
 
 # What each command leaves when stopped half-way: files are renamed into place only when
-# complete and the lakehouse is written in transactions, so a stop never leaves half a file.
+# complete, or written in one transaction (SQLite's, the lakehouse's), so a stop never leaves
+# half a file.
 LEFT_INTACT = {
-    "extract": "the source files are as they were (a file is renamed into place only when complete)",
+    "extract": (
+        "the source files are as they were (a file is renamed into place only when complete, "
+        "or brought forward in one SQLite transaction)"
+    ),
     "load": "the lakehouse is as it was before this load (one transaction)",
     "transform": "the sources are intact; run `data-platform transform` again to rebuild the layers",
     "export": "the output file is as it was (it is renamed into place only when complete)",

@@ -6,7 +6,9 @@ table) are read in parallel threads, each with its own read-only connection.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +31,10 @@ SPLIT_ROWS = 200_000
 MAX_THREADS = 4
 # The driver's largest accepted batch (a C int); it does not allocate a batch up front.
 MAX_BATCH_ROWS = 2**30
+
+# How long a connection to a source file waits for another process's lock on it (an extract
+# committing, a reader delaying that commit) before it gives up.
+BUSY_TIMEOUT_MS = 10_000
 
 # What the driver raises on a bad file: its own errors, and OSError from the Arrow stream
 # when a step fails while batches are being fetched.
@@ -87,8 +93,14 @@ def worker_count() -> int:
     return max(1, min(MAX_THREADS, cpus))
 
 
+def writable_uri(path: Path) -> str:
+    """The SQLite URI of an existing file, to write in it: mode=rw never creates one."""
+    return path.resolve().as_uri() + "?mode=rw"
+
+
 class SqliteFile:
-    """One SQLite source file, opened read-only (never created, never modified)."""
+    """One SQLite source file, opened read-only (never created; modified only to roll back a
+    write killed in its transaction)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -98,9 +110,34 @@ class SqliteFile:
             )
         # A URI with mode=ro: the driver would otherwise create a missing file or write to it.
         self._uri = path.resolve().as_uri() + "?mode=ro"
+        self._roll_back_killed_write()
 
     def _connect(self) -> adbc_driver_sqlite.dbapi.AdbcSqliteConnection:
-        return adbc_driver_sqlite.dbapi.connect(self._uri)
+        connection = adbc_driver_sqlite.dbapi.connect(self._uri)
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return connection
+
+    def _roll_back_killed_write(self) -> None:
+        """A writer killed inside its transaction (an extract bringing the file forward) leaves
+        its changes in the file and the pages they replaced in `<file>-journal`. SQLite rolls
+        them back at the next connection that may write; a read-only one fails instead. So a
+        journal is first shown to SQLite by a writable connection, which rolls back a killed
+        writer's and leaves a running writer's alone (it holds a lock)."""
+        if not self.path.with_name(self.path.name + "-journal").exists():
+            return
+        uri = writable_uri(self.path)
+        try:
+            with contextlib.closing(
+                sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            ) as connection:
+                connection.execute("SELECT count(*) FROM sqlite_schema").fetchall()
+        except sqlite3.Error as error:
+            raise DataPlatformError(
+                f"source file {self.path} holds a write that was interrupted and cannot be "
+                f"rolled back ({first_line(error)}); run `data-platform extract` to write it "
+                "again"
+            ) from error
 
     def _unreadable(self, error: Exception) -> DataPlatformError:
         detail = first_line(error)

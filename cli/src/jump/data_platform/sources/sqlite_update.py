@@ -3,8 +3,11 @@ that changed: what an hourly extract costs then grows with the hour's changes, n
 
 The application's rows carry a primary key `id` and an `updated_at` it moves on every change, so
 the rows to write are found from those two columns (the file's against the new tables'). The
-file is updated on a copy renamed into place once complete, as `write_database` writes a new
-one: a failure leaves the previous file. A test checks the result equals a whole new file.
+file is updated where it is, in one SQLite transaction: a failure rolls it back, and a kill
+leaves SQLite's journal, which the next connection able to write rolls back (the load's reader
+does so before reading: load/sqlite_reader.py). A copy of the whole file, renamed into place,
+cost more than the hour's rows: 0.2 to 0.4 s of every hourly extract at scale 100, and 190 MiB
+written to disk. A test checks the result equals a whole new file.
 
 A process that brings a file forward keeps what it wrote (sources/written_files.py): while the
 file is untouched since, its keys need not be read back, an extract of the instant it already
@@ -14,7 +17,6 @@ holds has nothing to write, and a load of it knows which rows changed.
 from __future__ import annotations
 
 import contextlib
-import shutil
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -26,10 +28,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jump.data_platform.atomic import atomic_path
+from jump.data_platform.atomic import remove_leftovers
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.file_identity import file_identity
-from jump.data_platform.load.sqlite_reader import SqliteFile
+from jump.data_platform.load.sqlite_reader import BUSY_TIMEOUT_MS, SqliteFile, writable_uri
 from jump.data_platform.sources.metadata import METADATA_TABLE
 from jump.data_platform.sources.written_files import (
     KEY,
@@ -83,22 +85,24 @@ def update_database(
     before = file_identity(path)
     known = LastWritten.of(path)
     LastWritten.forget(path)
+    remove_leftovers(path)  # the copies an earlier version of this code left when killed
     try:
-        with atomic_path(path) as temporary:
-            shutil.copyfile(path, temporary)
-            with adbc_sqlite.connect(str(temporary), autocommit=False) as connection:
-                cursor = connection.cursor()
-                for name, table in tables.items():
-                    if since is not None and _is_keyed(table):
-                        found: Changes | None = _write_changed_rows(cursor, name, table)
-                        written[name] = table.num_rows
-                    else:
-                        keys = known.keys.get(name) if known else None
-                        written[name], found = _update_table(cursor, name, table, keys)
-                    if found is not None:
-                        changes[name] = found
-                connection.commit()
-                cursor.close()
+        # mode=rw: a file removed meanwhile is an error, not a new empty database.
+        with adbc_sqlite.connect(writable_uri(path), autocommit=False) as connection:
+            cursor = connection.cursor()
+            # A reader of the file in another process delays the commit, up to this long.
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            for name, table in tables.items():
+                if since is not None and _is_keyed(table):
+                    found: Changes | None = _write_changed_rows(cursor, name, table)
+                    written[name] = table.num_rows
+                else:
+                    keys = known.keys.get(name) if known else None
+                    written[name], found = _update_table(cursor, name, table, keys)
+                if found is not None:
+                    changes[name] = found
+            connection.commit()  # until here, closing the connection rolls everything back
+            cursor.close()
     except (OSError, sqlite3.Error, adbc_driver_manager.Error) as error:
         lines = str(error).strip().splitlines() or [type(error).__name__]
         raise DataPlatformError(f"cannot write {path}: {lines[0]}") from error
