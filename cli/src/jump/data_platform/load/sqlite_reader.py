@@ -114,8 +114,12 @@ class SqliteFile:
 
     def _connect(self) -> adbc_driver_sqlite.dbapi.AdbcSqliteConnection:
         connection = adbc_driver_sqlite.dbapi.connect(self._uri)
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def _roll_back_killed_write(self) -> None:
