@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import adbc_driver_manager
 import adbc_driver_sqlite
@@ -93,9 +94,10 @@ def worker_count() -> int:
     return max(1, min(MAX_THREADS, cpus))
 
 
-def writable_uri(path: Path) -> str:
-    """The SQLite URI of an existing file, to write in it: mode=rw never creates one."""
-    return path.resolve().as_uri() + "?mode=rw"
+def sqlite_uri(path: Path, mode: Literal["ro", "rw"]) -> str:
+    """The SQLite URI of an existing file, to read it (`ro`) or write in it (`rw`): neither
+    mode creates a missing file, as a plain path would."""
+    return f"{path.resolve().as_uri()}?mode={mode}"
 
 
 class SqliteFile:
@@ -108,8 +110,7 @@ class SqliteFile:
             raise DataPlatformError(
                 f"source file {path} is missing; `data-platform extract` creates it"
             )
-        # A URI with mode=ro: the driver would otherwise create a missing file or write to it.
-        self._uri = path.resolve().as_uri() + "?mode=ro"
+        self._uri = sqlite_uri(path, "ro")
         self._roll_back_killed_write()
 
     def _connect(self) -> adbc_driver_sqlite.dbapi.AdbcSqliteConnection:
@@ -130,7 +131,7 @@ class SqliteFile:
         writer's and leaves a running writer's alone (it holds a lock)."""
         if not self.path.with_name(self.path.name + "-journal").exists():
             return
-        uri = writable_uri(self.path)
+        uri = sqlite_uri(self.path, "rw")
         try:
             with contextlib.closing(
                 sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)

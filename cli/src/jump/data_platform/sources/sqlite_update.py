@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from jump.data_platform.atomic import remove_leftovers
 from jump.data_platform.errors import DataPlatformError
 from jump.data_platform.file_identity import file_identity
-from jump.data_platform.load.sqlite_reader import BUSY_TIMEOUT_MS, SqliteFile, writable_uri
+from jump.data_platform.load.sqlite_reader import BUSY_TIMEOUT_MS, SqliteFile, sqlite_uri
 from jump.data_platform.sources.metadata import METADATA_TABLE
 from jump.data_platform.sources.written_files import (
     KEY,
@@ -88,7 +88,7 @@ def update_database(
     remove_leftovers(path)  # the copies an earlier version of this code left when killed
     try:
         # mode=rw: a file removed meanwhile is an error, not a new empty database.
-        with adbc_sqlite.connect(writable_uri(path), autocommit=False) as connection:
+        with adbc_sqlite.connect(sqlite_uri(path, "rw"), autocommit=False) as connection:
             cursor = connection.cursor()
             # A reader of the file in another process delays the commit, up to this long.
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
